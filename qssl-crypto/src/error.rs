@@ -1,0 +1,26 @@
+//! The one error type of `qssl-crypto`.
+
+/// Why a cryptographic operation failed.
+///
+/// Deliberately small and `Copy`: it never carries key material, and the layers
+/// above map each variant to exactly one TLS alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CryptoError {
+    /// An AEAD tag did not verify (or the ciphertext was shorter than a tag).
+    #[error("AEAD authentication failed")]
+    DecryptFailed,
+    /// A key, nonce or other input had the wrong length for the algorithm.
+    #[error("wrong length for {what}: expected {expected}, got {got}")]
+    BadLength {
+        /// What had the wrong length.
+        what: &'static str,
+        /// The length the algorithm needs.
+        expected: usize,
+        /// The length that was supplied.
+        got: usize,
+    },
+    /// An output longer than the algorithm can produce was requested (e.g. HKDF > 255 blocks).
+    #[error("requested output is too long for {0}")]
+    OutputTooLong(&'static str),
+}
