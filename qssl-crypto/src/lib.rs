@@ -1,3 +1,3 @@
-//! Placeholder
+//! The Q-SSL crypto boundary (crate docs to come with the provider).
 pub mod aead;
 pub mod error;
