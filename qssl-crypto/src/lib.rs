@@ -1,3 +1,4 @@
 //! The Q-SSL crypto boundary (crate docs to come with the provider).
 pub mod aead;
 pub mod error;
+pub mod ids;
