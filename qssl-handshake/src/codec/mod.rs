@@ -278,3 +278,44 @@ pub(crate) fn be_u16_as<T>(i: &[u8], f: fn(u16) -> T) -> PResult<'_, T> {
     let (i, v) = be_u16(i)?;
     Ok((i, f(v)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixed_checks_cap_then_minimum_then_input() {
+        assert_eq!(
+            prefixed(&[0, 3, 1, 2, 3, 9], Len::U16, 1, 3),
+            Ok((&[9u8][..], &[1u8, 2, 3][..]))
+        );
+        let err = |r: PResult<'_, &[u8]>| to_invalid(r.unwrap_err());
+        assert_eq!(
+            err(prefixed(&[0, 4, 1, 2, 3, 4], Len::U16, 1, 3)),
+            InvalidMessage::TooLarge
+        );
+        assert_eq!(
+            err(prefixed(&[0, 0], Len::U16, 1, 3)),
+            InvalidMessage::LengthOutOfRange
+        );
+        assert_eq!(
+            err(prefixed(&[0, 3, 1, 2], Len::U16, 1, 3)),
+            InvalidMessage::Truncated
+        );
+        assert_eq!(
+            err(prefixed(&[0, 0], Len::U24, 0, 3)),
+            InvalidMessage::Truncated
+        );
+    }
+
+    #[test]
+    fn with_len_fixes_the_placeholder() {
+        let mut out = vec![0xee];
+        with_len(&mut out, Len::U24, |o| o.extend_from_slice(&[7; 300]));
+        assert_eq!(&out[..4], &[0xee, 0, 1, 44]);
+        assert_eq!(out.len(), 304);
+        let mut out = Vec::new();
+        with_len(&mut out, Len::U8, |_| {});
+        assert_eq!(out, [0]);
+    }
+}
