@@ -1,0 +1,72 @@
+//! The TLS handshake of Q-SSL. So far: the wire codec.
+//!
+//! Every TLS 1.3 handshake message (RFC 8446 §4) and the extensions Q-SSL speaks are
+//! typed values with a parser (`T::parse(&[u8]) -> Result<T, InvalidMessage>`, built on
+//! nom `complete` parsers inside length-bounded slices) and an encoder
+//! (`fn encode(&self, out: &mut Vec<u8>)`, writing each length as a placeholder fixed
+//! after the body). Code points Q-SSL does not implement survive decode → encode as
+//! open newtypes or [`Extension::Unknown`]. Every length prefix is checked against its
+//! RFC range, a post-quantum-sized cap ([`limits`]) and the remaining input before
+//! anything is allocated. [`HandshakeJoiner`] reassembles messages from records and
+//! keeps their exact bytes for the transcript. Every decode error is an
+//! [`InvalidMessage`] whose alert is chosen by [`InvalidMessage::alert`].
+//!
+//! The key schedule, transcript and client/server state machines will be built on this.
+//!
+//! ```
+//! use qssl_handshake::{
+//!     ClientHello, Extension, ExtensionType, HandshakeMessage, InvalidMessage,
+//!     KeyShareEntry, ProtocolVersion,
+//! };
+//! use qssl_alert::AlertDescription;
+//! use qssl_crypto::ids::{CipherSuite, NamedGroup};
+//!
+//! let hello = ClientHello {
+//!     legacy_version: ProtocolVersion::TLS12,
+//!     random: [7; 32],
+//!     session_id: vec![],
+//!     cipher_suites: vec![CipherSuite::TLS13_AES_128_GCM_SHA256],
+//!     compression_methods: vec![0],
+//!     extensions: vec![
+//!         Extension::SupportedVersionsOffer(vec![ProtocolVersion::TLS13]),
+//!         Extension::KeyShareOffer(vec![KeyShareEntry {
+//!             group: NamedGroup::X25519MLKEM768,
+//!             key_exchange: vec![0x42; 1216],
+//!         }]),
+//!     ],
+//! };
+//! let bytes = HandshakeMessage::ClientHello(hello.clone()).to_bytes();
+//! let parsed = HandshakeMessage::parse(&bytes).unwrap();
+//! assert_eq!(parsed, HandshakeMessage::ClientHello(hello));
+//! assert_eq!(parsed.to_bytes(), bytes);
+//!
+//! // Any strict prefix is truncated, and the peer hears decode_error.
+//! let err = HandshakeMessage::parse(&bytes[..bytes.len() - 1]).unwrap_err();
+//! assert_eq!(err, InvalidMessage::Truncated);
+//! assert_eq!(err.alert(), AlertDescription::DECODE_ERROR);
+//! # let _ = ExtensionType::KEY_SHARE;
+//! ```
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+mod codec;
+mod error;
+pub mod fuzzing;
+
+pub use codec::extensions::{
+    CertificateStatus, CertificateStatusRequest, CertificateStatusType, Extension,
+    ExtensionContext, ExtensionType, KeyShareEntry, PreSharedKeyOffer, PskIdentity,
+    PskKeyExchangeMode, encode_extensions, find_extension, parse_extensions,
+};
+pub use codec::hello::{ClientHello, HELLO_RETRY_REQUEST_RANDOM, Random, ServerHello};
+pub use codec::joiner::{HandshakeJoiner, RawHandshake};
+pub use codec::limits;
+pub use codec::limits::DecodeLimits;
+pub use codec::message::{HANDSHAKE_HEADER_LEN, HandshakeHeader, HandshakeMessage};
+pub use codec::post_handshake::{KeyUpdate, KeyUpdateRequest, NewSessionTicket};
+pub use codec::server_flight::{
+    Certificate, CertificateEntry, CertificateRequest, CertificateVerify, EncryptedExtensions,
+    Finished,
+};
+pub use codec::{HandshakeType, ProtocolVersion};
+pub use error::{Error, InvalidMessage};
