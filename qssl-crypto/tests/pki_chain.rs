@@ -1,5 +1,6 @@
 //! Root → intermediate → leaf chains built with `qssl_crypto::pki` for ECDSA
-//! P-384, Ed25519 and ML-DSA-65 (and one chain mixing all three), parsed back
+//! P-384, Ed25519, ML-DSA-65, RSA PKCS#1 v1.5 / RSA-PSS (and one chain mixing
+//! ML-DSA, ECDSA and Ed25519), parsed back
 //! with x509-cert and verified with the primitive crates; then, when an
 //! OpenSSL binary is available, checked by `openssl verify`.
 //!
@@ -29,7 +30,8 @@ use x509_cert::ext::pkix::{
 const ECDSA_WITH_SHA384: &str = "1.2.840.10045.4.3.3"; // RFC 5758 §3.2
 const ED25519: &str = "1.3.101.112"; // RFC 8410 §3
 const ML_DSA_65: &str = "2.16.840.1.101.3.4.3.18"; // FIPS 204 / RFC 9881
-const ID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+const SHA256_WITH_RSA: &str = "1.2.840.113549.1.1.11"; // RFC 4055 §5
+const RSASSA_PSS: &str = "1.2.840.113549.1.1.10"; // RFC 4055 §3.1
 const ID_KP_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
 const ID_KP_CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
 
@@ -107,11 +109,73 @@ impl CertificateSigner for MlDsa65 {
     }
 }
 
+/// RSA PKCS#1 v1.5 with SHA-256 (sha256WithRSAEncryption, NULL parameters).
+struct RsaPkcs1(rsa::pkcs1v15::SigningKey<sha2::Sha256>);
+/// RSA-PSS with SHA-256, MGF1-SHA-256, 32-byte salt, on an rsaEncryption key
+/// (TLS's rsa_pss_rsae_sha256).
+struct RsaPss(rsa::pss::SigningKey<sha2::Sha256>);
+
+fn rsa_public_key_der(key: &rsa::PrivateKey) -> Vec<u8> {
+    key.to_public_key().to_public_key_der().unwrap().into_vec()
+}
+
+fn rsa_pss_sha256_alg_id() -> Vec<u8> {
+    use spki::DynSignatureAlgorithmIdentifier;
+    let key = rsa_key(1);
+    rsa::pss::SigningKey::<sha2::Sha256>::new(key)
+        .signature_algorithm_identifier()
+        .unwrap()
+        .to_der()
+        .unwrap()
+}
+
+impl CertificateSigner for RsaPkcs1 {
+    fn signature_algorithm_der(&self) -> Vec<u8> {
+        AlgorithmIdentifierOwned {
+            oid: ObjectIdentifier::new_unwrap(SHA256_WITH_RSA),
+            parameters: Some(der::asn1::Null.into()),
+        }
+        .to_der()
+        .unwrap()
+    }
+    fn subject_public_key_info_der(&self) -> Vec<u8> {
+        rsa_public_key_der(self.0.as_ref())
+    }
+    fn sign(&self, tbs_der: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        use rsa::signature::{SignatureEncoding, Signer};
+        Ok(self.0.sign(tbs_der).to_vec())
+    }
+}
+
+impl CertificateSigner for RsaPss {
+    fn signature_algorithm_der(&self) -> Vec<u8> {
+        rsa_pss_sha256_alg_id()
+    }
+    fn subject_public_key_info_der(&self) -> Vec<u8> {
+        rsa_public_key_der(self.0.as_ref())
+    }
+    fn sign(&self, tbs_der: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        use rsa::signature::{SignatureEncoding, Signer};
+        Ok(self.0.sign(tbs_der).to_vec())
+    }
+}
+
+/// The `n`th (1-based) of the three OpenSSL-made RSA-2048 test keys.
+fn rsa_key(n: u8) -> rsa::PrivateKey {
+    use rsa::pkcs8::DecodePrivateKey;
+    let blocks = pki::pem_blocks(include_str!("fixtures/pki/rsa2048-test-keys.pem")).unwrap();
+    let block = &blocks[usize::from(n - 1)];
+    assert_eq!(block.label, "PRIVATE KEY");
+    rsa::PrivateKey::from_pkcs8_der(&block.der).unwrap()
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Alg {
     P384,
     Ed25519,
     MlDsa65,
+    RsaPkcs1,
+    RsaPss,
 }
 
 /// Deterministic keys from a one-byte seed: the tests must be reproducible.
@@ -122,32 +186,32 @@ fn key(alg: Alg, seed: u8) -> Box<dyn CertificateSigner> {
         )),
         Alg::Ed25519 => Box::new(Ed25519(ed25519_dalek::SigningKey::from_bytes(&[seed; 32]))),
         Alg::MlDsa65 => Box::new(MlDsa65(ml_dsa::SigningKey::from_seed(&[seed; 32].into()))),
-    }
-}
-
-fn signature_oid(alg: Alg) -> &'static str {
-    match alg {
-        Alg::P384 => ECDSA_WITH_SHA384,
-        Alg::Ed25519 => ED25519,
-        Alg::MlDsa65 => ML_DSA_65,
+        Alg::RsaPkcs1 => Box::new(RsaPkcs1(rsa::pkcs1v15::SigningKey::new(rsa_key(seed)))),
+        Alg::RsaPss => Box::new(RsaPss(rsa::pss::SigningKey::new(rsa_key(seed)))),
     }
 }
 
 /// Verifies `signature` over `message` with the key in `spki_der`, with the
-/// primitive crate matching the key's algorithm.
-fn verify(spki_der: &[u8], message: &[u8], signature: &[u8]) -> bool {
+/// primitive crate for the signature algorithm `sig_alg_der`.
+fn verify(spki_der: &[u8], sig_alg_der: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    // A key of another type than the algorithm's fails to load: not verified.
     let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der).unwrap();
-    match spki.algorithm.oid.to_string().as_str() {
-        ID_EC_PUBLIC_KEY => {
+    let sig_alg = AlgorithmIdentifierOwned::from_der(sig_alg_der).unwrap();
+    match sig_alg.oid.to_string().as_str() {
+        ECDSA_WITH_SHA384 => {
             use p384::ecdsa::signature::Verifier;
-            let vk = p384::ecdsa::VerifyingKey::from_public_key_der(spki_der).unwrap();
+            let Ok(vk) = p384::ecdsa::VerifyingKey::from_public_key_der(spki_der) else {
+                return false;
+            };
             let Ok(sig) = p384::ecdsa::DerSignature::from_bytes(signature) else {
                 return false;
             };
             vk.verify(message, &sig).is_ok()
         }
         ED25519 => {
-            let vk = ed25519_dalek::VerifyingKey::from_public_key_der(spki_der).unwrap();
+            let Ok(vk) = ed25519_dalek::VerifyingKey::from_public_key_der(spki_der) else {
+                return false;
+            };
             let Ok(sig) = ed25519_dalek::Signature::from_slice(signature) else {
                 return false;
             };
@@ -155,8 +219,34 @@ fn verify(spki_der: &[u8], message: &[u8], signature: &[u8]) -> bool {
         }
         ML_DSA_65 => {
             use ml_dsa::signature::Verifier;
-            let vk = ml_dsa::VerifyingKey::<ml_dsa::MlDsa65>::try_from(spki).unwrap();
+            let Ok(vk) = ml_dsa::VerifyingKey::<ml_dsa::MlDsa65>::try_from(spki) else {
+                return false;
+            };
             let Ok(sig) = ml_dsa::Signature::<ml_dsa::MlDsa65>::try_from(signature) else {
+                return false;
+            };
+            vk.verify(message, &sig).is_ok()
+        }
+        SHA256_WITH_RSA => {
+            use rsa::signature::Verifier;
+            let Ok(pk) = rsa::PublicKey::from_public_key_der(spki_der) else {
+                return false;
+            };
+            let vk = rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(pk);
+            let Ok(sig) = rsa::pkcs1v15::Signature::try_from(signature) else {
+                return false;
+            };
+            vk.verify(message, &sig).is_ok()
+        }
+        RSASSA_PSS => {
+            use rsa::signature::Verifier;
+            // The parameters must be the SHA-256 / MGF1-SHA-256 / salt 32 set we verify with.
+            assert_eq!(sig_alg_der, rsa_pss_sha256_alg_id());
+            let Ok(pk) = rsa::PublicKey::from_public_key_der(spki_der) else {
+                return false;
+            };
+            let vk = rsa::pss::VerifyingKey::<sha2::Sha256>::new(pk);
+            let Ok(sig) = rsa::pss::Signature::try_from(signature) else {
                 return false;
             };
             vk.verify(message, &sig).is_ok()
@@ -177,7 +267,6 @@ fn sha1(bytes: &[u8]) -> Vec<u8> {
 }
 
 struct Chain {
-    algs: [Alg; 3],
     keys: [Box<dyn CertificateSigner>; 3],
     root: Certificate,
     inter: Certificate,
@@ -233,7 +322,6 @@ fn build_chain(algs: [Alg; 3]) -> Chain {
     .unwrap();
 
     Chain {
-        algs,
         keys,
         root,
         inter,
@@ -246,7 +334,6 @@ struct Expected<'a> {
     issuer_cn: &'a str,
     serial: &'a [u8],
     ca_path_len: Option<Option<u8>>,
-    sig_alg: Alg,
 }
 
 fn common_name(name: &x509_cert::name::Name) -> String {
@@ -288,7 +375,7 @@ fn check_cert(
         tbs.subject_public_key_info().to_der().unwrap(),
         subject_key.subject_public_key_info_der()
     );
-    let sig_alg = alg_id(signature_oid(expected.sig_alg));
+    let sig_alg = issuer_key.signature_algorithm_der();
     assert_eq!(tbs.signature().to_der().unwrap(), sig_alg);
     assert_eq!(parsed.signature_algorithm().to_der().unwrap(), sig_alg);
 
@@ -358,12 +445,13 @@ fn check_cert(
     let tbs_der = tbs_bytes(&cert.der);
     assert_eq!(tbs_der, tbs.to_der().unwrap());
     let signature = parsed.signature().raw_bytes();
-    assert!(verify(&issuer_spki_der, tbs_der, signature));
+    assert!(verify(&issuer_spki_der, &sig_alg, tbs_der, signature));
     // ...and not with the subject's (except for a self-signed certificate),
     // nor over a changed TBS.
     if issuer_spki_der != subject_key.subject_public_key_info_der() {
         assert!(!verify(
             &subject_key.subject_public_key_info_der(),
+            &sig_alg,
             tbs_der,
             signature
         ));
@@ -371,7 +459,7 @@ fn check_cert(
     let mut tampered = tbs_der.to_vec();
     let last = tampered.len() - 1;
     tampered[last] ^= 1;
-    assert!(!verify(&issuer_spki_der, &tampered, signature));
+    assert!(!verify(&issuer_spki_der, &sig_alg, &tampered, signature));
 }
 
 fn check_chain(chain: &Chain) {
@@ -383,7 +471,6 @@ fn check_chain(chain: &Chain) {
             issuer_cn: "Q-SSL test root",
             serial: &[0x01, 0x02],
             ca_path_len: Some(Some(1)),
-            sig_alg: chain.algs[0],
         },
         root_key.as_ref(),
         root_key.as_ref(),
@@ -395,7 +482,6 @@ fn check_chain(chain: &Chain) {
             issuer_cn: "Q-SSL test root",
             serial: &[0x7f; 20],
             ca_path_len: Some(Some(0)),
-            sig_alg: chain.algs[0],
         },
         inter_key.as_ref(),
         root_key.as_ref(),
@@ -408,7 +494,6 @@ fn check_chain(chain: &Chain) {
             // 0x80... is positive: DER (and x509-cert's decoded value) adds a zero sign octet.
             serial: &[0, 0x80, 0, 0, 1],
             ca_path_len: None,
-            sig_alg: chain.algs[1],
         },
         leaf_key.as_ref(),
         inter_key.as_ref(),
@@ -432,6 +517,12 @@ fn ml_dsa_65_chain() {
     // An ML-DSA-65 signature is 3309 bytes and its public key 1952: the
     // certificates are far larger than classical ones.
     assert!(chain.leaf.der.len() > 5000, "{}", chain.leaf.der.len());
+}
+
+#[test]
+fn rsa_chain() {
+    // PKCS#1 v1.5 root signs a PSS-signing intermediate, which signs the leaf with PSS.
+    check_chain(&build_chain([Alg::RsaPkcs1, Alg::RsaPss, Alg::RsaPss]));
 }
 
 #[test]
@@ -698,6 +789,7 @@ fn openssl_3_5_accepts_the_chains() {
         ("ed25519", [Alg::Ed25519; 3]),
         ("mldsa65", [Alg::MlDsa65; 3]),
         ("mixed", [Alg::MlDsa65, Alg::P384, Alg::Ed25519]),
+        ("rsa", [Alg::RsaPkcs1, Alg::RsaPss, Alg::RsaPss]),
     ] {
         openssl_verify(&openssl, &build_chain(algs), name);
     }
