@@ -93,7 +93,9 @@ const END: &str = "-----END ";
 const DASHES: &str = "-----";
 
 /// Encodes `der` as one PEM block with `label`: 64-column base64, `\n` line
-/// ends and a final newline (RFC 7468 §2, what OpenSSL writes).
+/// ends and a final newline (RFC 7468 §2, what OpenSSL writes). Empty `der`
+/// gives a block with no body, which [`pem_blocks`] refuses as
+/// [`PemError::EmptyBlock`].
 pub fn pem_encode(label: &str, der: &[u8]) -> String {
     let b64 = Base64::encode_string(der);
     let mut out = String::with_capacity(b64.len() + b64.len() / 64 + 2 * label.len() + 32);
