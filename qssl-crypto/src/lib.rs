@@ -6,3 +6,4 @@ pub mod hkdf;
 pub mod hmac;
 pub mod ids;
 pub mod secret;
+pub mod tls12_prf;
