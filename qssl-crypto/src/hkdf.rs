@@ -48,6 +48,9 @@ pub const MAX_LABEL_LEN: usize = 255 - LABEL_PREFIX.len();
 pub const MAX_CONTEXT_LEN: usize = 255;
 
 /// An HKDF instance (RFC 5869) over one hash function.
+///
+/// A provider supplies HKDF by supplying its [`Hmac`] (see [`HkdfUsingHmac`]);
+/// [`Prk`]'s expansions always run on that HMAC.
 pub trait Hkdf: Send + Sync + fmt::Debug {
     /// The HMAC that HKDF is built on.
     fn hmac(&self) -> &'static dyn Hmac;
@@ -94,7 +97,7 @@ pub static HKDF_SHA256: &dyn Hkdf = &HkdfUsingHmac(HMAC_SHA256);
 /// HKDF-SHA384 (TLS_AES_256_GCM_SHA384).
 pub static HKDF_SHA384: &dyn Hkdf = &HkdfUsingHmac(HMAC_SHA384);
 
-/// HKDF over any [`Hmac`]: what a provider uses unless it has a native HKDF.
+/// HKDF over any [`Hmac`]: how every provider offers HKDF.
 pub struct HkdfUsingHmac(pub &'static dyn Hmac);
 
 impl fmt::Debug for HkdfUsingHmac {

@@ -41,7 +41,7 @@ pub static TLS12_PRF_SHA256: &dyn Prf = &PrfUsingHmac(HMAC_SHA256);
 /// The PRF with `P_SHA384` (the `_SHA384` suites, RFC 5289).
 pub static TLS12_PRF_SHA384: &dyn Prf = &PrfUsingHmac(HMAC_SHA384);
 
-/// The PRF over any [`Hmac`]: what a provider uses unless it has a native one.
+/// The PRF over any [`Hmac`]: what a provider uses unless it overrides [`Prf::prf`].
 pub struct PrfUsingHmac(pub &'static dyn Hmac);
 
 impl fmt::Debug for PrfUsingHmac {
