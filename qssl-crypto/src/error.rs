@@ -23,4 +23,20 @@ pub enum CryptoError {
     /// An output longer than the algorithm can produce was requested (e.g. HKDF > 255 blocks).
     #[error("requested output is too long for {0}")]
     OutputTooLong(&'static str),
+
+    // Hashes, HMAC, HKDF and the TLS 1.2 PRF.
+    /// A MAC (HMAC tag, Finished verify_data) did not match; compared in constant time.
+    #[error("MAC verification failed")]
+    BadMac,
+    /// An input was longer than its encoding allows (e.g. an HKDF-Expand-Label
+    /// label over 249 bytes or a context over 255).
+    #[error("{what} is too long: at most {max} bytes, got {got}")]
+    InputTooLong {
+        /// What was too long.
+        what: &'static str,
+        /// The largest length allowed.
+        max: usize,
+        /// The length that was supplied.
+        got: usize,
+    },
 }
