@@ -23,4 +23,17 @@ pub enum CryptoError {
     /// An output longer than the algorithm can produce was requested (e.g. HKDF > 255 blocks).
     #[error("requested output is too long for {0}")]
     OutputTooLong(&'static str),
+
+    // --- Key exchange and randomness (kx branch) ---
+    /// A key share received from the peer is malformed or unacceptable.
+    ///
+    /// The handshake answers every reason with `illegal_parameter`.
+    #[error("invalid key share: {0}")]
+    InvalidKeyShare(crate::kx::KeyShareError),
+    /// The operating system's random number generator failed.
+    #[error("the random number generator failed")]
+    RandomFailed,
+    /// `complete_hybrid_component` was called on a key exchange that is not a hybrid.
+    #[error("the key exchange has no hybrid component")]
+    NotHybrid,
 }
