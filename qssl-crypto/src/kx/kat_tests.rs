@@ -297,3 +297,89 @@ fn wycheproof_mlkem1024_keygen() {
         Level::MlKem1024,
     );
 }
+
+/// NIST ACVP (FIPS 203) known answers: a subset of the ACVP-Server
+/// `internalProjection.json` files, see `tests/vectors/kx/README.md`.
+mod acvp {
+    use super::*;
+    use serde_json::Value;
+
+    fn hex(v: &Value, field: &str) -> Vec<u8> {
+        hex::decode(v[field].as_str().unwrap_or_else(|| panic!("no {field}"))).unwrap()
+    }
+
+    fn level(group: &Value) -> Level {
+        match group["parameterSet"].as_str().unwrap() {
+            "ML-KEM-768" => Level::MlKem768,
+            "ML-KEM-1024" => Level::MlKem1024,
+            other => panic!("unexpected parameter set {other}"),
+        }
+    }
+
+    fn load(name: &str) -> Value {
+        let path = format!("{}/tests/vectors/kx/{name}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    /// `decapsulation` (VAL) groups: expanded dk, c → k, for unmodified and
+    /// modified (implicitly rejected) ciphertexts; `encapsulation` (AFT)
+    /// groups: ek, m → c, k.
+    #[test]
+    fn acvp_mlkem_encap_decap() {
+        let set = load("acvp_mlkem_encapdecap_subset.json");
+        let (mut decaps, mut modified, mut encaps) = (0, 0, 0);
+        for group in set["testGroups"].as_array().unwrap() {
+            let level = level(group);
+            match group["function"].as_str().unwrap() {
+                "decapsulation" => {
+                    let kx = MlKemKeyExchange::from_expanded(level, &hex(group, "dk")).unwrap();
+                    assert_eq!(
+                        super::super::ActiveKeyExchange::pub_key(&kx),
+                        &hex(group, "ek")[..]
+                    );
+                    for t in group["tests"].as_array().unwrap() {
+                        let k = kx.decapsulate(&hex(t, "c")).unwrap();
+                        assert_eq!(k.as_bytes(), &hex(t, "k")[..], "tc {}", t["tcId"]);
+                        decaps += 1;
+                        if t["reason"] == "modify ciphertext" {
+                            modified += 1;
+                        }
+                    }
+                }
+                "encapsulation" => {
+                    for t in group["tests"].as_array().unwrap() {
+                        let m: [u8; 32] = hex(t, "m").try_into().unwrap();
+                        let (c, k) = mlkem::encapsulate(level, &hex(t, "ek"), &m).unwrap();
+                        assert_eq!(c, hex(t, "c"), "tc {}", t["tcId"]);
+                        assert_eq!(k.as_bytes(), &hex(t, "k")[..], "tc {}", t["tcId"]);
+                        encaps += 1;
+                    }
+                }
+                other => panic!("unexpected function {other}"),
+            }
+        }
+        assert_eq!((decaps, encaps), (8, 6));
+        assert!(modified >= 2, "{modified}");
+    }
+
+    /// `keyGen` (AFT): d, z → ek (and the expanded dk, which must decode to
+    /// the same key).
+    #[test]
+    fn acvp_mlkem_keygen() {
+        let set = load("acvp_mlkem_keygen_subset.json");
+        let mut n = 0;
+        for group in set["testGroups"].as_array().unwrap() {
+            let level = level(group);
+            for t in group["tests"].as_array().unwrap() {
+                let seed: [u8; 64] = [hex(t, "d"), hex(t, "z")].concat().try_into().unwrap();
+                let kx = MlKemKeyExchange::from_seed(level, &seed);
+                let ek = hex(t, "ek");
+                assert_eq!(super::super::ActiveKeyExchange::pub_key(&kx), &ek[..]);
+                let expanded = MlKemKeyExchange::from_expanded(level, &hex(t, "dk")).unwrap();
+                assert_eq!(super::super::ActiveKeyExchange::pub_key(&expanded), &ek[..]);
+                n += 1;
+            }
+        }
+        assert_eq!(n, 6);
+    }
+}

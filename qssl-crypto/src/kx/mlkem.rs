@@ -141,6 +141,31 @@ impl MlKemKeyExchange {
         Self { level, dk, ek }
     }
 
+    /// Builds a key pair from a FIPS 203 expanded decapsulation key, the form
+    /// NIST's ACVP vectors use. Test-only: keys are made from seeds.
+    #[cfg(test)]
+    pub(crate) fn from_expanded(level: Level, dk: &[u8]) -> Option<Self> {
+        #[allow(deprecated)]
+        use ml_kem::ExpandedKeyEncoding;
+        let (dk, ek) = match level {
+            Level::MlKem768 => {
+                let enc = ml_kem::ExpandedDecapsulationKey::<MlKem768>::try_from(dk).ok()?;
+                #[allow(deprecated)]
+                let dk = ml_kem::DecapsulationKey::<MlKem768>::from_expanded_bytes(&enc).ok()?;
+                let ek = dk.encapsulation_key().to_bytes().to_vec();
+                (DecapsulationKey::L768(dk), ek)
+            }
+            Level::MlKem1024 => {
+                let enc = ml_kem::ExpandedDecapsulationKey::<MlKem1024>::try_from(dk).ok()?;
+                #[allow(deprecated)]
+                let dk = ml_kem::DecapsulationKey::<MlKem1024>::from_expanded_bytes(&enc).ok()?;
+                let ek = dk.encapsulation_key().to_bytes().to_vec();
+                (DecapsulationKey::L1024(dk), ek)
+            }
+        };
+        Some(Self { level, dk, ek })
+    }
+
     /// Checks the ciphertext's length and decapsulates it. A wrong but
     /// well-sized ciphertext yields the implicit-rejection key, as FIPS 203
     /// requires; the mismatch then shows up as a failed Finished.
