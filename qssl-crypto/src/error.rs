@@ -39,4 +39,16 @@ pub enum CryptoError {
         /// The length that was supplied.
         got: usize,
     },
+    // --- Key exchange and randomness (kx branch) ---
+    /// A key share received from the peer is malformed or unacceptable.
+    ///
+    /// The handshake answers every reason with `illegal_parameter`.
+    #[error("invalid key share: {0}")]
+    InvalidKeyShare(crate::kx::KeyShareError),
+    /// The operating system's random number generator failed.
+    #[error("the random number generator failed")]
+    RandomFailed,
+    /// `complete_hybrid_component` was called on a key exchange that is not a hybrid.
+    #[error("the key exchange has no hybrid component")]
+    NotHybrid,
 }

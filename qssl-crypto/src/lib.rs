@@ -52,6 +52,8 @@ pub mod hash;
 pub mod hkdf;
 pub mod hmac;
 pub mod ids;
+pub mod kx;
 pub mod pki;
+pub mod rand;
 pub mod secret;
 pub mod tls12_prf;
