@@ -22,13 +22,13 @@
 //! use qssl_crypto::ids::{CipherSuite, NamedGroup};
 //!
 //! let hello = ClientHello {
-//!     legacy_version: ProtocolVersion::TLS12,
+//!     legacy_version: ProtocolVersion::TLSV1_2,
 //!     random: [7; 32],
 //!     session_id: vec![],
 //!     cipher_suites: vec![CipherSuite::TLS13_AES_128_GCM_SHA256],
 //!     compression_methods: vec![0],
 //!     extensions: vec![
-//!         Extension::SupportedVersionsOffer(vec![ProtocolVersion::TLS13]),
+//!         Extension::SupportedVersionsOffer(vec![ProtocolVersion::TLSV1_3]),
 //!         Extension::KeyShareOffer(vec![KeyShareEntry {
 //!             group: NamedGroup::X25519MLKEM768,
 //!             key_exchange: vec![0x42; 1216],

@@ -78,7 +78,7 @@ fn every_vector_round_trips_with_its_declared_type() {
 #[test]
 fn s3_client_hello_fields() {
     let ch = client_hello("s3_01_client_ClientHello.hex");
-    assert_eq!(ch.legacy_version, ProtocolVersion::TLS12);
+    assert_eq!(ch.legacy_version, ProtocolVersion::TLSV1_2);
     assert_eq!(
         ch.random.to_vec(),
         h(
@@ -112,7 +112,7 @@ fn s3_client_hello_fields() {
     assert_eq!(
         ch.extension(ExtensionType::SUPPORTED_VERSIONS),
         Some(&Extension::SupportedVersionsOffer(vec![
-            ProtocolVersion::TLS13
+            ProtocolVersion::TLSV1_3
         ]))
     );
     let groups: Vec<u16> = [
@@ -176,7 +176,7 @@ fn s3_server_hello_fields() {
     assert_eq!(
         sh.extension(ExtensionType::SUPPORTED_VERSIONS),
         Some(&Extension::SupportedVersionsSelected(
-            ProtocolVersion::TLS13
+            ProtocolVersion::TLSV1_3
         ))
     );
 }
@@ -325,7 +325,7 @@ fn s5_hello_retry_request() {
     assert_eq!(
         hrr.extension(ExtensionType::SUPPORTED_VERSIONS),
         Some(&Extension::SupportedVersionsSelected(
-            ProtocolVersion::TLS13
+            ProtocolVersion::TLSV1_3
         ))
     );
     let Some(Extension::Cookie(cookie)) = hrr.extension(ExtensionType::COOKIE) else {

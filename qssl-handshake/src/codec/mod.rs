@@ -259,19 +259,7 @@ open_enum! {
     }
 }
 
-open_enum! {
-    /// `uint16 ProtocolVersion;` (RFC 8446 §4.1.2).
-    ProtocolVersion(u16) {
-        /// TLS 1.0, seen as the record-layer version of a first ClientHello.
-        TLS10 = 0x0301, "TLSv1.0";
-        /// TLS 1.1.
-        TLS11 = 0x0302, "TLSv1.1";
-        /// TLS 1.2; also the `legacy_version` of every TLS 1.3 hello.
-        TLS12 = 0x0303, "TLSv1.2";
-        /// TLS 1.3.
-        TLS13 = 0x0304, "TLSv1.3";
-    }
-}
+pub use qssl_record::ProtocolVersion;
 
 /// Read a `CipherSuite`/`NamedGroup`/`SignatureScheme`-style 16-bit code point.
 pub(crate) fn be_u16_as<T>(i: &[u8], f: fn(u16) -> T) -> PResult<'_, T> {
