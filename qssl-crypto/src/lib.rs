@@ -56,4 +56,5 @@ pub mod kx;
 pub mod pki;
 pub mod rand;
 pub mod secret;
+pub mod suites;
 pub mod tls12_prf;
