@@ -23,4 +23,33 @@ pub enum CryptoError {
     /// An output longer than the algorithm can produce was requested (e.g. HKDF > 255 blocks).
     #[error("requested output is too long for {0}")]
     OutputTooLong(&'static str),
+
+    // --- Signatures and keys (sign/, keys.rs) ---
+    /// A signature did not verify: wrong key, wrong message, or a malformed signature.
+    #[error("signature verification failed")]
+    BadSignature,
+    /// A public key does not decode for the algorithm named.
+    #[error("invalid {0} public key")]
+    BadPublicKey(&'static str),
+    /// The key (or this crate) cannot sign or verify with this scheme.
+    #[error("signature scheme {0} is not supported here")]
+    UnsupportedSignatureScheme(crate::sign::SignatureScheme),
+    /// A private key's algorithm (or elliptic curve) is not one this crate loads.
+    #[error(
+        "unsupported key algorithm {0}; supported: id-ecPublicKey with P-256 or P-384, \
+         Ed25519, rsaEncryption, ML-DSA-44/65/87"
+    )]
+    UnsupportedKeyAlgorithm(crate::keys::Oid),
+    /// A private key file or structure is malformed.
+    #[error("malformed private key: {0}")]
+    MalformedKey(crate::keys::KeyFormatError),
+    /// The signing primitive failed (named).
+    #[error("{0} signing failed")]
+    SigningFailed(&'static str),
+    /// Key generation failed (named).
+    #[error("{0} key generation failed")]
+    KeyGenerationFailed(&'static str),
+    /// The operating system's random number generator failed.
+    #[error("operating system randomness unavailable")]
+    RandomnessUnavailable,
 }

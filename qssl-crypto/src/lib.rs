@@ -1,3 +1,5 @@
 //! Placeholder
 pub mod aead;
 pub mod error;
+pub mod keys;
+pub mod sign;
