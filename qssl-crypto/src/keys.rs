@@ -244,10 +244,20 @@ impl SigningKey for PrivateKey {
 }
 
 /// Loads a PKCS#8 `PrivateKeyInfo` / `OneAsymmetricKey` (DER) of any supported algorithm.
+///
+/// Also takes the traditional DER that `openssl pkey -outform DER` writes for RSA
+/// (PKCS#1 `RSAPrivateKey`) and EC (SEC1 `ECPrivateKey`) keys.
 pub fn load_private_key_der(der: &[u8]) -> Result<PrivateKey, CryptoError> {
+    let Ok(info) = pkcs8::PrivateKeyInfoRef::from_der(der) else {
+        return load_pkcs1_rsa(der)
+            .or_else(|_| load_sec1_ec(der))
+            .map_err(|_| CryptoError::MalformedKey(KeyFormatError::Pkcs8));
+    };
+    load_pkcs8(der, info)
+}
+
+fn load_pkcs8(der: &[u8], info: pkcs8::PrivateKeyInfoRef<'_>) -> Result<PrivateKey, CryptoError> {
     let malformed = CryptoError::MalformedKey(KeyFormatError::KeyMaterial);
-    let info = pkcs8::PrivateKeyInfoRef::from_der(der)
-        .map_err(|_| CryptoError::MalformedKey(KeyFormatError::Pkcs8))?;
     let oid = info.algorithm.oid;
     let inner = if oid == ID_EC_PUBLIC_KEY {
         let curve: ObjectIdentifier = info
