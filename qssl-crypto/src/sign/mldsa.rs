@@ -129,7 +129,8 @@ pub(crate) struct MlDsaKey<P: Level> {
 impl<P: Level> MlDsaKey<P> {
     /// ML-DSA.KeyGen_internal (FIPS 204 Algorithm 6) from a 32-byte seed.
     pub(crate) fn from_seed(seed: &[u8; 32]) -> Self {
-        let key = ml_dsa::SigningKey::<P>::from_seed(&(*seed).into());
+        let xi = Zeroizing::new(ml_dsa::Seed::from(*seed));
+        let key = ml_dsa::SigningKey::<P>::from_seed(&xi);
         let public_key = key.expanded_key().verifying_key().encode().to_vec();
         Self {
             secret: Secret::Seeded(key),
@@ -147,8 +148,10 @@ impl<P: Level> MlDsaKey<P> {
     /// From an `expandedKey` (FIPS 204 skEncode output). The key is checked by signing
     /// and verifying a test message: a corrupt or foreign key fails here, not in a handshake.
     pub(crate) fn from_expanded(expanded: &[u8]) -> Result<Self, CryptoError> {
-        let bytes = ml_dsa::ExpandedSigningKeyBytes::<P>::try_from(expanded)
-            .map_err(|_| CryptoError::MalformedKey(KeyFormatError::KeyMaterial))?;
+        let bytes = Zeroizing::new(
+            ml_dsa::ExpandedSigningKeyBytes::<P>::try_from(expanded)
+                .map_err(|_| CryptoError::MalformedKey(KeyFormatError::KeyMaterial))?,
+        );
         // `from_expanded` is deprecated only to steer users to seeds; OpenSSL still writes
         // expanded-only keys, and the pairwise check below stands in for validation.
         #[allow(deprecated)]
@@ -182,7 +185,7 @@ impl<P: Level> MlDsaKey<P> {
 
     fn expanded_bytes(&self) -> Zeroizing<Vec<u8>> {
         #[allow(deprecated)]
-        let bytes = self.expanded().to_expanded();
+        let bytes = Zeroizing::new(self.expanded().to_expanded());
         Zeroizing::new(bytes.to_vec())
     }
 
@@ -199,21 +202,21 @@ impl<P: Level> MlDsaKey<P> {
     /// The `privateKey` OCTET STRING contents of PKCS#8 in `form` (None: seed unknown).
     pub(crate) fn private_key_der(&self, form: MlDsaKeyForm) -> Option<Zeroizing<Vec<u8>>> {
         let seed = match &self.secret {
-            Secret::Seeded(key) => Some(key.to_seed()),
+            Secret::Seeded(key) => Some(Zeroizing::new(key.to_seed())),
             Secret::Expanded(_) => None,
         };
         let mut out = Zeroizing::new(Vec::with_capacity(P::EXPANDED_KEY_LEN + 48));
         match (form, seed) {
             (MlDsaKeyForm::Seed, Some(seed)) => {
                 out.extend_from_slice(&[0x80, 0x20]);
-                out.extend_from_slice(&seed);
+                out.extend_from_slice(&seed[..]);
             }
             (MlDsaKeyForm::Expanded, _) => {
                 push_octet_string(&mut out, &self.expanded_bytes());
             }
             (MlDsaKeyForm::Both, Some(seed)) => {
                 let mut body = Zeroizing::new(Vec::with_capacity(P::EXPANDED_KEY_LEN + 40));
-                push_octet_string(&mut body, &seed);
+                push_octet_string(&mut body, &seed[..]);
                 push_octet_string(&mut body, &self.expanded_bytes());
                 push_tlv(&mut out, 0x30, &body);
             }

@@ -11,6 +11,19 @@
 //!
 //! Backends: ECDSA on `p256`/`p384`, Ed25519 on `ed25519-dalek`, RSA on `rsa` (constant-time
 //! bignums), ML-DSA on RustCrypto `ml-dsa` (see `mldsa.rs` for why not `pqcrypto-mldsa`).
+//!
+//! ```
+//! use qssl_crypto::keys;
+//! use qssl_crypto::sign::{self, KeyAlgorithm, SignatureScheme, SigningKey};
+//!
+//! let key = keys::generate(KeyAlgorithm::MlDsa65)?;
+//! let scheme = key.choose_scheme(&[SignatureScheme::ED25519, SignatureScheme::MLDSA65]);
+//! assert_eq!(scheme, Some(SignatureScheme::MLDSA65));
+//! let signature = key.sign(SignatureScheme::MLDSA65, b"signed content")?;
+//! let verifier = sign::verifier_for(SignatureScheme::MLDSA65).expect("has ML-DSA-65");
+//! verifier.verify(&key.public_key_raw(), b"signed content", &signature)?;
+//! # Ok::<(), qssl_crypto::error::CryptoError>(())
+//! ```
 
 use crate::error::CryptoError;
 use core::fmt;
