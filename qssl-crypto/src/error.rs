@@ -51,4 +51,29 @@ pub enum CryptoError {
     /// `complete_hybrid_component` was called on a key exchange that is not a hybrid.
     #[error("the key exchange has no hybrid component")]
     NotHybrid,
+    // --- Signatures and keys (sign/, keys.rs) ---
+    /// A signature did not verify: wrong key, wrong message, or a malformed signature.
+    #[error("signature verification failed")]
+    BadSignature,
+    /// A public key does not decode for the algorithm named.
+    #[error("invalid {0} public key")]
+    BadPublicKey(&'static str),
+    /// The key (or this crate) cannot sign or verify with this scheme.
+    #[error("signature scheme {0} is not supported here")]
+    UnsupportedSignatureScheme(crate::sign::SignatureScheme),
+    /// A private key's algorithm (or elliptic curve) is not one this crate loads.
+    #[error(
+        "unsupported key algorithm {0}; supported: id-ecPublicKey with P-256 or P-384, \
+         Ed25519, rsaEncryption, ML-DSA-44/65/87"
+    )]
+    UnsupportedKeyAlgorithm(crate::keys::Oid),
+    /// A private key file or structure is malformed.
+    #[error("malformed private key: {0}")]
+    MalformedKey(crate::keys::KeyFormatError),
+    /// The signing primitive failed (named).
+    #[error("{0} signing failed")]
+    SigningFailed(&'static str),
+    /// Key generation failed (named).
+    #[error("{0} key generation failed")]
+    KeyGenerationFailed(&'static str),
 }

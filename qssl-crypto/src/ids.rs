@@ -159,6 +159,16 @@ impl SignatureScheme {
     pub fn is_post_quantum(self) -> bool {
         matches!(self.0, 0x0904..=0x0906)
     }
+
+    /// Whether TLS 1.3 allows the scheme in `CertificateVerify` (RFC 8446 §4.2.3: the
+    /// PKCS#1 v1.5 schemes are for certificate signatures only).
+    pub fn usable_in_tls13_handshake(self) -> bool {
+        self.name().is_some()
+            && !matches!(
+                self,
+                Self::RSA_PKCS1_SHA256 | Self::RSA_PKCS1_SHA384 | Self::RSA_PKCS1_SHA512
+            )
+    }
 }
 
 #[cfg(test)]
