@@ -55,6 +55,7 @@ pub mod ids;
 pub mod keys;
 pub mod kx;
 pub mod pki;
+pub mod provider;
 pub mod rand;
 pub mod secret;
 pub mod sign;

@@ -160,3 +160,64 @@ pub enum PkiError {
     #[error(transparent)]
     Pem(#[from] PemError),
 }
+
+/// Signs certificates with any [`SigningKey`](crate::sign::SigningKey): a
+/// software key, or one held in an HSM.
+///
+/// The signature AlgorithmIdentifier is the one the matching verifier answers
+/// to, so what we write is exactly what rustls-webpki and OpenSSL expect: ECDSA
+/// P-256 → ecdsa-with-SHA256, P-384 → ecdsa-with-SHA384, Ed25519, RSA →
+/// RSASSA-PSS with SHA-256, ML-DSA-44/65/87 → id-ml-dsa-*.
+pub struct KeySigner<'a>(pub &'a dyn crate::sign::SigningKey);
+
+impl KeySigner<'_> {
+    fn scheme(&self) -> Result<crate::ids::SignatureScheme, CryptoError> {
+        use crate::ids::SignatureScheme as S;
+        use crate::sign::KeyAlgorithm as K;
+        Ok(match self.0.algorithm() {
+            K::EcdsaP256 => S::ECDSA_SECP256R1_SHA256,
+            K::EcdsaP384 => S::ECDSA_SECP384R1_SHA384,
+            K::Ed25519 => S::ED25519,
+            K::Rsa => S::RSA_PSS_RSAE_SHA256,
+            K::MlDsa44 => S::MLDSA44,
+            K::MlDsa65 => S::MLDSA65,
+            K::MlDsa87 => S::MLDSA87,
+            _ => {
+                return Err(CryptoError::SigningFailed(
+                    "certificate signing with this key type",
+                ));
+            }
+        })
+    }
+}
+
+impl CertificateSigner for KeySigner<'_> {
+    fn signature_algorithm_der(&self) -> Vec<u8> {
+        let Some(verifier) = self.scheme().ok().and_then(crate::sign::verifier_for) else {
+            // `sign` reports the unsupported key; an empty identifier never reaches a certificate.
+            return Vec::new();
+        };
+        let contents = verifier.signature_alg_id();
+        // pki-types holds the SEQUENCE's contents; wrap them in the SEQUENCE header.
+        let mut der = vec![0x30];
+        push_der_len(&mut der, contents.as_ref().len());
+        der.extend_from_slice(contents.as_ref());
+        der
+    }
+
+    fn subject_public_key_info_der(&self) -> Vec<u8> {
+        self.0.public_key_spki()
+    }
+
+    fn sign(&self, tbs_der: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.0.sign(self.scheme()?, tbs_der)
+    }
+}
+
+fn push_der_len(out: &mut Vec<u8>, len: usize) {
+    match len {
+        0..=0x7f => out.push(len as u8),
+        0x80..=0xff => out.extend_from_slice(&[0x81, len as u8]),
+        _ => out.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]),
+    }
+}
