@@ -171,10 +171,10 @@ pub enum PkiError {
 pub struct KeySigner<'a>(pub &'a dyn crate::sign::SigningKey);
 
 impl KeySigner<'_> {
-    fn scheme(&self) -> Result<crate::ids::SignatureScheme, CryptoError> {
+    fn scheme(&self) -> crate::ids::SignatureScheme {
         use crate::ids::SignatureScheme as S;
         use crate::sign::KeyAlgorithm as K;
-        Ok(match self.0.algorithm() {
+        match self.0.algorithm() {
             K::EcdsaP256 => S::ECDSA_SECP256R1_SHA256,
             K::EcdsaP384 => S::ECDSA_SECP384R1_SHA384,
             K::Ed25519 => S::ED25519,
@@ -182,19 +182,14 @@ impl KeySigner<'_> {
             K::MlDsa44 => S::MLDSA44,
             K::MlDsa65 => S::MLDSA65,
             K::MlDsa87 => S::MLDSA87,
-            _ => {
-                return Err(CryptoError::SigningFailed(
-                    "certificate signing with this key type",
-                ));
-            }
-        })
+        }
     }
 }
 
 impl CertificateSigner for KeySigner<'_> {
     fn signature_algorithm_der(&self) -> Vec<u8> {
-        let Some(verifier) = self.scheme().ok().and_then(crate::sign::verifier_for) else {
-            // `sign` reports the unsupported key; an empty identifier never reaches a certificate.
+        let Some(verifier) = crate::sign::verifier_for(self.scheme()) else {
+            // Every key algorithm has a verifier; an empty identifier would fail parsing anyway.
             return Vec::new();
         };
         let contents = verifier.signature_alg_id();
@@ -210,7 +205,7 @@ impl CertificateSigner for KeySigner<'_> {
     }
 
     fn sign(&self, tbs_der: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        self.0.sign(self.scheme()?, tbs_der)
+        self.0.sign(self.scheme(), tbs_der)
     }
 }
 
