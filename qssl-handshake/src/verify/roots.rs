@@ -8,10 +8,13 @@ use super::error::{CertificateError, from_webpki};
 /// name constraints, as `webpki` uses them).
 ///
 /// Adding a certificate does not check that it is a CA: it is trusted because the
-/// application says so. `webpki` has no support for self-signed end-entity
-/// certificates: a leaf added here does not make that same leaf verify as a chain of
-/// its own, since it is never its own issuer in path building. Put the CA that
-/// issued it here instead.
+/// application says so. Only its subject, public key and name constraints are kept;
+/// its validity period, basicConstraints and pathLenConstraint are not enforced
+/// (RFC 5280 §6.1.1 (d) leaves that optional, and `webpki` does not).
+///
+/// A self-signed end-entity certificate added here does verify today as a chain of
+/// one (nothing asks whether an anchor is a CA), but `webpki` documents self-signed
+/// leaves as unsupported: prefer trusting the CA that issued the leaf.
 #[derive(Debug, Clone, Default)]
 pub struct RootCertStore {
     anchors: Vec<TrustAnchor<'static>>,
@@ -35,8 +38,9 @@ impl RootCertStore {
 
     /// Adds every `CERTIFICATE` block of the PEM document `pem`; returns how many.
     ///
-    /// All or nothing: if one block fails to decode, nothing is added and the error
-    /// is [`CertificateError::BadEncoding`].
+    /// All or nothing: if the document holds no `CERTIFICATE` block, a block with
+    /// another label, or a block that fails to decode, nothing is added and the error
+    /// is [`CertificateError::BadEncoding`] (or another mapped `webpki` error).
     pub fn add_pem(&mut self, pem: &str) -> Result<usize, CertificateError> {
         let ders =
             qssl_crypto::pki::pem_certificates(pem).map_err(|_| CertificateError::BadEncoding)?;
@@ -115,7 +119,10 @@ mod tests {
             Err(CertificateError::BadEncoding)
         );
         assert!(store.is_empty());
-        assert_eq!(store.add_pem("no pem here"), Ok(0));
+        assert_eq!(
+            store.add_pem("no pem here"),
+            Err(CertificateError::BadEncoding)
+        );
         let bad = "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n";
         assert_eq!(store.add_pem(bad), Err(CertificateError::BadEncoding));
         assert_eq!(store.len(), 0);
