@@ -96,7 +96,13 @@ fn mixed_algorithm_chain_verifies() {
         let int = intermediate(b, &root);
         let leaf = leaf(c, &int);
         server_verifier(&[&root.cert])
-            .verify_server_cert(&leaf.cert, &[int.cert.clone()], &dns(), &[], at(NOW))
+            .verify_server_cert(
+                &leaf.cert,
+                std::slice::from_ref(&int.cert),
+                &dns(),
+                &[],
+                at(NOW),
+            )
             .unwrap_or_else(|e| panic!("{a:?} → {b:?} → {c:?}: {e:?}"));
     }
 }
@@ -126,7 +132,13 @@ fn rsa_pkcs1_certificate_signatures_verify() {
         p.dns_names = vec![DNS_NAME.into()];
         let leaf = issue(KeyAlgorithm::EcdsaP256, &p, &int);
         server
-            .verify_server_cert(&leaf.cert, &[int.cert.clone()], &dns(), &[], at(now))
+            .verify_server_cert(
+                &leaf.cert,
+                std::slice::from_ref(&int.cert),
+                &dns(),
+                &[],
+                at(now),
+            )
             .unwrap();
 
         // The same chain without the PKCS#1 verifiers: the intermediate's signature
@@ -143,7 +155,7 @@ fn rsa_pkcs1_certificate_signatures_verify() {
         refused(
             WebPkiServerVerifier::new(roots, &provider).verify_server_cert(
                 &leaf.cert,
-                &[int.cert.clone()],
+                std::slice::from_ref(&int.cert),
                 &dns(),
                 &[],
                 at(now),
@@ -190,7 +202,7 @@ fn expired_intermediate_is_refused() {
     refused(
         server_verifier(&[&root.cert]).verify_server_cert(
             &leaf.cert,
-            &[int.cert.clone()],
+            std::slice::from_ref(&int.cert),
             &dns(),
             &[],
             at(NOW),
@@ -223,7 +235,7 @@ fn unknown_ca() {
     refused(
         client_verifier(&[&other_root.cert]).verify_client_cert(
             &leaf1.cert,
-            &[int.cert.clone()],
+            std::slice::from_ref(&int.cert),
             at(NOW),
         ),
         CertificateError::UnknownIssuer,
@@ -324,7 +336,7 @@ fn leaf_used_as_ca() {
     refused(
         server_verifier(&[&root.cert]).verify_server_cert(
             &leaf.cert,
-            &[fake_ca.cert.clone()],
+            std::slice::from_ref(&fake_ca.cert),
             &dns(),
             &[],
             at(NOW),
@@ -356,7 +368,7 @@ fn path_len_constraint() {
     let v = server_verifier(&[&root.cert]);
     v.verify_server_cert(
         &leaf(alg, &int1).cert,
-        &[int1.cert.clone()],
+        std::slice::from_ref(&int1.cert),
         &dns(),
         &[],
         at(NOW),
@@ -380,7 +392,7 @@ fn path_len_constraint() {
     server_verifier(&[&root0.cert])
         .verify_server_cert(
             &leaf(alg, &int).cert,
-            &[int.cert.clone()],
+            std::slice::from_ref(&int.cert),
             &dns(),
             &[],
             at(NOW),
@@ -463,12 +475,16 @@ fn tampered_signature() {
                 tamper_signature(&int.cert),
             ),
         ] {
-            refused(
-                v.verify_server_cert(&leaf_cert, &[int_cert], &dns(), &[], at(NOW)),
-                CertificateError::BadSignature,
-                AlertDescription::BAD_CERTIFICATE,
+            let result = v.verify_server_cert(&leaf_cert, &[int_cert], &dns(), &[], at(NOW));
+            assert_eq!(
+                result,
+                Err(CertificateError::BadSignature),
+                "{alg:?} {what}"
             );
-            let _ = what;
+            assert_eq!(
+                CertificateError::BadSignature.alert(),
+                AlertDescription::BAD_CERTIFICATE
+            );
         }
     }
 }

@@ -157,8 +157,11 @@ impl Algorithms {
         }
     }
 
-    /// Path validation to `roots` for `usage`; returns the parsed end entity's
-    /// result of `then` (the name check for servers).
+    /// Path validation to `roots` for `usage`, then (for servers) the name check.
+    ///
+    /// The work a hostile chain can cause is bounded by `webpki` (path depth, at most
+    /// 100 signature checks per validation) and by the handshake codec's limit on the
+    /// Certificate message.
     fn verify_chain(
         &self,
         roots: &RootCertStore,
