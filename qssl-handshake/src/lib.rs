@@ -52,6 +52,7 @@
 mod codec;
 mod error;
 pub mod fuzzing;
+pub mod verify;
 
 pub use codec::extensions::{
     CertificateStatus, CertificateStatusRequest, CertificateStatusType, Extension,
@@ -70,3 +71,7 @@ pub use codec::server_flight::{
 };
 pub use codec::{HandshakeType, ProtocolVersion};
 pub use error::{Error, InvalidMessage};
+pub use verify::{
+    CertificateDer, CertificateError, ClientCertVerifier, RootCertStore, ServerCertVerifier,
+    ServerName, TrustAnchor, UnixTime, WebPkiClientVerifier, WebPkiServerVerifier,
+};
