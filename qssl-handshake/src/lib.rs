@@ -49,9 +49,22 @@
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod action;
+mod client;
 mod codec;
+mod common;
+mod config;
 mod error;
 pub mod fuzzing;
+pub mod key_schedule;
+mod server;
+pub mod transcript;
+pub mod verify;
+
+pub use action::{Action, HandshakeSummary, TrafficKey};
+pub use client::ClientHandshake;
+pub use config::{CertifiedKey, ClientParams, ServerParams};
+pub use server::ServerHandshake;
 
 pub use codec::extensions::{
     CertificateStatus, CertificateStatusRequest, CertificateStatusType, Extension,
@@ -69,4 +82,8 @@ pub use codec::server_flight::{
     Finished,
 };
 pub use codec::{HandshakeType, ProtocolVersion};
-pub use error::{Error, InvalidMessage};
+pub use error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
+pub use verify::{
+    CertificateDer, CertificateError, ClientCertVerifier, RootCertStore, ServerCertVerifier,
+    ServerName, TrustAnchor, UnixTime, WebPkiClientVerifier, WebPkiServerVerifier,
+};
