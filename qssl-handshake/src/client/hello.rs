@@ -263,6 +263,19 @@ impl ExpectServerHello {
             hs.traffic_secret(side),
             params.record_size_limit,
         )?));
+        // Compatibility mode: the dummy change_cipher_spec goes right before the
+        // encrypted flight (RFC 8446 Appendix D.4), so it is sent now, in the clear,
+        // and the handshake write key follows it: any alert from here on is encrypted.
+        if !self.start.session_id.is_empty() && !self.sent_ccs {
+            out.push(Action::SendChangeCipherSpec);
+        }
+        // The server's record_size_limit is not known before EncryptedExtensions; our
+        // handshake flight is small enough not to need it.
+        out.push(Action::SetWriteKey(traffic_key(
+            suite,
+            hs.traffic_secret(side.peer()),
+            None,
+        )?));
         Ok(ClientState::EncryptedExtensions(
             ExpectEncryptedExtensions {
                 hs: ClientHs {
@@ -272,7 +285,6 @@ impl ExpectServerHello {
                     transcript: self.transcript,
                     secrets: hs,
                     hello_retry_request: self.retry_suite.is_some(),
-                    sent_ccs: self.sent_ccs,
                     offered_alpn: !self
                         .hello
                         .extensions

@@ -27,7 +27,6 @@ pub(crate) struct ClientHs {
     pub(crate) transcript: Transcript,
     pub(crate) secrets: HandshakeSecret,
     pub(crate) hello_retry_request: bool,
-    pub(crate) sent_ccs: bool,
     pub(crate) offered_alpn: bool,
     pub(crate) alpn_protocol: Option<Vec<u8>>,
     pub(crate) peer_record_size_limit: Option<u16>,
@@ -230,15 +229,7 @@ impl ExpectFinished {
         let suite = hs.suite;
         let peer_limit = hs.peer_record_size_limit;
 
-        // Second flight, under the client handshake key.
-        if !hs.start.session_id.is_empty() && !hs.sent_ccs {
-            out.push(Action::SendChangeCipherSpec);
-        }
-        out.push(Action::SetWriteKey(traffic_key(
-            suite,
-            hs.secrets.traffic_secret(Side::Client),
-            peer_limit,
-        )?));
+        // Second flight, under the client handshake key (installed at ServerHello).
         let mut client_scheme = None;
         if let Some((context, schemes)) = hs.cert_request.take() {
             let auth = params.client_auth.as_ref().and_then(|ck| {
