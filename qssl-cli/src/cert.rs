@@ -116,12 +116,15 @@ pub(crate) fn make_pki(alg: Alg, names: &[String]) -> Result<TestPki, CliError> 
             source,
         })
     };
+    // A random tag in the CA names keeps two PKIs made by this command apart: a
+    // verifier that finds an issuer by name must not find the other PKI's CA.
+    let tag: String = serial()?[..4].iter().map(|b| format!("{b:02x}")).collect();
     let root_key = generate()?;
     let inter_key = generate()?;
     let leaf_key = generate()?;
 
     let mut params = CertificateParams::new(
-        &format!("Q-SSL test root CA ({})", alg.name()),
+        &format!("Q-SSL test root CA {} {tag}", alg.name()),
         &serial()?,
         not_before,
         not_after,
@@ -135,7 +138,7 @@ pub(crate) fn make_pki(alg: Alg, names: &[String]) -> Result<TestPki, CliError> 
     })?;
 
     let mut params = CertificateParams::new(
-        &format!("Q-SSL test intermediate CA ({})", alg.name()),
+        &format!("Q-SSL test intermediate CA {} {tag}", alg.name()),
         &serial()?,
         not_before,
         not_after,

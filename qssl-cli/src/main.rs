@@ -12,7 +12,14 @@
 //! process with a non-zero status and one line on stderr naming the cause.
 
 mod cert;
+mod client;
+mod demo;
 mod error;
+mod files;
+mod net;
+mod report;
+mod server;
+mod tls;
 
 use std::process::ExitCode;
 
@@ -34,11 +41,21 @@ enum Command {
     /// Write a test PKI: DIR/ca.pem (root), DIR/chain.pem (leaf then intermediate),
     /// DIR/key.pem (leaf key, PKCS#8).
     Cert(cert::CertArgs),
+    /// A loopback TLS 1.3 handshake with a fresh ML-DSA-65 PKI and X25519MLKEM768,
+    /// and what it negotiated and cost. No arguments, no files.
+    Demo,
+    /// Serve TLS until stopped: echo, or with --http a page of the negotiated parameters.
+    Server(server::ServerArgs),
+    /// Connect, print what was negotiated, send TEXT (or stdin), print the reply.
+    Client(client::ClientArgs),
 }
 
 fn run(command: Command) -> Result<(), CliError> {
     match command {
         Command::Cert(args) => cert::run(&args),
+        Command::Demo => demo::run(),
+        Command::Server(args) => server::run(&args),
+        Command::Client(args) => client::run(&args),
     }
 }
 
