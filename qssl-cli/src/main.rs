@@ -1,15 +1,16 @@
 //! `qssl`: the Q-SSL command line.
 //!
-//! Makes test PKIs with post-quantum (ML-DSA) or classical certificates that
-//! OpenSSL 3.5 accepts:
-//!
 //! ```sh
-//! qssl cert --out pki                      # ML-DSA-65 root → intermediate → leaf
-//! qssl cert --out pki-ec --alg ecdsa-p384 --name example.test
+//! qssl demo                                # loopback TLS 1.3: X25519MLKEM768 + ML-DSA-65, no files
+//! qssl cert --out pki                      # ML-DSA-65 root → intermediate → leaf, as PEM files
+//! qssl server --listen 127.0.0.1:4433 --cert pki/chain.pem --key pki/key.pem [--http]
+//! qssl client 127.0.0.1:4433 --ca pki/ca.pem --server-name localhost --send hello
 //! ```
 //!
-//! Every failure (a bad flag, a missing or unreadable file, a failed step) ends the
-//! process with a non-zero status and one line on stderr naming the cause.
+//! `client` prints `version:`, `suite:`, `group:`, `signature:` and `pq:` lines, then
+//! the reply. Every failure (a bad flag, a missing or unreadable file, a failed
+//! handshake) ends the process with a non-zero status and one line on stderr naming
+//! the cause, e.g. the alert sent or received.
 
 mod cert;
 mod client;
