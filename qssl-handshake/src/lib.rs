@@ -1,4 +1,11 @@
-//! The TLS handshake of Q-SSL. So far: the wire codec.
+//! The TLS 1.3 handshake of Q-SSL: the wire codec, the transcript hash
+//! ([`transcript`]), the key schedule ([`key_schedule`]), certificate verification
+//! ([`verify`]) and the sans-I/O client and server state machines
+//! ([`ClientHandshake`], [`ServerHandshake`]), which consume whole handshake messages
+//! and return [`Action`]s for the connection (send this message, install these keys,
+//! handshake complete). Every error is an [`Error`] whose alert is [`Error::alert`].
+//!
+//! The codec:
 //!
 //! Every TLS 1.3 handshake message (RFC 8446 §4) and the extensions Q-SSL speaks are
 //! typed values with a parser (`T::parse(&[u8]) -> Result<T, InvalidMessage>`, built on
@@ -10,8 +17,6 @@
 //! anything is allocated. [`HandshakeJoiner`] reassembles messages from records and
 //! keeps their exact bytes for the transcript. Every decode error is an
 //! [`InvalidMessage`] whose alert is chosen by [`InvalidMessage::alert`].
-//!
-//! The key schedule, transcript and client/server state machines will be built on this.
 //!
 //! ```
 //! use qssl_handshake::{

@@ -7,7 +7,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use bytes::{Buf, BytesMut};
-use qssl_alert::{Alert, AlertAction, AlertDescription, TlsVersion};
+use qssl_alert::{Alert, AlertAction, TlsVersion};
 use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
 use qssl_handshake::verify::{CertificateDer, ServerName, UnixTime};
 use qssl_handshake::{
@@ -105,7 +105,8 @@ impl Handshake {
 }
 
 /// A test hook that sees (and may rewrite) every outgoing handshake message.
-type HandshakeHook = Box<dyn FnMut(HandshakeType, &mut Vec<u8>) + Send>;
+#[doc(hidden)]
+pub type HandshakeHook = Box<dyn FnMut(HandshakeType, &mut Vec<u8>) + Send>;
 
 /// The state shared by client and server connections; both deref to it.
 pub struct ConnectionCommon {
@@ -442,7 +443,7 @@ impl ConnectionCommon {
     /// Test hook: sees and may rewrite each outgoing handshake message before it is
     /// protected (the transcript already holds the original bytes).
     #[doc(hidden)]
-    pub fn set_handshake_hook(&mut self, hook: Box<dyn FnMut(HandshakeType, &mut Vec<u8>) + Send>) {
+    pub fn set_handshake_hook(&mut self, hook: HandshakeHook) {
         self.hook = Some(hook);
     }
 
@@ -718,6 +719,3 @@ impl DerefMut for ServerConnection {
         &mut self.inner
     }
 }
-
-#[allow(dead_code)]
-const _: AlertDescription = AlertDescription::CLOSE_NOTIFY;

@@ -75,7 +75,8 @@ pub use config::{
     ServerConfigBuilder,
 };
 pub use conn::{
-    ClientConnection, ConnectionCommon, ConnectionInfo, IoState, Reader, ServerConnection, Writer,
+    ClientConnection, ConnectionCommon, ConnectionInfo, HandshakeHook, IoState, Reader,
+    ServerConnection, Writer,
 };
 pub use error::Error;
 pub use key_log::{KeyLog, KeyLogFile};

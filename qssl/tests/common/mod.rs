@@ -70,7 +70,15 @@ impl PkiSpec {
 fn build(spec: PkiSpec) -> Pki {
     let now = now();
     let root_key = keys::generate(spec.alg).unwrap();
-    let mut params = CertificateParams::new("test root", &[1], now - 3600, now + 86_400);
+    let mut params = CertificateParams::new(
+        &format!(
+            "root {:?} {}{}{}{}",
+            spec.alg, spec.chain_len, spec.right_name as u8, spec.expired as u8, spec.client as u8
+        ),
+        &[1],
+        now - 3600,
+        now + 86_400,
+    );
     params.role = CertificateRole::Ca { path_len: None };
     let root = pki::self_signed(&params, &KeySigner(&root_key)).unwrap();
     let mut issuer_der = root.der.clone();
@@ -179,9 +187,8 @@ pub fn transfer(
 pub fn transfer_bytes(bytes: &[u8], to: &mut ConnectionCommon) -> (usize, Result<(), Error>) {
     let mut off = 0;
     while off < bytes.len() {
-        match to.read_tls(&mut &bytes[off..]) {
-            Ok(n) => off += n,
-            Err(_) => {}
+        if let Ok(n) = to.read_tls(&mut &bytes[off..]) {
+            off += n;
         }
         if let Err(e) = to.process_new_packets() {
             return (bytes.len(), Err(e));
