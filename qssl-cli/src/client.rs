@@ -1,0 +1,226 @@
+//! `qssl client`: connect, print what was negotiated, send, print the reply.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use qssl::pki_types::ServerName;
+use qssl::{ClientConfig, ClientConnection, StreamOwned};
+
+use crate::error::CliError;
+use crate::files;
+use crate::tls::{self, AlpnList, GroupList, IO_TIMEOUT};
+
+/// Where the system's CA bundle is on Debian-like systems, used without `--ca`.
+const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+/// How long one TCP connection attempt may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `qssl client` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct ClientArgs {
+    /// The server, HOST:PORT.
+    #[arg(value_name = "HOST:PORT")]
+    connect: String,
+    /// Trust anchors (PEM); default: the system CA bundle.
+    #[arg(long, value_name = "ca.pem")]
+    ca: Option<PathBuf>,
+    /// Name to verify the certificate against and send as SNI (default: HOST).
+    #[arg(long, value_name = "NAME")]
+    server_name: Option<String>,
+    /// Key exchange groups in preference order, OpenSSL names separated by ':'.
+    #[arg(long, value_name = "G:G", value_parser = tls::group_list)]
+    groups: Option<GroupList>,
+    /// ALPN protocols to offer, separated by ','.
+    #[arg(long, value_name = "P,P", value_parser = tls::alpn_list)]
+    alpn: Option<AlpnList>,
+    /// Client certificate chain, leaf first (PEM), for servers that ask.
+    #[arg(long, value_name = "chain.pem", requires = "key")]
+    cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM).
+    #[arg(long, value_name = "key.pem", requires = "cert")]
+    key: Option<PathBuf>,
+    /// Text to send (default: all of standard input).
+    #[arg(long, value_name = "TEXT")]
+    send: Option<String>,
+}
+
+/// Runs `qssl client`.
+pub(crate) fn run(args: &ClientArgs) -> Result<(), CliError> {
+    let (host, _) = split_host_port(&args.connect)?;
+    let name = args.server_name.clone().unwrap_or_else(|| host.to_owned());
+    let server_name =
+        ServerName::try_from(name.clone()).map_err(|_| CliError::ServerName(name.clone()))?;
+
+    let roots = tls::load_roots(args.ca.as_deref().unwrap_or(Path::new(SYSTEM_CA_BUNDLE)))?;
+    let mut builder = ClientConfig::builder().with_root_certificates(roots);
+    if let Some(GroupList(groups)) = &args.groups {
+        builder = builder.with_groups(tls::kx_groups(groups));
+    }
+    if let Some(AlpnList(protocols)) = &args.alpn {
+        builder = builder.with_alpn_protocols(protocols.clone());
+    }
+    if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
+        builder =
+            builder.with_client_auth_cert(tls::load_chain(cert)?, Box::new(files::load_key(key)?));
+    }
+    let config = Arc::new(builder.build().map_err(CliError::Config)?);
+
+    // Read what to send before connecting, so a slow stdin does not hold a connection.
+    let data = match &args.send {
+        Some(text) => text.as_bytes().to_vec(),
+        None => {
+            let mut data = Vec::new();
+            io::stdin()
+                .read_to_end(&mut data)
+                .map_err(|source| CliError::Stdio {
+                    what: "reading standard input",
+                    source,
+                })?;
+            data
+        }
+    };
+
+    let sock = connect(&args.connect)?;
+    let peer = sock
+        .peer_addr()
+        .map_or_else(|_| args.connect.clone(), |a| a.to_string());
+    let tls_err = |source: io::Error| CliError::Tls {
+        peer: peer.clone(),
+        source,
+    };
+    let conn = ClientConnection::new(config, server_name).map_err(CliError::Config)?;
+    let mut tls = StreamOwned::new(conn, sock);
+    let start = Instant::now();
+    tls.conn.complete_io(&mut tls.sock).map_err(tls_err)?;
+    let elapsed = start.elapsed();
+    let negotiated = tls::negotiated(&tls.conn)
+        .ok_or_else(|| tls_err(io::Error::other("handshake did not complete")))?;
+
+    let mut stdout = io::stdout().lock();
+    let out_err = |source| CliError::Stdio {
+        what: "writing standard output",
+        source,
+    };
+    write!(
+        stdout,
+        "connected: {peer} as {name}\n{}handshake: {:.1} ms\n",
+        negotiated.lines(),
+        elapsed.as_secs_f64() * 1e3
+    )
+    .and_then(|()| stdout.flush())
+    .map_err(out_err)?;
+
+    // We have nothing more to say after `data`; the server answers, then closes.
+    let sent = tls.write_all(&data).and_then(|()| {
+        tls.conn.send_close_notify();
+        tls.flush()
+    });
+    if let Err(e) = sent {
+        return Err(tls_err(alert_behind(&mut tls, e)));
+    }
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        match tls.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => stdout
+                .write_all(&buf[..n])
+                .and_then(|()| stdout.flush())
+                .map_err(out_err)?,
+            // Many servers close TCP without close_notify after answering.
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
+            Err(e) => return Err(tls_err(e)),
+        }
+    }
+    Ok(())
+}
+
+/// A write that fails at the socket (broken pipe, reset) often means the server
+/// refused us with an alert that is already in our receive buffer — e.g.
+/// certificate_required, sent after our Finished. Read it so the error names it.
+fn alert_behind(tls: &mut StreamOwned<ClientConnection, TcpStream>, err: io::Error) -> io::Error {
+    let is_tls = err
+        .get_ref()
+        .is_some_and(|e| e.downcast_ref::<qssl::Error>().is_some());
+    if is_tls {
+        return err;
+    }
+    // Bounded: a few reads of whatever is pending, never waiting on a silent peer.
+    for _ in 0..4 {
+        match tls.conn.read_tls(&mut tls.sock) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                if let Err(e) = tls.conn.process_new_packets() {
+                    return e.into();
+                }
+            }
+        }
+    }
+    err
+}
+
+/// Splits `HOST:PORT` (`[v6]:PORT` too) into host and port.
+fn split_host_port(addr: &str) -> Result<(&str, u16), CliError> {
+    let bad = || CliError::Net {
+        action: "parse",
+        addr: addr.to_owned(),
+        source: io::Error::new(io::ErrorKind::InvalidInput, "expected HOST:PORT"),
+    };
+    let (host, port) = addr.rsplit_once(':').ok_or_else(bad)?;
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let port = port.parse().map_err(|_| bad())?;
+    if host.is_empty() {
+        return Err(bad());
+    }
+    Ok((host, port))
+}
+
+/// Connects to the first address of `addr` that answers, each attempt bounded.
+fn connect(addr: &str) -> Result<TcpStream, CliError> {
+    let net_err = |action, source| CliError::Net {
+        action,
+        addr: addr.to_owned(),
+        source,
+    };
+    let addrs: Vec<SocketAddr> = addr
+        .to_socket_addrs()
+        .map_err(|e| net_err("resolve", e))?
+        .collect();
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
+    for a in addrs {
+        match TcpStream::connect_timeout(&a, CONNECT_TIMEOUT) {
+            Ok(sock) => {
+                sock.set_read_timeout(Some(IO_TIMEOUT))
+                    .and_then(|()| sock.set_write_timeout(Some(IO_TIMEOUT)))
+                    .map_err(|e| net_err("connect to", e))?;
+                return Ok(sock);
+            }
+            Err(e) => last = e,
+        }
+    }
+    Err(net_err("connect to", last))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_port_forms() {
+        assert_eq!(
+            split_host_port("localhost:4433").unwrap(),
+            ("localhost", 4433)
+        );
+        assert_eq!(split_host_port("[::1]:443").unwrap(), ("::1", 443));
+        assert!(split_host_port("localhost").is_err());
+        assert!(split_host_port(":443").is_err());
+        assert!(split_host_port("h:99999").is_err());
+    }
+}

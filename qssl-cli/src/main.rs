@@ -1,0 +1,101 @@
+//! `qssl`: the Q-SSL command line.
+//!
+//! ```sh
+//! qssl demo                                # loopback TLS 1.3: X25519MLKEM768 + ML-DSA-65, no files
+//! qssl cert --out pki                      # ML-DSA-65 root → intermediate → leaf, as PEM files
+//! qssl server --listen 127.0.0.1:4433 --cert pki/chain.pem --key pki/key.pem [--http]
+//! qssl client 127.0.0.1:4433 --ca pki/ca.pem --server-name localhost --send hello
+//! ```
+//!
+//! `client` prints `version:`, `suite:`, `group:`, `signature:` and `pq:` lines, then
+//! the reply. Every failure (a bad flag, a missing or unreadable file, a failed
+//! handshake) ends the process with a non-zero status and one line on stderr naming
+//! the cause, e.g. the alert sent or received.
+
+mod cert;
+mod client;
+mod demo;
+mod error;
+mod files;
+mod net;
+mod report;
+mod server;
+mod tls;
+
+use std::process::ExitCode;
+
+use clap::error::ErrorKind;
+use clap::{Parser, Subcommand};
+
+use crate::error::CliError;
+
+/// The Q-SSL command line: post-quantum TLS 1.3 test PKIs and tools.
+#[derive(Debug, Parser)]
+#[command(name = "qssl", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write a test PKI: DIR/ca.pem (root), DIR/chain.pem (leaf then intermediate),
+    /// DIR/key.pem (leaf key, PKCS#8).
+    Cert(cert::CertArgs),
+    /// A loopback TLS 1.3 handshake with a fresh ML-DSA-65 PKI and X25519MLKEM768,
+    /// and what it negotiated and cost. No arguments, no files.
+    Demo,
+    /// Serve TLS until stopped: echo, or with --http a page of the negotiated parameters.
+    Server(server::ServerArgs),
+    /// Connect, print what was negotiated, send TEXT (or stdin), print the reply.
+    Client(client::ClientArgs),
+}
+
+fn run(command: Command) -> Result<(), CliError> {
+    match command {
+        Command::Cert(args) => cert::run(&args),
+        Command::Demo => demo::run(),
+        Command::Server(args) => server::run(&args),
+        Command::Client(args) => client::run(&args),
+    }
+}
+
+/// clap's own error text spans several lines (tips, usage); keep its first paragraph
+/// (the cause, plus the accepted values or missing flags) on one line.
+fn one_line_usage_error(err: &clap::Error) -> String {
+    if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        return "a subcommand is required (see `qssl --help`)".to_owned();
+    }
+    let text = err.to_string();
+    let paragraph: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let joined = paragraph.join(" ");
+    let cause = joined.strip_prefix("error: ").unwrap_or(&joined);
+    format!("{cause} (see `qssl --help`)")
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            if err.use_stderr() {
+                eprintln!("qssl: {}", one_line_usage_error(&err));
+                return ExitCode::from(2);
+            }
+            // --help and --version.
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+    };
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("qssl: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! `qssl demo`, and `qssl server` + `qssl client` as separate processes over loopback.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use common::{Run, TempDir, qssl, run_bounded};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// A `qssl server` child process, killed when dropped (also when a test fails).
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    /// Starts `qssl server --listen 127.0.0.1:0 ...` and reads the port it bound.
+    fn start(args: &[&str], dir: &Path) -> Server {
+        let mut child = qssl()
+            .current_dir(dir)
+            .args(["server", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn qssl server");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            if let Some(Ok(line)) = lines.next() {
+                let _ = tx.send(line);
+            }
+            // Keep draining so the server never blocks on a full pipe.
+            for _ in lines {}
+        });
+        let mut server = Server { child, port: 0 };
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("qssl server printed no listening line");
+        let port = line
+            .strip_prefix("listening on 127.0.0.1:")
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        server.port = port;
+        server
+    }
+
+    fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `qssl cert --out DIR/NAME --alg ALG`.
+fn make_pki(dir: &Path, name: &str, alg: &str) {
+    let run = run_bounded(
+        qssl()
+            .current_dir(dir)
+            .args(["cert", "--out", name, "--alg", alg]),
+        LIMIT,
+    );
+    assert!(run.status.success(), "{run:?}");
+}
+
+fn client(dir: &Path, args: &[&str]) -> Run {
+    run_bounded(qssl().current_dir(dir).arg("client").args(args), LIMIT)
+}
+
+#[test]
+fn demo_negotiates_hybrid_kx_and_mldsa() {
+    let run = run_bounded(qssl().arg("demo"), LIMIT);
+    println!("{}", run.stdout);
+    assert!(run.status.success(), "{run:?}");
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    for expected in [
+        "version: TLSv1.3",
+        "group: X25519MLKEM768",
+        "signature: mldsa65",
+        "pq: key exchange yes, authentication yes",
+        "handshake: full, ",
+        "bytes client -> server",
+        "resumption: not implemented yet",
+    ] {
+        assert!(run.stdout.contains(expected), "missing {expected:?}");
+    }
+}
+
+#[test]
+fn echo_over_loopback_with_mldsa_and_ecdsa_certificates() {
+    let dir = TempDir::new("tls-echo");
+    for (name, alg, signature, pq_auth) in [
+        ("ml", "mldsa65", "mldsa65", "yes"),
+        ("ec", "ecdsa-p384", "ecdsa_secp384r1_sha384", "no"),
+    ] {
+        make_pki(dir.path(), name, alg);
+        let server = Server::start(
+            &[
+                "--cert",
+                &format!("{name}/chain.pem"),
+                "--key",
+                &format!("{name}/key.pem"),
+            ],
+            dir.path(),
+        );
+        let ca = format!("{name}/ca.pem");
+        let run = client(
+            dir.path(),
+            &[
+                &server.addr(),
+                "--ca",
+                &ca,
+                "--server-name",
+                "localhost",
+                "--send",
+                "ping 123",
+            ],
+        );
+        assert!(run.status.success(), "{alg}: {run:?}");
+        let out = &run.stdout;
+        assert!(out.contains("version: TLSv1.3\n"), "{out}");
+        assert!(out.contains("group: X25519MLKEM768\n"), "{out}");
+        assert!(out.contains(&format!("signature: {signature}\n")), "{out}");
+        assert!(
+            out.contains(&format!("pq: key exchange yes, authentication {pq_auth}\n")),
+            "{out}"
+        );
+        assert!(out.ends_with("ping 123"), "echo missing: {out}");
+
+        // A classical group when asked for one, verified by IP address this time.
+        let run = client(
+            dir.path(),
+            &[
+                &server.addr(),
+                "--ca",
+                &ca,
+                "--groups",
+                "secp384r1",
+                "--send",
+                "x",
+            ],
+        );
+        assert!(run.status.success(), "{alg}: {run:?}");
+        assert!(
+            run.stdout.contains("group: secp384r1\n")
+                && run.stdout.contains("pq: key exchange no, "),
+            "{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn http_mode_answers_with_the_negotiated_parameters() {
+    let dir = TempDir::new("tls-http");
+    make_pki(dir.path(), "ec", "ecdsa-p256");
+    let server = Server::start(
+        &[
+            "--cert",
+            "ec/chain.pem",
+            "--key",
+            "ec/key.pem",
+            "--http",
+            "--groups",
+            "SecP256r1MLKEM768:x25519",
+        ],
+        dir.path(),
+    );
+    let run = client(
+        dir.path(),
+        &[
+            &server.addr(),
+            "--ca",
+            "ec/ca.pem",
+            "--groups",
+            "SecP256r1MLKEM768",
+            "--send",
+            "GET / HTTP/1.0\r\n\r\n",
+        ],
+    );
+    assert!(run.status.success(), "{run:?}");
+    let page = run
+        .stdout
+        .split_once("HTTP/1.0 200 OK\r\n")
+        .expect("HTTP answer")
+        .1;
+    assert!(page.contains("group: SecP256r1MLKEM768"), "{page}");
+    assert!(page.contains("signature: ecdsa_secp256r1_sha256"), "{page}");
+}
+
+#[test]
+fn client_certificates_are_required_with_client_ca() {
+    let dir = TempDir::new("tls-mtls");
+    make_pki(dir.path(), "srv", "mldsa44");
+    make_pki(dir.path(), "cli", "ed25519");
+    let server = Server::start(
+        &[
+            "--cert",
+            "srv/chain.pem",
+            "--key",
+            "srv/key.pem",
+            "--client-ca",
+            "cli/ca.pem",
+        ],
+        dir.path(),
+    );
+    let run = client(
+        dir.path(),
+        &[
+            &server.addr(),
+            "--ca",
+            "srv/ca.pem",
+            "--cert",
+            "cli/chain.pem",
+            "--key",
+            "cli/key.pem",
+            "--send",
+            "with cert",
+        ],
+    );
+    assert!(run.status.success(), "{run:?}");
+    assert!(
+        run.stdout.contains("client-signature: ed25519"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.ends_with("with cert"));
+
+    let run = client(
+        dir.path(),
+        &[&server.addr(), "--ca", "srv/ca.pem", "--send", "no cert"],
+    );
+    let line = run.one_error_line();
+    assert!(line.contains("certificate_required"), "{line}");
+}
+
+#[test]
+fn unknown_ca_fails_with_one_line_naming_the_alert() {
+    let dir = TempDir::new("tls-unknown-ca");
+    make_pki(dir.path(), "a", "mldsa65");
+    make_pki(dir.path(), "b", "mldsa65");
+    let server = Server::start(&["--cert", "a/chain.pem", "--key", "a/key.pem"], dir.path());
+    let run = client(
+        dir.path(),
+        &[&server.addr(), "--ca", "b/ca.pem", "--send", "x"],
+    );
+    let line = run.one_error_line();
+    assert!(
+        line.contains("issuer unknown") && line.contains("unknown_ca"),
+        "{line}"
+    );
+    assert!(
+        run.stdout.is_empty(),
+        "nothing printed as connected: {}",
+        run.stdout
+    );
+
+    // A name the certificate does not carry.
+    let run = client(
+        dir.path(),
+        &[
+            &server.addr(),
+            "--ca",
+            "a/ca.pem",
+            "--server-name",
+            "other.example",
+            "--send",
+            "x",
+        ],
+    );
+    let line = run.one_error_line();
+    assert!(line.contains("server name"), "{line}");
+}
+
+#[test]
+fn unreachable_port_and_bad_files_are_one_line() {
+    let dir = TempDir::new("tls-unreachable");
+    make_pki(dir.path(), "a", "ed25519");
+    // A port nobody listens on: bind one, then free it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let run = client(dir.path(), &[&addr, "--ca", "a/ca.pem", "--send", "x"]);
+    let line = run.one_error_line();
+    assert!(
+        line.contains("cannot connect to") && line.contains(&addr),
+        "{line}"
+    );
+
+    let run = client(dir.path(), &[&addr, "--ca", "missing.pem", "--send", "x"]);
+    assert!(run.one_error_line().contains("missing.pem"));
+    let run = client(
+        dir.path(),
+        &[&addr, "--ca", "a/ca.pem", "--groups", "kyber768"],
+    );
+    assert!(run.one_error_line().contains("'kyber768'"));
+
+    // The server refuses a key file that is not a key, before listening.
+    let run = run_bounded(
+        qssl().current_dir(dir.path()).args([
+            "server",
+            "--listen",
+            "127.0.0.1:0",
+            "--cert",
+            "a/chain.pem",
+            "--key",
+            "a/ca.pem",
+        ]),
+        LIMIT,
+    );
+    let line = run.one_error_line();
+    assert!(line.contains("cannot load private key a/ca.pem"), "{line}");
+}
