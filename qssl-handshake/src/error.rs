@@ -153,6 +153,10 @@ pub enum PeerMisbehaved {
     /// post-handshake message.
     #[error("misplaced post-handshake message")]
     MisplacedPostHandshakeMessage,
+    /// The second ClientHello did not echo our HelloRetryRequest cookie unchanged
+    /// (RFC 8446 §4.2.2, §4.1.2: the second hello must answer the retry).
+    #[error("HelloRetryRequest cookie missing or altered")]
+    BadCookie,
 }
 
 impl PeerMisbehaved {
@@ -176,7 +180,8 @@ impl PeerMisbehaved {
             | Self::SessionIdMismatch
             | Self::BadCompression
             | Self::BadCertificateRequestContext
-            | Self::BadTicketLifetime => A::ILLEGAL_PARAMETER,
+            | Self::BadTicketLifetime
+            | Self::BadCookie => A::ILLEGAL_PARAMETER,
             Self::MissingKeyShare | Self::MissingExtension => A::MISSING_EXTENSION,
             Self::UnsolicitedExtension => A::UNSUPPORTED_EXTENSION,
             Self::NoServerCertificate => A::DECODE_ERROR,
