@@ -1,7 +1,6 @@
-//! The crate's errors and the one place where each is given its alert.
-//!
-//! Only the codec part exists so far ([`InvalidMessage`]); the state machines will add
-//! their own small `Copy` enums beside it and a variant for each to [`Error`].
+//! The crate's errors and the one place where each is given its alert: the codec's
+//! [`InvalidMessage`], the state machines' [`PeerMisbehaved`] and [`PeerIncompatible`]
+//! (small `Copy` enums), all wrapped by [`Error`]. Table: `docs/alerts.md`.
 
 use qssl_alert::AlertDescription;
 
