@@ -1,7 +1,6 @@
-//! The crate's errors and the one place where each is given its alert.
-//!
-//! Only the codec part exists so far ([`InvalidMessage`]); the state machines will add
-//! their own small `Copy` enums beside it and a variant for each to [`Error`].
+//! The crate's errors and the one place where each is given its alert: the codec's
+//! [`InvalidMessage`], the state machines' [`PeerMisbehaved`] and [`PeerIncompatible`]
+//! (small `Copy` enums), all wrapped by [`Error`]. Table: `docs/alerts.md`.
 
 use qssl_alert::AlertDescription;
 
@@ -153,6 +152,10 @@ pub enum PeerMisbehaved {
     /// post-handshake message.
     #[error("misplaced post-handshake message")]
     MisplacedPostHandshakeMessage,
+    /// The second ClientHello did not echo our HelloRetryRequest cookie unchanged
+    /// (RFC 8446 §4.2.2, §4.1.2: the second hello must answer the retry).
+    #[error("HelloRetryRequest cookie missing or altered")]
+    BadCookie,
 }
 
 impl PeerMisbehaved {
@@ -176,7 +179,8 @@ impl PeerMisbehaved {
             | Self::SessionIdMismatch
             | Self::BadCompression
             | Self::BadCertificateRequestContext
-            | Self::BadTicketLifetime => A::ILLEGAL_PARAMETER,
+            | Self::BadTicketLifetime
+            | Self::BadCookie => A::ILLEGAL_PARAMETER,
             Self::MissingKeyShare | Self::MissingExtension => A::MISSING_EXTENSION,
             Self::UnsolicitedExtension => A::UNSUPPORTED_EXTENSION,
             Self::NoServerCertificate => A::DECODE_ERROR,
@@ -286,5 +290,145 @@ mod tests {
             assert_eq!(e.alert(), a, "{e:?}");
             assert_eq!(Error::from(e).alert(), a, "{e:?}");
         }
+    }
+
+    /// Every `PeerMisbehaved` variant with the alert RFC 8446 (or the RFC named) gives
+    /// it. The match in `listed` has no wildcard: a new variant does not compile until
+    /// it is added here with its alert.
+    #[test]
+    fn peer_misbehaved_alert_table() {
+        use AlertDescription as A;
+        use PeerMisbehaved::*;
+        let cases = [
+            // §4: a message not allowed in the state.
+            (
+                UnexpectedMessage(crate::HandshakeType::FINISHED),
+                A::UNEXPECTED_MESSAGE,
+            ),
+            // §5: change_cipher_spec outside the tolerated one.
+            (UnexpectedChangeCipherSpec, A::UNEXPECTED_MESSAGE),
+            // §5.1: a handshake message across a key change.
+            (MessageSpansKeyChange, A::UNEXPECTED_MESSAGE),
+            // §4.1.4: "MUST abort the handshake with an unexpected_message alert".
+            (SecondHelloRetryRequest, A::UNEXPECTED_MESSAGE),
+            (MisplacedPostHandshakeMessage, A::UNEXPECTED_MESSAGE),
+            // §4.4.4 and §4.4.3: decrypt_error.
+            (BadFinished, A::DECRYPT_ERROR),
+            (BadCertificateVerify, A::DECRYPT_ERROR),
+            // illegal_parameter: §4.2.8.1/§7.4 bad shares, §4.1.4 HRR, §4.2.8 share
+            // list, §4.1.3 unoffered choices and sentinel, RFC 7301 §3.2, §4.2.3,
+            // §4.1.3 session id, §4.1.2/§4.1.3 compression, §4.3.2 context, §4.6.1,
+            // §4.2.2 cookie.
+            (InvalidKeyShare, A::ILLEGAL_PARAMETER),
+            (IllegalHelloRetryRequest, A::ILLEGAL_PARAMETER),
+            (InconsistentKeyShares, A::ILLEGAL_PARAMETER),
+            (SelectedUnofferedParameter, A::ILLEGAL_PARAMETER),
+            (SelectedUnofferedAlpn, A::ILLEGAL_PARAMETER),
+            (SignatureSchemeNotOffered, A::ILLEGAL_PARAMETER),
+            (DowngradeDetected, A::ILLEGAL_PARAMETER),
+            (SessionIdMismatch, A::ILLEGAL_PARAMETER),
+            (BadCompression, A::ILLEGAL_PARAMETER),
+            (BadCertificateRequestContext, A::ILLEGAL_PARAMETER),
+            (BadTicketLifetime, A::ILLEGAL_PARAMETER),
+            (BadCookie, A::ILLEGAL_PARAMETER),
+            // §9.2: missing mandatory extensions.
+            (MissingKeyShare, A::MISSING_EXTENSION),
+            (MissingExtension, A::MISSING_EXTENSION),
+            // §4.2: an extension not allowed or not requested.
+            (UnsolicitedExtension, A::UNSUPPORTED_EXTENSION),
+            // §4.4.2.4: empty server Certificate is decode_error...
+            (NoServerCertificate, A::DECODE_ERROR),
+            // ...and an empty client Certificate when one is required, certificate_required.
+            (NoClientCertificate, A::CERTIFICATE_REQUIRED),
+        ];
+        fn listed(e: PeerMisbehaved) {
+            match e {
+                UnexpectedMessage(_)
+                | UnexpectedChangeCipherSpec
+                | MessageSpansKeyChange
+                | SecondHelloRetryRequest
+                | MisplacedPostHandshakeMessage
+                | BadFinished
+                | BadCertificateVerify
+                | InvalidKeyShare
+                | IllegalHelloRetryRequest
+                | InconsistentKeyShares
+                | SelectedUnofferedParameter
+                | SelectedUnofferedAlpn
+                | SignatureSchemeNotOffered
+                | DowngradeDetected
+                | SessionIdMismatch
+                | BadCompression
+                | BadCertificateRequestContext
+                | BadTicketLifetime
+                | BadCookie
+                | MissingKeyShare
+                | MissingExtension
+                | UnsolicitedExtension
+                | NoServerCertificate
+                | NoClientCertificate => {}
+            }
+        }
+        // 24 variants in `listed`, each once in `cases`.
+        assert_eq!(cases.len(), 24);
+        let distinct: std::collections::HashSet<_> = cases.iter().map(|(e, _)| *e).collect();
+        assert_eq!(distinct.len(), cases.len());
+        for (e, a) in cases {
+            listed(e);
+            assert_eq!(e.alert(), a, "{e:?}");
+            assert_eq!(Error::from(e).alert(), a, "{e:?}");
+        }
+        // Whatever the message type, unexpected_message.
+        for t in [0u8, 1, 2, 8, 11, 15, 20, 24, 254, 255] {
+            assert_eq!(
+                UnexpectedMessage(crate::HandshakeType(t)).alert(),
+                A::UNEXPECTED_MESSAGE
+            );
+        }
+    }
+
+    /// Every `PeerIncompatible` variant with its alert (no wildcard: see above).
+    #[test]
+    fn peer_incompatible_alert_table() {
+        use AlertDescription as A;
+        use PeerIncompatible::*;
+        let cases = [
+            // §4.2.1: no TLS 1.3 in supported_versions.
+            (NoTls13, A::PROTOCOL_VERSION),
+            // §4.1.1: "unable to negotiate an acceptable set of parameters".
+            (NoCommonCipherSuite, A::HANDSHAKE_FAILURE),
+            (NoCommonGroup, A::HANDSHAKE_FAILURE),
+            (NoPostQuantumGroup, A::HANDSHAKE_FAILURE),
+            (NoCommonSignatureScheme, A::HANDSHAKE_FAILURE),
+            // RFC 7301 §3.2.
+            (NoApplicationProtocol, A::NO_APPLICATION_PROTOCOL),
+        ];
+        fn listed(e: PeerIncompatible) {
+            match e {
+                NoTls13
+                | NoCommonCipherSuite
+                | NoCommonGroup
+                | NoPostQuantumGroup
+                | NoCommonSignatureScheme
+                | NoApplicationProtocol => {}
+            }
+        }
+        assert_eq!(cases.len(), 6);
+        let distinct: std::collections::HashSet<_> = cases.iter().map(|(e, _)| *e).collect();
+        assert_eq!(distinct.len(), cases.len());
+        for (e, a) in cases {
+            listed(e);
+            assert_eq!(e.alert(), a, "{e:?}");
+            assert_eq!(Error::from(e).alert(), a, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn our_own_faults_are_internal_error() {
+        assert_eq!(Error::Misuse("x").alert(), AlertDescription::INTERNAL_ERROR);
+        assert_eq!(
+            Error::from(qssl_crypto::error::CryptoError::RandomFailed).alert(),
+            AlertDescription::INTERNAL_ERROR
+        );
     }
 }

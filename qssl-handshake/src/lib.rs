@@ -63,12 +63,14 @@ mod error;
 pub mod fuzzing;
 pub mod key_schedule;
 mod server;
+#[doc(hidden)]
+pub mod testing;
 pub mod transcript;
 pub mod verify;
 
 pub use action::{Action, HandshakeSummary, TrafficKey};
 pub use client::ClientHandshake;
-pub use config::{CertifiedKey, ClientParams, ServerParams};
+pub use config::{CertifiedKey, ClientParams, HrrCookieKey, ServerParams};
 pub use server::ServerHandshake;
 
 pub use codec::extensions::{

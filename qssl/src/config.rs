@@ -10,7 +10,7 @@ use qssl_crypto::suites::Tls13CipherSuite;
 use qssl_handshake::verify::{
     CertificateDer, ClientCertVerifier, RootCertStore, ServerCertVerifier, WebPkiServerVerifier,
 };
-use qssl_handshake::{CertifiedKey, ClientParams, ServerParams};
+use qssl_handshake::{CertifiedKey, ClientParams, HrrCookieKey, ServerParams};
 
 use crate::error::Error;
 use crate::key_log::KeyLog;
@@ -360,6 +360,8 @@ impl ServerConfigBuilder {
         if groups.is_empty() || suites.is_empty() {
             return Err(Error::Config("no groups or no cipher suites"));
         }
+        let hrr_cookie_key = HrrCookieKey::generate(self.provider.secure_random)
+            .map_err(qssl_handshake::Error::from)?;
         Ok(ServerConfig {
             params: Arc::new(ServerParams {
                 provider: Arc::new(self.provider),
@@ -372,6 +374,8 @@ impl ServerConfigBuilder {
                 pq_only: self.pq_only,
                 record_size_limit: self.record_size_limit,
                 key_log: self.key_log.is_some(),
+                send_supported_groups: false,
+                hrr_cookie_key: Arc::new(hrr_cookie_key),
             }),
             key_log: self.key_log,
         })

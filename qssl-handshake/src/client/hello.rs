@@ -171,6 +171,62 @@ pub(crate) fn start(
     })
 }
 
+/// Test-only entry point (see [`crate::testing::client_from_hello`]): the client
+/// state as if it had just sent `hello_bytes`, holding `kx` for one of its shares.
+/// Everything fixed by a sent ClientHello (random, session id, SNI, the schemes it
+/// accepts for CertificateVerify, the transcript) is taken from the message itself.
+pub(crate) fn start_from_hello(
+    params: Arc<ClientParams>,
+    server_name: ServerName<'static>,
+    hello_bytes: &[u8],
+    kx: Box<dyn ActiveKeyExchange>,
+) -> Result<ExpectServerHello, Error> {
+    let Ok(HandshakeMessage::ClientHello(hello)) = HandshakeMessage::parse(hello_bytes) else {
+        return Err(Error::Misuse("not a whole ClientHello"));
+    };
+    let offered = match hello.extension(ExtensionType::KEY_SHARE) {
+        Some(Extension::KeyShareOffer(entries)) => entries
+            .iter()
+            .any(|e| e.group == kx.group() && e.key_exchange == kx.pub_key()),
+        _ => false,
+    };
+    if !offered {
+        return Err(Error::Misuse("the key share is not in the ClientHello"));
+    }
+    let sni = match hello.extension(ExtensionType::SERVER_NAME) {
+        Some(Extension::ServerName(names)) => names
+            .first()
+            .and_then(|n| core::str::from_utf8(n).ok())
+            .map(str::to_owned),
+        _ => None,
+    };
+    let verify_schemes = match hello.extension(ExtensionType::SIGNATURE_ALGORITHMS) {
+        Some(Extension::SignatureAlgorithms(s)) => s.clone(),
+        _ => return Err(Error::Misuse("ClientHello without signature_algorithms")),
+    };
+    let mut transcript = Transcript::new();
+    transcript.add(hello_bytes);
+    Ok(ExpectServerHello {
+        start: ClientStart {
+            groups: params.groups.clone(),
+            params,
+            server_name,
+            sni,
+            random: hello.random,
+            session_id: hello.session_id.clone(),
+            verify_schemes,
+        },
+        hello,
+        share: OfferedShare {
+            kx,
+            component: None,
+        },
+        transcript,
+        retry_suite: None,
+        sent_ccs: false,
+    })
+}
+
 impl ExpectServerHello {
     pub(crate) fn handle(
         mut self,

@@ -10,12 +10,12 @@ mod tls13;
 
 use std::sync::Arc;
 
-use crate::RawHandshake;
 use crate::action::Action;
 use crate::common::Traffic;
 use crate::config::ClientParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::verify::{ServerName, UnixTime};
+use crate::{HandshakeType, RawHandshake};
 
 pub(crate) enum ClientState {
     ServerHello(hello::ExpectServerHello),
@@ -25,6 +25,30 @@ pub(crate) enum ClientState {
     CertificateVerify(tls13::ExpectCertificateVerify),
     Finished(tls13::ExpectFinished),
     Traffic(Traffic),
+}
+
+impl ClientState {
+    /// Whether a message of type `typ` may arrive now; its body is parsed only if so.
+    fn check_type(&self, typ: HandshakeType) -> Result<(), Error> {
+        let allowed = match self {
+            Self::ServerHello(_) => typ == HandshakeType::SERVER_HELLO,
+            Self::EncryptedExtensions(_) => typ == HandshakeType::ENCRYPTED_EXTENSIONS,
+            Self::CertificateOrRequest(_) => {
+                typ == HandshakeType::CERTIFICATE || typ == HandshakeType::CERTIFICATE_REQUEST
+            }
+            Self::Certificate(_) => typ == HandshakeType::CERTIFICATE,
+            Self::CertificateVerify(_) => typ == HandshakeType::CERTIFICATE_VERIFY,
+            Self::Finished(_) => typ == HandshakeType::FINISHED,
+            Self::Traffic(_) => {
+                typ == HandshakeType::KEY_UPDATE || typ == HandshakeType::NEW_SESSION_TICKET
+            }
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(PeerMisbehaved::UnexpectedMessage(typ).into())
+        }
+    }
 }
 
 /// A client handshake in progress, then the established connection's post-handshake
@@ -69,6 +93,20 @@ impl ClientHandshake {
         })
     }
 
+    /// Test-only: see [`crate::testing::client_from_hello`].
+    pub(crate) fn from_hello(
+        params: Arc<ClientParams>,
+        server_name: ServerName<'static>,
+        hello: &[u8],
+        kx: Box<dyn qssl_crypto::kx::ActiveKeyExchange>,
+    ) -> Result<Self, Error> {
+        let state = hello::start_from_hello(params, server_name, hello, kx)?;
+        Ok(Self {
+            state: Ok(ClientState::ServerHello(state)),
+            ccs_seen: false,
+        })
+    }
+
     /// Handles one whole handshake message from the server; instructions go to `out`.
     /// After an error every later call returns the same error.
     pub fn handle(
@@ -85,9 +123,11 @@ impl ClientHandshake {
                 return Err(e);
             }
         };
-        let next = msg
-            .parse()
-            .map_err(Error::from)
+        // RFC 8446 §6: a message of the wrong type is unexpected_message whatever its
+        // body, so the type is checked before the body is parsed.
+        let next = state
+            .check_type(msg.typ())
+            .and_then(|()| msg.parse().map_err(Error::from))
             .and_then(|parsed| Self::step(state, parsed, msg.bytes(), now, out));
         match next {
             Ok(s) => {

@@ -26,6 +26,8 @@ struct Retry {
     suite: &'static Tls13CipherSuite,
     group: NamedGroup,
     session_id: Vec<u8>,
+    /// Hash(ClientHello1): what the cookie must carry back.
+    ch1_hash: Vec<u8>,
     transcript: Transcript,
 }
 
@@ -97,6 +99,18 @@ impl ExpectClientHello {
                 || ch.session_id != retry.session_id
             {
                 return Err(PeerMisbehaved::IllegalHelloRetryRequest.into());
+            }
+            // RFC 8446 §4.2.2: the cookie must come back unchanged. Its tag binds the
+            // suite, the group and Hash(ClientHello1); the hash must be this
+            // connection's (a cookie from another handshake is refused too).
+            let Some(Extension::Cookie(cookie)) = ch.extension(ExtensionType::COOKIE) else {
+                return Err(PeerMisbehaved::BadCookie.into());
+            };
+            let opened = params
+                .hrr_cookie_key
+                .open(retry.suite.suite.0, retry.group.0, cookie);
+            if opened != Some(retry.ch1_hash.as_slice()) {
+                return Err(PeerMisbehaved::BadCookie.into());
             }
         }
 
@@ -182,12 +196,13 @@ impl ExpectClientHello {
             session_id: ch.session_id.clone(),
             cipher_suite: suite.suite,
             compression_method: 0,
+            // key_share first, as the RFC 8448 traces (NSS) order them.
             extensions: vec![
-                Extension::SupportedVersionsSelected(ProtocolVersion::TLSV1_3),
                 Extension::KeyShareSelected(KeyShareEntry {
                     group: completed.group,
                     key_exchange: completed.pub_key,
                 }),
+                Extension::SupportedVersionsSelected(ProtocolVersion::TLSV1_3),
             ],
         };
         common::send(&HandshakeMessage::ServerHello(sh), &mut transcript, out);
@@ -240,15 +255,21 @@ impl ExpectClientHello {
             params.record_size_limit,
         )?));
 
+        // The order of the RFC 8448 traces, so a known-answer test can compare bytes.
         let mut ee = Vec::new();
+        if params.send_supported_groups {
+            ee.push(Extension::SupportedGroups(
+                params.groups.iter().map(|g| g.name()).collect(),
+            ));
+        }
+        if let (Some(limit), Some(_)) = (params.record_size_limit, client_limit) {
+            ee.push(Extension::RecordSizeLimit(limit));
+        }
         if sni.is_some() {
             ee.push(Extension::ServerNameAck);
         }
         if let Some(p) = &alpn_protocol {
             ee.push(Extension::Alpn(vec![p.clone()]));
-        }
-        if let (Some(limit), Some(_)) = (params.record_size_limit, client_limit) {
-            ee.push(Extension::RecordSizeLimit(limit));
         }
         common::send(
             &HandshakeMessage::EncryptedExtensions(EncryptedExtensions { extensions: ee }),
@@ -371,6 +392,10 @@ fn send_retry(
     let mut transcript = Transcript::new();
     transcript.add(raw);
     transcript.replace_with_message_hash(suite.hash);
+    let ch1_hash = suite.hash.hash(raw).as_bytes().to_vec();
+    let cookie = params
+        .hrr_cookie_key
+        .cookie(suite.suite.0, group.0, &ch1_hash);
     let hrr = ServerHello {
         legacy_version: ProtocolVersion::TLSV1_2,
         random: HELLO_RETRY_REQUEST_RANDOM,
@@ -380,6 +405,7 @@ fn send_retry(
         extensions: vec![
             Extension::SupportedVersionsSelected(ProtocolVersion::TLSV1_3),
             Extension::KeyShareRetry(group),
+            Extension::Cookie(cookie),
         ],
     };
     common::send(&HandshakeMessage::ServerHello(hrr), &mut transcript, out);
@@ -392,6 +418,7 @@ fn send_retry(
             suite,
             group,
             session_id: ch.session_id.clone(),
+            ch1_hash,
             transcript,
         }),
     }))

@@ -10,12 +10,12 @@ mod tls13;
 
 use std::sync::Arc;
 
-use crate::RawHandshake;
 use crate::action::Action;
 use crate::common::Traffic;
 use crate::config::ServerParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::verify::UnixTime;
+use crate::{HandshakeType, RawHandshake};
 
 pub(crate) enum ServerState {
     ClientHello(hello::ExpectClientHello),
@@ -23,6 +23,27 @@ pub(crate) enum ServerState {
     CertificateVerify(tls13::ExpectCertificateVerify),
     Finished(tls13::ExpectFinished),
     Traffic(Traffic),
+}
+
+impl ServerState {
+    /// Whether a message of type `typ` may arrive now; its body is parsed only if so.
+    fn check_type(&self, typ: HandshakeType) -> Result<(), Error> {
+        let expected = match self {
+            Self::ClientHello(_) => HandshakeType::CLIENT_HELLO,
+            Self::Certificate(_) => HandshakeType::CERTIFICATE,
+            Self::CertificateVerify(_) => HandshakeType::CERTIFICATE_VERIFY,
+            Self::Finished(_) => HandshakeType::FINISHED,
+            Self::Traffic(_) if typ == HandshakeType::NEW_SESSION_TICKET => {
+                return Err(PeerMisbehaved::MisplacedPostHandshakeMessage.into());
+            }
+            Self::Traffic(_) => HandshakeType::KEY_UPDATE,
+        };
+        if typ == expected {
+            Ok(())
+        } else {
+            Err(PeerMisbehaved::UnexpectedMessage(typ).into())
+        }
+    }
 }
 
 /// A server handshake in progress, then the established connection's post-handshake
@@ -68,9 +89,11 @@ impl ServerHandshake {
                 return Err(e);
             }
         };
-        let next = msg
-            .parse()
-            .map_err(Error::from)
+        // RFC 8446 §6: a message of the wrong type is unexpected_message whatever its
+        // body, so the type is checked before the body is parsed.
+        let next = state
+            .check_type(msg.typ())
+            .and_then(|()| msg.parse().map_err(Error::from))
             .and_then(|parsed| Self::step(state, parsed, msg.bytes(), now, out));
         match next {
             Ok(s) => {

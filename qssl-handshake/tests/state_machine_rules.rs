@@ -1,0 +1,330 @@
+//! Rules of the state machines, driven directly (no record layer): a message of the wrong
+//! type is unexpected_message whatever its body (RFC 8446 §6), and the HelloRetryRequest
+//! cookie (RFC 8446 §4.2.2) round-trips and is refused, with illegal_parameter, when the
+//! second ClientHello drops or alters it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use qssl_alert::AlertDescription;
+use qssl_crypto::ids::NamedGroup;
+use qssl_crypto::keys;
+use qssl_crypto::kx::{SECP256R1, X25519};
+use qssl_crypto::pki::{self, CertificateParams, KeySigner};
+use qssl_crypto::provider::default_provider;
+use qssl_crypto::rand::OS_RANDOM;
+use qssl_crypto::sign::KeyAlgorithm;
+use qssl_crypto::suites::ALL_TLS13_SUITES;
+use qssl_handshake::verify::danger::NoServerVerification;
+use qssl_handshake::{
+    Action, CertificateDer, CertifiedKey, ClientHandshake, ClientParams, Error, Extension,
+    ExtensionType, HandshakeJoiner, HandshakeMessage, HandshakeType, HrrCookieKey, PeerMisbehaved,
+    RawHandshake, ServerHandshake, ServerName, ServerParams, UnixTime,
+};
+
+const NOW: u64 = 1_750_000_000;
+
+fn now() -> UnixTime {
+    UnixTime::since_unix_epoch(Duration::from_secs(NOW))
+}
+
+fn client_params(groups: Vec<&'static dyn qssl_crypto::kx::SupportedKxGroup>) -> Arc<ClientParams> {
+    let provider = default_provider();
+    Arc::new(ClientParams {
+        verifier: Arc::new(NoServerVerification::new(&provider)),
+        provider: Arc::new(provider),
+        suites: ALL_TLS13_SUITES.to_vec(),
+        groups,
+        client_auth: None,
+        alpn_protocols: Vec::new(),
+        pq_only: false,
+        enable_sni: true,
+        request_ocsp: false,
+        record_size_limit: None,
+        middlebox_compat: true,
+        key_log: false,
+    })
+}
+
+fn server_params(groups: Vec<&'static dyn qssl_crypto::kx::SupportedKxGroup>) -> Arc<ServerParams> {
+    let key = keys::generate(KeyAlgorithm::Ed25519).unwrap();
+    let mut p = CertificateParams::new("rules.example", &[7], NOW - 60, NOW + 3600);
+    p.dns_names = vec!["rules.example".into()];
+    let cert = pki::self_signed(&p, &KeySigner(&key)).unwrap();
+    Arc::new(ServerParams {
+        provider: Arc::new(default_provider()),
+        suites: ALL_TLS13_SUITES.to_vec(),
+        groups,
+        cert: CertifiedKey {
+            chain: vec![CertificateDer::from(cert.der)],
+            key: Arc::new(key),
+        },
+        ocsp_response: None,
+        client_verifier: None,
+        alpn_protocols: Vec::new(),
+        pq_only: false,
+        record_size_limit: None,
+        key_log: false,
+        send_supported_groups: false,
+        hrr_cookie_key: Arc::new(HrrCookieKey::generate(OS_RANDOM).unwrap()),
+    })
+}
+
+fn name() -> ServerName<'static> {
+    ServerName::try_from("rules.example").unwrap()
+}
+
+/// The handshake messages among `actions`, as the peer would receive them.
+fn sent(actions: Vec<Action>) -> Vec<RawHandshake> {
+    let mut j = HandshakeJoiner::new(Default::default());
+    for a in actions {
+        if let Action::SendHandshake { bytes, .. } = a {
+            j.push(&bytes).unwrap();
+        }
+    }
+    let mut v = Vec::new();
+    while let Some(m) = j.pop() {
+        v.push(m);
+    }
+    v
+}
+
+/// One raw message: type, then a body taken as is (possibly unparseable).
+fn raw(typ: HandshakeType, body: &[u8]) -> RawHandshake {
+    let mut bytes = vec![typ.0, 0, 0, body.len() as u8];
+    bytes.extend_from_slice(body);
+    let mut j = HandshakeJoiner::new(Default::default());
+    j.push(&bytes).unwrap();
+    j.pop().unwrap()
+}
+
+// ------------------------------------------------ type before body (§6)
+
+/// A body no message of these types can parse: a length prefix running past the end.
+const GARBAGE: &[u8] = &[0xff, 0xff, 0xff];
+
+#[test]
+fn wrong_type_with_garbage_body_is_unexpected_message_on_the_client() {
+    for typ in [
+        HandshakeType::CERTIFICATE_VERIFY,
+        HandshakeType::ENCRYPTED_EXTENSIONS,
+        HandshakeType::CLIENT_HELLO,
+        HandshakeType::NEW_SESSION_TICKET,
+        HandshakeType(99), // unknown type
+    ] {
+        let mut out = Vec::new();
+        let mut client =
+            ClientHandshake::start(client_params(vec![X25519]), name(), &mut out).unwrap();
+        let err = client
+            .handle(&raw(typ, GARBAGE), now(), &mut out)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            Error::PeerMisbehaved(PeerMisbehaved::UnexpectedMessage(typ)),
+            "{typ:?}"
+        );
+        assert_eq!(err.alert(), AlertDescription::UNEXPECTED_MESSAGE);
+        // The first error sticks.
+        let again = client.handle(&raw(HandshakeType::SERVER_HELLO, &[]), now(), &mut out);
+        assert_eq!(again.unwrap_err(), err);
+    }
+    // Control: the expected type with the same body is a decode error.
+    let mut out = Vec::new();
+    let mut client = ClientHandshake::start(client_params(vec![X25519]), name(), &mut out).unwrap();
+    let err = client
+        .handle(&raw(HandshakeType::SERVER_HELLO, GARBAGE), now(), &mut out)
+        .unwrap_err();
+    assert_eq!(err.alert(), AlertDescription::DECODE_ERROR);
+}
+
+#[test]
+fn wrong_type_with_garbage_body_is_unexpected_message_on_the_server() {
+    for typ in [
+        HandshakeType::SERVER_HELLO,
+        HandshakeType::CERTIFICATE,
+        HandshakeType::KEY_UPDATE,
+        HandshakeType(99),
+    ] {
+        let mut server = ServerHandshake::new(server_params(vec![X25519]));
+        let mut out = Vec::new();
+        let err = server
+            .handle(&raw(typ, GARBAGE), now(), &mut out)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            Error::PeerMisbehaved(PeerMisbehaved::UnexpectedMessage(typ)),
+            "{typ:?}"
+        );
+        assert_eq!(err.alert(), AlertDescription::UNEXPECTED_MESSAGE);
+    }
+    let mut server = ServerHandshake::new(server_params(vec![X25519]));
+    let mut out = Vec::new();
+    let err = server
+        .handle(&raw(HandshakeType::CLIENT_HELLO, GARBAGE), now(), &mut out)
+        .unwrap_err();
+    assert_eq!(err.alert(), AlertDescription::DECODE_ERROR);
+}
+
+/// After the server's flight the server expects the client Finished: a garbage
+/// CertificateVerify (client auth not requested) is unexpected_message, not decode_error.
+#[test]
+fn wrong_type_mid_handshake_is_unexpected_message() {
+    let mut out = Vec::new();
+    let _client = ClientHandshake::start(client_params(vec![X25519]), name(), &mut out).unwrap();
+    let ch = sent(out);
+    let mut server = ServerHandshake::new(server_params(vec![X25519]));
+    let mut out = Vec::new();
+    server.handle(&ch[0], now(), &mut out).unwrap();
+    let err = server
+        .handle(
+            &raw(HandshakeType::CERTIFICATE_VERIFY, GARBAGE),
+            now(),
+            &mut out,
+        )
+        .unwrap_err();
+    assert_eq!(err.alert(), AlertDescription::UNEXPECTED_MESSAGE);
+}
+
+// --------------------------------------------- HelloRetryRequest cookie
+
+/// Client: x25519 share, secp256r1 also supported; server: secp256r1 only, so it asks
+/// for a retry. Returns the client after CH2, the server waiting for CH2, the HRR's
+/// cookie and CH2's bytes.
+fn until_second_hello(
+    server_params: Arc<ServerParams>,
+) -> (ClientHandshake, ServerHandshake, Vec<u8>, RawHandshake) {
+    let mut out = Vec::new();
+    let mut client =
+        ClientHandshake::start(client_params(vec![X25519, SECP256R1]), name(), &mut out).unwrap();
+    let ch1 = sent(out);
+    let mut server = ServerHandshake::new(server_params);
+    let mut out = Vec::new();
+    server.handle(&ch1[0], now(), &mut out).unwrap();
+    let hrr = sent(out);
+    let [hrr] = &hrr[..] else { panic!("one HRR") };
+    let HandshakeMessage::ServerHello(sh) = hrr.parse().unwrap() else {
+        panic!("HRR")
+    };
+    assert!(sh.is_hello_retry_request());
+    let Some(Extension::Cookie(cookie)) = sh.extension(ExtensionType::COOKIE).cloned() else {
+        panic!("the HRR carries a cookie")
+    };
+    // Hash(ClientHello1) under SHA-256 (the chosen suite's) ‖ HMAC-SHA256 tag.
+    assert_eq!(cookie.len(), 32 + HrrCookieKey::TAG_LEN);
+    let mut out = Vec::new();
+    client.handle(hrr, now(), &mut out).unwrap();
+    let ch2 = sent(out);
+    let [ch2] = &ch2[..] else { panic!("one CH2") };
+    (client, server, cookie, ch2.clone())
+}
+
+fn cookie_of(ch: &RawHandshake) -> Option<Vec<u8>> {
+    let HandshakeMessage::ClientHello(ch) = ch.parse().unwrap() else {
+        panic!("ClientHello")
+    };
+    match ch.extension(ExtensionType::COOKIE) {
+        Some(Extension::Cookie(c)) => Some(c.clone()),
+        _ => None,
+    }
+}
+
+/// CH2 with its cookie replaced by `cookie` (`None`: removed).
+fn with_cookie(ch2: &RawHandshake, cookie: Option<Vec<u8>>) -> RawHandshake {
+    let HandshakeMessage::ClientHello(mut ch) = ch2.parse().unwrap() else {
+        panic!("ClientHello")
+    };
+    ch.extensions.retain(|e| e.typ() != ExtensionType::COOKIE);
+    if let Some(c) = cookie {
+        ch.extensions.push(Extension::Cookie(c));
+    }
+    let bytes = HandshakeMessage::ClientHello(ch).to_bytes();
+    let mut j = HandshakeJoiner::new(Default::default());
+    j.push(&bytes).unwrap();
+    j.pop().unwrap()
+}
+
+#[test]
+fn hrr_cookie_round_trips_to_a_complete_handshake() {
+    let (mut client, mut server, cookie, ch2) = until_second_hello(server_params(vec![SECP256R1]));
+    assert_eq!(cookie_of(&ch2), Some(cookie));
+    let mut out = Vec::new();
+    server.handle(&ch2, now(), &mut out).unwrap();
+    let flight = sent(out);
+    assert_eq!(
+        flight.len(),
+        5,
+        "SH, EE, Certificate, CertificateVerify, Finished"
+    );
+    let mut out = Vec::new();
+    for m in &flight {
+        client.handle(m, now(), &mut out).unwrap();
+    }
+    assert!(!client.is_handshaking());
+    let fin = sent(out);
+    let mut out = Vec::new();
+    server.handle(&fin[0], now(), &mut out).unwrap();
+    assert!(!server.is_handshaking());
+    let summary = out
+        .into_iter()
+        .find_map(|a| match a {
+            Action::HandshakeComplete(s) => Some(s),
+            _ => None,
+        })
+        .unwrap();
+    assert!(summary.hello_retry_request);
+    assert_eq!(summary.group, NamedGroup::SECP256R1);
+}
+
+#[test]
+fn hrr_cookie_missing_or_altered_is_illegal_parameter() {
+    let params = server_params(vec![SECP256R1]);
+    // A cookie our key made, but in another handshake (another ClientHello1).
+    let (_, _, other_cookie, _) = until_second_hello(params.clone());
+    // A cookie of the right shape under another server's key.
+    let (_, _, foreign_cookie, _) = until_second_hello(server_params(vec![SECP256R1]));
+
+    type Rewrite = Box<dyn Fn(&[u8]) -> Option<Vec<u8>>>;
+    let flip = |at: fn(usize) -> usize, bit: u8| -> Rewrite {
+        Box::new(move |c: &[u8]| {
+            let mut c = c.to_vec();
+            let i = at(c.len());
+            c[i] ^= bit;
+            Some(c)
+        })
+    };
+    // Each rewrite applies to the cookie of the handshake it is tried in.
+    let cases: Vec<(&str, Rewrite)> = vec![
+        ("missing", Box::new(|_| None)),
+        ("hash byte flipped", flip(|_| 0, 1)),
+        ("tag byte flipped", flip(|n| n - 1, 0x80)),
+        ("truncated", Box::new(|c| Some(c[..c.len() - 1].to_vec()))),
+        (
+            "from another handshake",
+            Box::new(move |_| Some(other_cookie.clone())),
+        ),
+        (
+            "under another key",
+            Box::new(move |_| Some(foreign_cookie.clone())),
+        ),
+    ];
+    for (what, rewrite) in cases {
+        let (_, mut server, cookie, ch2) = until_second_hello(params.clone());
+        let mut out = Vec::new();
+        let err = server
+            .handle(&with_cookie(&ch2, rewrite(&cookie)), now(), &mut out)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            Error::PeerMisbehaved(PeerMisbehaved::BadCookie),
+            "{what}"
+        );
+        assert_eq!(err.alert(), AlertDescription::ILLEGAL_PARAMETER, "{what}");
+        assert!(out.is_empty(), "{what}: nothing sent");
+    }
+    // Control: the same rewrite keeping the cookie as sent is accepted.
+    let (_, mut server, cookie, ch2) = until_second_hello(params);
+    let mut out = Vec::new();
+    server
+        .handle(&with_cookie(&ch2, Some(cookie)), now(), &mut out)
+        .unwrap();
+}
