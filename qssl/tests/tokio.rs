@@ -8,7 +8,10 @@ mod common;
 
 use std::future::Future;
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use common::*;
@@ -295,7 +298,8 @@ fn tcp_wrong_root_fails_with_unknown_ca() {
 }
 
 /// A peer that hangs up mid-handshake ends the handshake with UnexpectedEof, and a
-/// server that never answers leaves the client pending (no spin, no error).
+/// server that never answers leaves the client pending: not polled again until the
+/// transport wakes it (no spin), no error.
 #[test]
 fn duplex_handshake_eof_and_silence() {
     run(async {
@@ -312,13 +316,28 @@ fn duplex_handshake_eof_and_silence() {
 
         let (connector, _) = endpoints();
         let (c, _s) = duplex();
+        let polls = Arc::new(AtomicUsize::new(0));
         let silent = tokio::time::timeout(
             Duration::from_millis(200),
-            connector.connect(localhost(), c),
+            CountPolls(connector.connect(localhost(), c), polls.clone()),
         )
         .await;
         assert!(silent.is_err(), "a handshake without a peer cannot finish");
+        // Woken only by the transport: one poll to send the ClientHello, none while
+        // the peer is silent.
+        assert!(polls.load(Ordering::Relaxed) <= 2, "{polls:?} polls");
     });
+}
+
+/// Counts the polls of the future it wraps.
+struct CountPolls<F>(F, Arc<AtomicUsize>);
+
+impl<F: Future + Unpin> Future for CountPolls<F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.1.fetch_add(1, Ordering::Relaxed);
+        Pin::new(&mut self.0).poll(cx)
+    }
 }
 
 /// Garbage from the "server" is a TLS error carrying the alert we sent.
