@@ -69,6 +69,9 @@ mod conn;
 mod error;
 mod key_log;
 mod stream;
+/// Async streams over tokio (`TlsConnector`, `TlsAcceptor`, `TlsStream`); feature `tokio`.
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 pub use config::{
     ClientConfig, ClientConfigBuilder, DEFAULT_GROUPS, DangerousClientConfigBuilder, ServerConfig,

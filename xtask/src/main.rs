@@ -76,11 +76,12 @@ fn test() -> Result<(), String> {
         "clippy",
         "--workspace",
         "--all-targets",
+        "--all-features",
         "--",
         "-D",
         "warnings",
     ])?;
-    cargo(&["test", "--workspace"])?;
+    cargo(&["test", "--workspace", "--all-features"])?;
     Ok(())
 }
 
