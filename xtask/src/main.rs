@@ -3,8 +3,8 @@
 //! Plain `std` only, so that it compiles in a second on a fresh machine.
 //!
 //! - `cargo xtask test`: everything CI checks, in the order that fails fastest:
-//!   `cargo fmt --check`, `cargo clippy --workspace --all-targets -- -D warnings`,
-//!   `cargo test --workspace`.
+//!   `cargo fmt --check`, `cargo clippy --workspace --all-targets --all-features -- -D warnings`,
+//!   `cargo test --workspace --all-features` (so the `tokio` adapter's tests run too).
 //! - `cargo xtask bench`: the criterion benches of every crate.
 
 use std::env;
