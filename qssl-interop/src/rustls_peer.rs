@@ -113,7 +113,7 @@ fn note(seen: &Seen, scheme: rustls::SignatureScheme) {
     *seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(SignatureScheme(u16::from(scheme)));
 }
 
-fn take(seen: &Seen) -> Option<SignatureScheme> {
+fn seen_scheme(seen: &Seen) -> Option<SignatureScheme> {
     *seen.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -393,7 +393,7 @@ impl TlsSession for RustlsSession {
             suite: s.conn.negotiated_cipher_suite().map(|cs| CipherSuite(u16::from(cs.suite()))),
             group: s.conn.negotiated_key_exchange_group().map(|g| NamedGroup(u16::from(g.name()))),
             alpn: s.conn.alpn_protocol().map(<[u8]>::to_vec),
-            peer_signature: take(&self.seen),
+            peer_signature: seen_scheme(&self.seen),
             peer_certificate: s.conn.peer_certificates().and_then(|c| c.first()).map(|c| c.to_vec()),
         })
     }
