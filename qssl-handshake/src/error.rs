@@ -1,0 +1,290 @@
+//! The crate's errors and the one place where each is given its alert.
+//!
+//! Only the codec part exists so far ([`InvalidMessage`]); the state machines will add
+//! their own small `Copy` enums beside it and a variant for each to [`Error`].
+
+use qssl_alert::AlertDescription;
+
+/// Why bytes from the peer could not be decoded as a handshake message or extension.
+///
+/// Every variant maps to exactly one alert through [`InvalidMessage::alert`]:
+///
+/// | variant | alert | why |
+/// | --- | --- | --- |
+/// | `Truncated` | `decode_error` | RFC 8446 §6.2: "the length of the message was incorrect" |
+/// | `TrailingBytes` | `decode_error` | same |
+/// | `LengthOutOfRange` | `decode_error` | a length below the field's RFC minimum (e.g. an empty `<1..>` vector, a `<2..>` list of one byte) is "out of the specified range" |
+/// | `TooLarge` | `decode_error` | a length above Q-SSL's cap for the field (constants in [`crate::limits`]): out of the range we accept |
+/// | `HandshakeMessageTooLarge` | `decode_error` | a handshake header declaring more than [`DecodeLimits`](crate::DecodeLimits) allow, refused before buffering (rustls does the same; OpenSSL sends illegal_parameter) |
+/// | `UnknownServerNameType` | `decode_error` | RFC 6066 §3 gives no length for other name types, so the list cannot be parsed past one |
+/// | `DuplicateExtension` | `illegal_parameter` | RFC 8446 §4.2 (in the TLS 1.2 ClientHello RFC 5246 §7.4.1.4 says the same without naming an alert) |
+/// | `PreSharedKeyNotLast` | `illegal_parameter` | RFC 8446 §4.2.11: "servers MUST check that it is the last extension and otherwise fail the handshake with an illegal_parameter alert" |
+/// | `InvalidKeyUpdateRequest` | `illegal_parameter` | RFC 8446 §4.6.3 |
+/// | `RecordSizeLimitTooSmall` | `illegal_parameter` | RFC 8449 §4: a value below 64 |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidMessage {
+    /// The input ended before a field or a length-prefixed vector was complete.
+    #[error("message truncated")]
+    Truncated,
+    /// Bytes were left over after a message, an extension body or a vector's elements.
+    #[error("trailing bytes after a message or field")]
+    TrailingBytes,
+    /// A length prefix was below the minimum the RFC gives for that vector.
+    #[error("length below the field's minimum")]
+    LengthOutOfRange,
+    /// A length prefix was above Q-SSL's cap for that field.
+    #[error("length above the field's maximum")]
+    TooLarge,
+    /// A handshake header declared a length above the configured maximum.
+    #[error("handshake message larger than the configured maximum")]
+    HandshakeMessageTooLarge,
+    /// A server_name entry with a name_type other than host_name.
+    #[error("unknown server_name name_type")]
+    UnknownServerNameType,
+    /// Two extensions of the same type in one extension block.
+    #[error("duplicate extension in one block")]
+    DuplicateExtension,
+    /// A ClientHello whose pre_shared_key extension is not the last one.
+    #[error("pre_shared_key is not the last ClientHello extension")]
+    PreSharedKeyNotLast,
+    /// A KeyUpdate whose request_update is neither 0 nor 1.
+    #[error("KeyUpdate request_update out of range")]
+    InvalidKeyUpdateRequest,
+    /// A record_size_limit below 64.
+    #[error("record_size_limit below 64")]
+    RecordSizeLimitTooSmall,
+}
+
+impl InvalidMessage {
+    /// The alert the peer is sent for this error: see the table on the type.
+    pub fn alert(self) -> AlertDescription {
+        match self {
+            Self::Truncated
+            | Self::TrailingBytes
+            | Self::LengthOutOfRange
+            | Self::TooLarge
+            | Self::HandshakeMessageTooLarge
+            | Self::UnknownServerNameType => AlertDescription::DECODE_ERROR,
+            Self::DuplicateExtension
+            | Self::PreSharedKeyNotLast
+            | Self::InvalidKeyUpdateRequest
+            | Self::RecordSizeLimitTooSmall => AlertDescription::ILLEGAL_PARAMETER,
+        }
+    }
+}
+
+/// The peer broke a rule of the protocol. Each variant names the rule; the alert is
+/// chosen by [`PeerMisbehaved::alert`] (table in `docs/alerts.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum PeerMisbehaved {
+    /// A handshake message that is not allowed in the current state (RFC 8446 §4).
+    #[error("unexpected {0:?} message")]
+    UnexpectedMessage(crate::HandshakeType),
+    /// A change_cipher_spec record outside the one allowed during the handshake (§5).
+    #[error("unexpected change_cipher_spec")]
+    UnexpectedChangeCipherSpec,
+    /// A handshake message split across a key change (RFC 8446 §5.1).
+    #[error("handshake message spans a key change")]
+    MessageSpansKeyChange,
+    /// A second HelloRetryRequest (RFC 8446 §4.1.4).
+    #[error("second HelloRetryRequest")]
+    SecondHelloRetryRequest,
+    /// A HelloRetryRequest that would not change the ClientHello, or asks for a group
+    /// already shared or not offered (RFC 8446 §4.1.4).
+    #[error("HelloRetryRequest selects a group the client cannot or need not retry")]
+    IllegalHelloRetryRequest,
+    /// The server's Finished did not verify (RFC 8446 §4.4.4).
+    #[error("Finished verify_data incorrect")]
+    BadFinished,
+    /// A CertificateVerify signature did not verify (RFC 8446 §4.4.3).
+    #[error("CertificateVerify signature incorrect")]
+    BadCertificateVerify,
+    /// A key share failed validation (length, point, ML-KEM key check).
+    #[error("invalid key share")]
+    InvalidKeyShare,
+    /// A ClientHello without key_share, or a ServerHello without key_share
+    /// (RFC 8446 §9.2).
+    #[error("missing key_share extension")]
+    MissingKeyShare,
+    /// A ClientHello without supported_groups or signature_algorithms (RFC 8446 §9.2).
+    #[error("missing mandatory extension")]
+    MissingExtension,
+    /// The client offered two key shares for one group, or a share for a group not in
+    /// its supported_groups (RFC 8446 §4.2.8).
+    #[error("key_share list inconsistent with supported_groups")]
+    InconsistentKeyShares,
+    /// The server chose a group, cipher suite or version the client did not offer.
+    #[error("server selected a parameter the client did not offer")]
+    SelectedUnofferedParameter,
+    /// The server chose an ALPN protocol the client did not offer, or several (RFC 7301).
+    #[error("server selected an ALPN protocol the client did not offer")]
+    SelectedUnofferedAlpn,
+    /// A CertificateVerify whose scheme was not offered or does not fit the key.
+    #[error("CertificateVerify uses a scheme that was not offered")]
+    SignatureSchemeNotOffered,
+    /// The TLS 1.2/1.1 downgrade sentinel in a ServerHello.random (RFC 8446 §4.1.3).
+    #[error("downgrade sentinel in ServerHello.random")]
+    DowngradeDetected,
+    /// The ServerHello did not echo legacy_session_id (RFC 8446 §4.1.3).
+    #[error("legacy_session_id not echoed")]
+    SessionIdMismatch,
+    /// legacy_compression_method(s) other than null (RFC 8446 §4.1.2, §4.1.3).
+    #[error("non-null compression")]
+    BadCompression,
+    /// An extension in a message that may not carry it, or one the client did not
+    /// request (RFC 8446 §4.2).
+    #[error("unsolicited or misplaced extension")]
+    UnsolicitedExtension,
+    /// The server sent an empty Certificate (RFC 8446 §4.4.2.4).
+    #[error("server sent no certificate")]
+    NoServerCertificate,
+    /// The client sent no certificate while authentication is mandatory (§4.4.2.4).
+    #[error("client certificate required")]
+    NoClientCertificate,
+    /// A certificate_request_context other than the one required.
+    #[error("wrong certificate_request_context")]
+    BadCertificateRequestContext,
+    /// A NewSessionTicket lifetime over seven days (RFC 8446 §4.6.1).
+    #[error("ticket lifetime over 7 days")]
+    BadTicketLifetime,
+    /// A KeyUpdate or NewSessionTicket sent to a server, or other misplaced
+    /// post-handshake message.
+    #[error("misplaced post-handshake message")]
+    MisplacedPostHandshakeMessage,
+}
+
+impl PeerMisbehaved {
+    /// The alert for this error: the one place that chooses it.
+    pub fn alert(self) -> AlertDescription {
+        use AlertDescription as A;
+        match self {
+            Self::UnexpectedMessage(_)
+            | Self::UnexpectedChangeCipherSpec
+            | Self::MessageSpansKeyChange
+            | Self::SecondHelloRetryRequest
+            | Self::MisplacedPostHandshakeMessage => A::UNEXPECTED_MESSAGE,
+            Self::BadFinished | Self::BadCertificateVerify => A::DECRYPT_ERROR,
+            Self::InvalidKeyShare
+            | Self::IllegalHelloRetryRequest
+            | Self::InconsistentKeyShares
+            | Self::SelectedUnofferedParameter
+            | Self::SelectedUnofferedAlpn
+            | Self::SignatureSchemeNotOffered
+            | Self::DowngradeDetected
+            | Self::SessionIdMismatch
+            | Self::BadCompression
+            | Self::BadCertificateRequestContext
+            | Self::BadTicketLifetime => A::ILLEGAL_PARAMETER,
+            Self::MissingKeyShare | Self::MissingExtension => A::MISSING_EXTENSION,
+            Self::UnsolicitedExtension => A::UNSUPPORTED_EXTENSION,
+            Self::NoServerCertificate => A::DECODE_ERROR,
+            Self::NoClientCertificate => A::CERTIFICATE_REQUIRED,
+        }
+    }
+}
+
+/// The peer is well-behaved but wants something this side does not offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum PeerIncompatible {
+    /// No TLS 1.3 in the ClientHello's supported_versions, or a TLS 1.2 ServerHello.
+    #[error("peer does not speak TLS 1.3")]
+    NoTls13,
+    /// No cipher suite in common.
+    #[error("no cipher suite in common")]
+    NoCommonCipherSuite,
+    /// No key exchange group in common.
+    #[error("no key exchange group in common")]
+    NoCommonGroup,
+    /// `pq_only` and the peer offers no post-quantum group in common.
+    #[error("no post-quantum key exchange group in common (pq_only)")]
+    NoPostQuantumGroup,
+    /// No signature scheme in common with our key.
+    #[error("no signature scheme in common")]
+    NoCommonSignatureScheme,
+    /// No ALPN protocol in common (RFC 7301 §3.2).
+    #[error("no application protocol in common")]
+    NoApplicationProtocol,
+}
+
+impl PeerIncompatible {
+    /// The alert for this error: the one place that chooses it.
+    pub fn alert(self) -> AlertDescription {
+        use AlertDescription as A;
+        match self {
+            Self::NoTls13 => A::PROTOCOL_VERSION,
+            // RFC 8446 §4.1.1: unable to negotiate a supported set of parameters.
+            Self::NoCommonCipherSuite
+            | Self::NoCommonGroup
+            | Self::NoPostQuantumGroup
+            | Self::NoCommonSignatureScheme => A::HANDSHAKE_FAILURE,
+            Self::NoApplicationProtocol => A::NO_APPLICATION_PROTOCOL,
+        }
+    }
+}
+
+/// Every error of this crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The peer sent bytes that are not a well-formed handshake message.
+    #[error("invalid handshake message: {0}")]
+    InvalidMessage(#[from] InvalidMessage),
+    /// The peer broke a protocol rule.
+    #[error("peer misbehaved: {0}")]
+    PeerMisbehaved(#[from] PeerMisbehaved),
+    /// The peer wants something we do not offer.
+    #[error("peer incompatible: {0}")]
+    PeerIncompatible(#[from] PeerIncompatible),
+    /// The peer's certificate was refused.
+    #[error("certificate error: {0}")]
+    Certificate(#[from] crate::verify::CertificateError),
+    /// A cryptographic operation failed on our side (never a peer's bad input).
+    #[error("crypto failure: {0}")]
+    Crypto(#[from] qssl_crypto::error::CryptoError),
+    /// The API was used in a way the state does not allow (our caller's bug).
+    #[error("handshake API misuse: {0}")]
+    Misuse(&'static str),
+}
+
+impl Error {
+    /// The alert to send for this error. This function and the `alert` methods of the
+    /// wrapped types are the only places that choose one.
+    pub fn alert(self) -> AlertDescription {
+        match self {
+            Self::InvalidMessage(e) => e.alert(),
+            Self::PeerMisbehaved(e) => e.alert(),
+            Self::PeerIncompatible(e) => e.alert(),
+            Self::Certificate(e) => e.alert(),
+            Self::Crypto(_) | Self::Misuse(_) => AlertDescription::INTERNAL_ERROR,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alert_table() {
+        use InvalidMessage::*;
+        let cases = [
+            (Truncated, AlertDescription::DECODE_ERROR),
+            (TrailingBytes, AlertDescription::DECODE_ERROR),
+            (LengthOutOfRange, AlertDescription::DECODE_ERROR),
+            (TooLarge, AlertDescription::DECODE_ERROR),
+            (HandshakeMessageTooLarge, AlertDescription::DECODE_ERROR),
+            (UnknownServerNameType, AlertDescription::DECODE_ERROR),
+            (DuplicateExtension, AlertDescription::ILLEGAL_PARAMETER),
+            (PreSharedKeyNotLast, AlertDescription::ILLEGAL_PARAMETER),
+            (InvalidKeyUpdateRequest, AlertDescription::ILLEGAL_PARAMETER),
+            (RecordSizeLimitTooSmall, AlertDescription::ILLEGAL_PARAMETER),
+        ];
+        for (e, a) in cases {
+            assert_eq!(e.alert(), a, "{e:?}");
+            assert_eq!(Error::from(e).alert(), a, "{e:?}");
+        }
+    }
+}

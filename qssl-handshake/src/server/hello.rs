@@ -1,0 +1,398 @@
+//! Server: the ClientHello (and a second one after HelloRetryRequest), then the
+//! server's whole first flight.
+
+use std::sync::Arc;
+
+use qssl_crypto::ids::NamedGroup;
+use qssl_crypto::kx::SupportedKxGroup;
+use qssl_crypto::suites::Tls13CipherSuite;
+
+use super::ServerState;
+use super::tls13::{ExpectCertificate, ExpectFinished, ServerHs};
+use crate::action::Action;
+use crate::common::{self, SERVER_CV_CONTEXT, key_log, signed_content, traffic_key};
+use crate::config::ServerParams;
+use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
+use crate::key_schedule::{EarlySecret, Side};
+use crate::transcript::Transcript;
+use crate::{
+    Certificate, CertificateEntry, CertificateRequest, CertificateStatus, CertificateVerify,
+    ClientHello, EncryptedExtensions, Extension, ExtensionType, Finished,
+    HELLO_RETRY_REQUEST_RANDOM, HandshakeMessage, KeyShareEntry, ProtocolVersion, ServerHello,
+};
+
+/// What a HelloRetryRequest fixed.
+struct Retry {
+    suite: &'static Tls13CipherSuite,
+    group: NamedGroup,
+    session_id: Vec<u8>,
+    transcript: Transcript,
+}
+
+/// Waiting for a ClientHello (the first, or the second after a HelloRetryRequest).
+pub(crate) struct ExpectClientHello {
+    pub(crate) params: Arc<ServerParams>,
+    retry: Option<Retry>,
+}
+
+impl ExpectClientHello {
+    pub(crate) fn new(params: Arc<ServerParams>) -> Self {
+        Self {
+            params,
+            retry: None,
+        }
+    }
+
+    pub(crate) fn handle(
+        self,
+        msg: HandshakeMessage,
+        raw: &[u8],
+        out: &mut Vec<Action>,
+    ) -> Result<ServerState, Error> {
+        let HandshakeMessage::ClientHello(ch) = msg else {
+            return Err(PeerMisbehaved::UnexpectedMessage(msg.typ()).into());
+        };
+        let params = self.params;
+        match ch.extension(ExtensionType::SUPPORTED_VERSIONS) {
+            Some(Extension::SupportedVersionsOffer(v)) if v.contains(&ProtocolVersion::TLSV1_3) => {
+            }
+            _ => return Err(PeerIncompatible::NoTls13.into()),
+        }
+        if ch.compression_methods != [0] {
+            return Err(PeerMisbehaved::BadCompression.into());
+        }
+        let suite = params
+            .suites
+            .iter()
+            .copied()
+            .find(|s| ch.cipher_suites.contains(&s.suite))
+            .ok_or(PeerIncompatible::NoCommonCipherSuite)?;
+        let Some(Extension::SupportedGroups(client_groups)) =
+            ch.extension(ExtensionType::SUPPORTED_GROUPS)
+        else {
+            return Err(PeerMisbehaved::MissingExtension.into());
+        };
+        let Some(Extension::SignatureAlgorithms(client_schemes)) =
+            ch.extension(ExtensionType::SIGNATURE_ALGORITHMS)
+        else {
+            return Err(PeerMisbehaved::MissingExtension.into());
+        };
+        let Some(Extension::KeyShareOffer(shares)) = ch.extension(ExtensionType::KEY_SHARE) else {
+            return Err(PeerMisbehaved::MissingKeyShare.into());
+        };
+        // RFC 8446 §4.2.8: one share per group, each group in supported_groups.
+        for (i, s) in shares.iter().enumerate() {
+            if !client_groups.contains(&s.group) || shares[..i].iter().any(|o| o.group == s.group) {
+                return Err(PeerMisbehaved::InconsistentKeyShares.into());
+            }
+        }
+
+        if let Some(retry) = &self.retry {
+            // RFC 8446 §4.1.4: the second hello must answer the HelloRetryRequest.
+            let [share] = shares.as_slice() else {
+                return Err(PeerMisbehaved::IllegalHelloRetryRequest.into());
+            };
+            if share.group != retry.group
+                || retry.suite.suite != suite.suite
+                || ch.session_id != retry.session_id
+            {
+                return Err(PeerMisbehaved::IllegalHelloRetryRequest.into());
+            }
+        }
+
+        // Server preference among the groups the client supports (and pq_only's rule).
+        let candidates: Vec<&'static dyn SupportedKxGroup> = params
+            .groups
+            .iter()
+            .copied()
+            .filter(|g| client_groups.contains(&g.name()))
+            .collect();
+        let acceptable: Vec<_> = candidates
+            .iter()
+            .copied()
+            .filter(|g| !params.pq_only || g.name().is_post_quantum())
+            .collect();
+        if acceptable.is_empty() {
+            return Err(if params.pq_only {
+                PeerIncompatible::NoPostQuantumGroup
+            } else {
+                PeerIncompatible::NoCommonGroup
+            }
+            .into());
+        }
+        let chosen = acceptable
+            .iter()
+            .copied()
+            .find_map(|g| shares.iter().find(|s| s.group == g.name()).map(|s| (g, s)));
+
+        let scheme = params
+            .cert
+            .key
+            .schemes()
+            .iter()
+            .copied()
+            .find(|s| s.usable_in_tls13_handshake() && client_schemes.contains(s))
+            .ok_or(PeerIncompatible::NoCommonSignatureScheme)?;
+
+        let alpn_protocol =
+            match ch.extension(ExtensionType::APPLICATION_LAYER_PROTOCOL_NEGOTIATION) {
+                Some(Extension::Alpn(offered)) if !params.alpn_protocols.is_empty() => Some(
+                    params
+                        .alpn_protocols
+                        .iter()
+                        .find(|p| offered.contains(p))
+                        .cloned()
+                        .ok_or(PeerIncompatible::NoApplicationProtocol)?,
+                ),
+                _ => None,
+            };
+
+        let Some((group, share)) = chosen else {
+            if self.retry.is_some() {
+                return Err(PeerMisbehaved::IllegalHelloRetryRequest.into());
+            }
+            return send_retry(params, &ch, raw, suite, acceptable[0].name(), out);
+        };
+
+        let after_retry = self.retry.is_some();
+        let mut transcript = match self.retry {
+            Some(r) => r.transcript,
+            None => {
+                let mut t = Transcript::new();
+                t.start_hash(suite.hash);
+                t
+            }
+        };
+        transcript.add(raw);
+        let completed = group
+            .start_and_complete(&share.key_exchange, params.provider.secure_random)
+            .map_err(|e| match e {
+                qssl_crypto::error::CryptoError::InvalidKeyShare(_) => {
+                    Error::from(PeerMisbehaved::InvalidKeyShare)
+                }
+                other => Error::from(other),
+            })?;
+
+        let rng = params.provider.secure_random;
+        let mut random = [0u8; 32];
+        rng.fill(&mut random)?;
+        let sh = ServerHello {
+            legacy_version: ProtocolVersion::TLSV1_2,
+            random,
+            session_id: ch.session_id.clone(),
+            cipher_suite: suite.suite,
+            compression_method: 0,
+            extensions: vec![
+                Extension::SupportedVersionsSelected(ProtocolVersion::TLSV1_3),
+                Extension::KeyShareSelected(KeyShareEntry {
+                    group: completed.group,
+                    key_exchange: completed.pub_key,
+                }),
+            ],
+        };
+        common::send(&HandshakeMessage::ServerHello(sh), &mut transcript, out);
+        let hello_hash = common::hash(&transcript)?;
+        let secrets = EarlySecret::new(suite, None)
+            .into_handshake(completed.secret.as_bytes(), &hello_hash)?;
+        drop(completed.secret);
+
+        let client_limit = match ch.extension(ExtensionType::RECORD_SIZE_LIMIT) {
+            Some(Extension::RecordSizeLimit(l)) => Some(*l),
+            _ => None,
+        };
+        let sni = match ch.extension(ExtensionType::SERVER_NAME) {
+            Some(Extension::ServerName(names)) => names
+                .first()
+                .and_then(|n| core::str::from_utf8(n).ok())
+                .map(str::to_owned),
+            _ => None,
+        };
+        let ocsp_requested = ch.extension(ExtensionType::STATUS_REQUEST).is_some();
+        let client_random = ch.random;
+
+        // Compatibility mode: a dummy change_cipher_spec after our first handshake
+        // message (RFC 8446 Appendix D.4), unless one followed the HelloRetryRequest.
+        if !ch.session_id.is_empty() && !after_retry {
+            out.push(Action::SendChangeCipherSpec);
+        }
+        key_log(
+            params.key_log,
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            &client_random,
+            secrets.traffic_secret(Side::Client),
+            out,
+        );
+        key_log(
+            params.key_log,
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            &client_random,
+            secrets.traffic_secret(Side::Server),
+            out,
+        );
+        out.push(Action::SetWriteKey(traffic_key(
+            suite,
+            secrets.traffic_secret(Side::Server),
+            client_limit,
+        )?));
+        out.push(Action::SetReadKey(traffic_key(
+            suite,
+            secrets.traffic_secret(Side::Client),
+            params.record_size_limit,
+        )?));
+
+        let mut ee = Vec::new();
+        if sni.is_some() {
+            ee.push(Extension::ServerNameAck);
+        }
+        if let Some(p) = &alpn_protocol {
+            ee.push(Extension::Alpn(vec![p.clone()]));
+        }
+        if let (Some(limit), Some(_)) = (params.record_size_limit, client_limit) {
+            ee.push(Extension::RecordSizeLimit(limit));
+        }
+        common::send(
+            &HandshakeMessage::EncryptedExtensions(EncryptedExtensions { extensions: ee }),
+            &mut transcript,
+            out,
+        );
+        if let Some(v) = &params.client_verifier {
+            let mut extensions = vec![Extension::SignatureAlgorithms(v.supported_verify_schemes())];
+            let hints = v.root_hint_subjects();
+            if !hints.is_empty() {
+                extensions.push(Extension::CertificateAuthorities(hints));
+            }
+            common::send(
+                &HandshakeMessage::CertificateRequest(CertificateRequest {
+                    context: Vec::new(),
+                    extensions,
+                }),
+                &mut transcript,
+                out,
+            );
+        }
+        let entries = params
+            .cert
+            .chain
+            .iter()
+            .enumerate()
+            .map(|(i, c)| CertificateEntry {
+                cert_data: c.as_ref().to_vec(),
+                extensions: match (&params.ocsp_response, i, ocsp_requested) {
+                    (Some(r), 0, true) => {
+                        vec![Extension::CertificateStatus(CertificateStatus::Ocsp(
+                            r.clone(),
+                        ))]
+                    }
+                    _ => Vec::new(),
+                },
+            })
+            .collect();
+        common::send(
+            &HandshakeMessage::Certificate(Certificate {
+                context: Vec::new(),
+                entries,
+            }),
+            &mut transcript,
+            out,
+        );
+        let content = signed_content(SERVER_CV_CONTEXT, &common::hash(&transcript)?);
+        let signature = params.cert.key.sign(scheme, &content)?;
+        common::send(
+            &HandshakeMessage::CertificateVerify(CertificateVerify { scheme, signature }),
+            &mut transcript,
+            out,
+        );
+        let verify_data = secrets.finished(Side::Server, &common::hash(&transcript)?)?;
+        common::send(
+            &HandshakeMessage::Finished(Finished {
+                verify_data: verify_data.as_bytes().to_vec(),
+            }),
+            &mut transcript,
+            out,
+        );
+        let master = secrets.into_master(&common::hash(&transcript)?)?;
+        key_log(
+            params.key_log,
+            "CLIENT_TRAFFIC_SECRET_0",
+            &client_random,
+            master.traffic_secret(Side::Client),
+            out,
+        );
+        key_log(
+            params.key_log,
+            "SERVER_TRAFFIC_SECRET_0",
+            &client_random,
+            master.traffic_secret(Side::Server),
+            out,
+        );
+        key_log(
+            params.key_log,
+            "EXPORTER_SECRET",
+            &client_random,
+            master.exporter_secret(),
+            out,
+        );
+        out.push(Action::SetWriteKey(traffic_key(
+            suite,
+            master.traffic_secret(Side::Server),
+            client_limit,
+        )?));
+
+        let hs = ServerHs {
+            params: params.clone(),
+            suite,
+            group: group.name(),
+            scheme,
+            transcript,
+            master,
+            alpn_protocol,
+            sni,
+            client_limit,
+            hello_retry_request: after_retry,
+            client_certificates: Vec::new(),
+            client_scheme: None,
+        };
+        Ok(match &params.client_verifier {
+            Some(_) => ServerState::Certificate(ExpectCertificate { hs }),
+            None => ServerState::Finished(ExpectFinished { hs }),
+        })
+    }
+}
+
+/// Sends a HelloRetryRequest for `group` and waits for the second ClientHello.
+fn send_retry(
+    params: Arc<ServerParams>,
+    ch: &ClientHello,
+    raw: &[u8],
+    suite: &'static Tls13CipherSuite,
+    group: NamedGroup,
+    out: &mut Vec<Action>,
+) -> Result<ServerState, Error> {
+    let mut transcript = Transcript::new();
+    transcript.add(raw);
+    transcript.replace_with_message_hash(suite.hash);
+    let hrr = ServerHello {
+        legacy_version: ProtocolVersion::TLSV1_2,
+        random: HELLO_RETRY_REQUEST_RANDOM,
+        session_id: ch.session_id.clone(),
+        cipher_suite: suite.suite,
+        compression_method: 0,
+        extensions: vec![
+            Extension::SupportedVersionsSelected(ProtocolVersion::TLSV1_3),
+            Extension::KeyShareRetry(group),
+        ],
+    };
+    common::send(&HandshakeMessage::ServerHello(hrr), &mut transcript, out);
+    if !ch.session_id.is_empty() {
+        out.push(Action::SendChangeCipherSpec);
+    }
+    Ok(ServerState::ClientHello(ExpectClientHello {
+        params,
+        retry: Some(Retry {
+            suite,
+            group,
+            session_id: ch.session_id.clone(),
+            transcript,
+        }),
+    }))
+}

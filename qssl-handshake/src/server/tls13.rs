@@ -1,0 +1,165 @@
+//! Server: the client's second flight (Certificate, CertificateVerify, Finished).
+
+use std::sync::Arc;
+
+use qssl_crypto::ids::{NamedGroup, SignatureScheme};
+use qssl_crypto::suites::Tls13CipherSuite;
+
+use super::ServerState;
+use crate::action::{Action, HandshakeSummary};
+use crate::common::{self, CLIENT_CV_CONTEXT, Traffic, signed_content, traffic_key};
+use crate::config::ServerParams;
+use crate::error::{Error, PeerMisbehaved};
+use crate::key_schedule::{MasterSecret, Side};
+use crate::transcript::Transcript;
+use crate::verify::{CertificateDer, UnixTime};
+use crate::{HandshakeMessage, ProtocolVersion};
+
+/// What the server knows once its flight is sent.
+pub(crate) struct ServerHs {
+    pub(crate) params: Arc<ServerParams>,
+    pub(crate) suite: &'static Tls13CipherSuite,
+    pub(crate) group: NamedGroup,
+    pub(crate) scheme: SignatureScheme,
+    pub(crate) transcript: Transcript,
+    pub(crate) master: MasterSecret,
+    pub(crate) alpn_protocol: Option<Vec<u8>>,
+    pub(crate) sni: Option<String>,
+    pub(crate) client_limit: Option<u16>,
+    pub(crate) hello_retry_request: bool,
+    pub(crate) client_certificates: Vec<CertificateDer<'static>>,
+    pub(crate) client_scheme: Option<SignatureScheme>,
+}
+
+fn unexpected<T>(msg: &HandshakeMessage) -> Result<T, Error> {
+    Err(PeerMisbehaved::UnexpectedMessage(msg.typ()).into())
+}
+
+pub(crate) struct ExpectCertificate {
+    pub(crate) hs: ServerHs,
+}
+
+impl ExpectCertificate {
+    pub(crate) fn handle(
+        mut self,
+        msg: HandshakeMessage,
+        raw: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerState, Error> {
+        let HandshakeMessage::Certificate(cert) = msg else {
+            return unexpected(&msg);
+        };
+        let Some(verifier) = self.hs.params.client_verifier.clone() else {
+            return Err(Error::Misuse("client Certificate without a verifier"));
+        };
+        if !cert.context.is_empty() {
+            return Err(PeerMisbehaved::BadCertificateRequestContext.into());
+        }
+        if cert.entries.iter().any(|e| !e.extensions.is_empty()) {
+            return Err(PeerMisbehaved::UnsolicitedExtension.into());
+        }
+        self.hs.transcript.add(raw);
+        if cert.entries.is_empty() {
+            if verifier.client_auth_mandatory() {
+                return Err(PeerMisbehaved::NoClientCertificate.into());
+            }
+            return Ok(ServerState::Finished(ExpectFinished { hs: self.hs }));
+        }
+        let chain: Vec<CertificateDer<'static>> = cert
+            .entries
+            .into_iter()
+            .map(|e| CertificateDer::from(e.cert_data))
+            .collect();
+        verifier.verify_client_cert(&chain[0], &chain[1..], now)?;
+        self.hs.client_certificates = chain;
+        Ok(ServerState::CertificateVerify(ExpectCertificateVerify {
+            hs: self.hs,
+        }))
+    }
+}
+
+pub(crate) struct ExpectCertificateVerify {
+    pub(crate) hs: ServerHs,
+}
+
+impl ExpectCertificateVerify {
+    pub(crate) fn handle(
+        mut self,
+        msg: HandshakeMessage,
+        raw: &[u8],
+    ) -> Result<ServerState, Error> {
+        let HandshakeMessage::CertificateVerify(cv) = msg else {
+            return unexpected(&msg);
+        };
+        let Some(verifier) = self.hs.params.client_verifier.clone() else {
+            return Err(Error::Misuse("client CertificateVerify without a verifier"));
+        };
+        if !verifier.supported_verify_schemes().contains(&cv.scheme) {
+            return Err(PeerMisbehaved::SignatureSchemeNotOffered.into());
+        }
+        let content = signed_content(CLIENT_CV_CONTEXT, &common::hash(&self.hs.transcript)?);
+        verifier.verify_tls13_signature(
+            &content,
+            &self.hs.client_certificates[0],
+            cv.scheme,
+            &cv.signature,
+        )?;
+        self.hs.client_scheme = Some(cv.scheme);
+        self.hs.transcript.add(raw);
+        Ok(ServerState::Finished(ExpectFinished { hs: self.hs }))
+    }
+}
+
+pub(crate) struct ExpectFinished {
+    pub(crate) hs: ServerHs,
+}
+
+impl ExpectFinished {
+    pub(crate) fn handle(
+        self,
+        msg: HandshakeMessage,
+        raw: &[u8],
+        out: &mut Vec<Action>,
+    ) -> Result<ServerState, Error> {
+        let HandshakeMessage::Finished(fin) = &msg else {
+            return unexpected(&msg);
+        };
+        let mut hs = self.hs;
+        hs.master
+            .verify_client_finished(&common::hash(&hs.transcript)?, &fin.verify_data)
+            .map_err(|_| PeerMisbehaved::BadFinished)?;
+        hs.transcript.add(raw);
+        let suite = hs.suite;
+        let own_limit = hs.params.record_size_limit;
+        out.push(Action::SetReadKey(traffic_key(
+            suite,
+            hs.master.traffic_secret(Side::Client),
+            own_limit,
+        )?));
+        out.push(Action::HandshakeComplete(Box::new(HandshakeSummary {
+            version: ProtocolVersion::TLSV1_3,
+            suite,
+            group: hs.group,
+            server_signature_scheme: hs.scheme,
+            client_signature_scheme: hs.client_scheme,
+            alpn_protocol: hs.alpn_protocol,
+            peer_certificates: hs.client_certificates,
+            server_name: hs.sni,
+            ocsp_response: None,
+            hello_retry_request: hs.hello_retry_request,
+            peer_record_size_limit: hs.client_limit,
+            kx_post_quantum: hs.group.is_post_quantum(),
+            auth_post_quantum: hs.scheme.is_post_quantum(),
+        })));
+        let (client, server) = hs.master.into_traffic_secrets();
+        Ok(ServerState::Traffic(Traffic {
+            side: Side::Server,
+            suite,
+            read_secret: client,
+            write_secret: server,
+            read_limit: own_limit,
+            write_limit: hs.client_limit,
+            answer_pending: false,
+        }))
+    }
+}

@@ -1,0 +1,129 @@
+//! The transcript hash (RFC 8446 §4.4.1): a running hash over the exact bytes of every
+//! handshake message, header included, in the order sent and received.
+//!
+//! The hash function is the cipher suite's, which neither side knows when the first
+//! ClientHello goes out: until [`Transcript::start_hash`] the bytes are buffered.
+
+use qssl_crypto::hash::{Hash, HashContext, HashOutput};
+
+use crate::codec::HandshakeType;
+
+/// The running transcript hash of one handshake.
+pub struct Transcript {
+    state: State,
+}
+
+enum State {
+    /// The suite is not known yet: the exact bytes so far (the ClientHello).
+    Buffer(Vec<u8>),
+    /// The suite's hash over everything so far.
+    Hashing(Box<dyn HashContext>),
+}
+
+impl core::fmt::Debug for Transcript {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match &self.state {
+            State::Buffer(b) => write!(f, "Transcript(buffered {} bytes)", b.len()),
+            State::Hashing(h) => write!(f, "Transcript({:?})", h.algorithm()),
+        }
+    }
+}
+
+impl Default for Transcript {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Transcript {
+    /// An empty transcript, buffering until the hash is known.
+    pub fn new() -> Self {
+        Self {
+            state: State::Buffer(Vec::new()),
+        }
+    }
+
+    /// Adds one whole handshake message (header included), exactly as sent or received.
+    pub fn add(&mut self, message: &[u8]) {
+        match &mut self.state {
+            State::Buffer(b) => b.extend_from_slice(message),
+            State::Hashing(h) => h.update(message),
+        }
+    }
+
+    /// Whether the hash function has been fixed.
+    pub fn is_hashing(&self) -> bool {
+        matches!(self.state, State::Hashing(_))
+    }
+
+    /// Fixes the hash function (the negotiated suite's) and hashes what was buffered.
+    /// Later calls leave an already started hash alone.
+    pub fn start_hash(&mut self, hash: &'static dyn Hash) {
+        if let State::Buffer(b) = &mut self.state {
+            let mut ctx = hash.start();
+            ctx.update(b);
+            self.state = State::Hashing(ctx);
+        }
+    }
+
+    /// After a HelloRetryRequest (RFC 8446 §4.4.1): replaces ClientHello1 — everything
+    /// added so far — with the synthetic `message_hash` message
+    /// `254 ‖ 00 00 Hash.length ‖ Hash(ClientHello1)`, hashed with `hash`.
+    pub fn replace_with_message_hash(&mut self, hash: &'static dyn Hash) {
+        let digest = match core::mem::replace(&mut self.state, State::Buffer(Vec::new())) {
+            State::Buffer(b) => hash.hash(&b),
+            State::Hashing(h) => h.finish(),
+        };
+        let mut ctx = hash.start();
+        // Hash.length is at most 64: it fits the low byte of the uint24 length.
+        ctx.update(&[
+            HandshakeType::MESSAGE_HASH.0,
+            0,
+            0,
+            digest.as_bytes().len() as u8,
+        ]);
+        ctx.update(digest.as_bytes());
+        self.state = State::Hashing(ctx);
+    }
+
+    /// `Transcript-Hash` of the messages so far. `None` before the hash is fixed.
+    pub fn current_hash(&self) -> Option<HashOutput> {
+        match &self.state {
+            State::Buffer(_) => None,
+            State::Hashing(h) => Some(h.fork_finish()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qssl_crypto::hash::SHA256;
+
+    #[test]
+    fn buffered_bytes_are_hashed_once_the_suite_is_known() {
+        let mut t = Transcript::new();
+        t.add(b"client hello");
+        assert!(t.current_hash().is_none());
+        t.start_hash(SHA256);
+        t.add(b"server hello");
+        let want = SHA256.hash(b"client helloserver hello");
+        assert_eq!(t.current_hash().unwrap().as_bytes(), want.as_bytes());
+    }
+
+    #[test]
+    fn message_hash_replaces_client_hello1() {
+        let mut t = Transcript::new();
+        t.add(b"ch1");
+        t.replace_with_message_hash(SHA256);
+        t.add(b"hrr");
+        let inner = SHA256.hash(b"ch1");
+        let mut msg = vec![254, 0, 0, 32];
+        msg.extend_from_slice(inner.as_bytes());
+        msg.extend_from_slice(b"hrr");
+        assert_eq!(
+            t.current_hash().unwrap().as_bytes(),
+            SHA256.hash(&msg).as_bytes()
+        );
+    }
+}

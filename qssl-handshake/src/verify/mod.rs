@@ -1,0 +1,427 @@
+//! Certificate verification: path validation with `rustls-webpki` 0.103, using
+//! Q-SSL's own signature verifiers, so ML-DSA-44/65/87 chains verify beside ECDSA
+//! P-256/P-384, Ed25519 and RSA (PSS and PKCS#1 v1.5 certificate signatures).
+//!
+//! The state machines see only the traits [`ServerCertVerifier`] (used by a client)
+//! and [`ClientCertVerifier`] (used by a server that asks for client certificates).
+//! [`WebPkiServerVerifier`] and [`WebPkiClientVerifier`] implement them over a
+//! [`RootCertStore`]; [`danger::NoServerVerification`] skips path validation for
+//! tests and custom verifiers. Every refusal is a [`CertificateError`] whose alert is
+//! [`CertificateError::alert`].
+//!
+//! Sans-I/O: the time of validation is an argument (`now`); nothing here reads a
+//! clock or fetches anything (no AIA chasing, no OCSP or CRL fetching).
+//!
+//! OCSP: the server verifier receives the stapled response bytes. With
+//! [`WebPkiServerVerifier::require_ocsp`] an empty response is refused
+//! ([`CertificateError::OcspResponseRequired`]). The response itself is **not**
+//! parsed or validated (signature, freshness, certificate status): that is out of
+//! scope for now, so a stapled response only satisfies the "present" policy.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use qssl_crypto::sign::{KeyAlgorithm, SigningKey};
+//! use qssl_crypto::{keys, pki, provider::default_provider};
+//! use qssl_handshake::verify::{
+//!     CertificateDer, CertificateError, RootCertStore, ServerCertVerifier, ServerName,
+//!     UnixTime, WebPkiServerVerifier,
+//! };
+//!
+//! let now = 1_750_000_000;
+//! // A root CA and a leaf for "example.com", both ML-DSA-65.
+//! let root_key = keys::generate(KeyAlgorithm::MlDsa65)?;
+//! let mut params = pki::CertificateParams::new("Q-SSL root", &[1], now - 60, now + 3600);
+//! params.role = pki::CertificateRole::Ca { path_len: None };
+//! let root = pki::self_signed(&params, &pki::KeySigner(&root_key))?;
+//! let leaf_key = keys::generate(KeyAlgorithm::MlDsa65)?;
+//! let mut params = pki::CertificateParams::new("", &[2], now - 60, now + 3600);
+//! params.dns_names = vec!["example.com".into()];
+//! let leaf = pki::issue(&params, &leaf_key.public_key_spki(), &root.der, &pki::KeySigner(&root_key))?;
+//!
+//! let mut roots = RootCertStore::new();
+//! roots.add(CertificateDer::from(root.der.clone()))?;
+//! let verifier = WebPkiServerVerifier::new(Arc::new(roots), &default_provider());
+//! let at = UnixTime::since_unix_epoch(std::time::Duration::from_secs(now));
+//! let leaf = CertificateDer::from(leaf.der);
+//!
+//! let name = ServerName::try_from("example.com")?;
+//! verifier.verify_server_cert(&leaf, &[], &name, &[], at)?;
+//!
+//! let other = ServerName::try_from("example.org")?;
+//! let err = verifier.verify_server_cert(&leaf, &[], &other, &[], at).unwrap_err();
+//! assert_eq!(err, CertificateError::NotValidForName);
+//! assert_eq!(err.alert(), qssl_alert::AlertDescription::BAD_CERTIFICATE);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use core::fmt;
+use std::sync::Arc;
+
+use qssl_crypto::ids::SignatureScheme;
+use qssl_crypto::provider::CryptoProvider;
+use qssl_crypto::sign::SignatureVerifier;
+use rustls_pki_types::SignatureVerificationAlgorithm;
+pub use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
+
+mod error;
+mod roots;
+
+pub use error::CertificateError;
+pub use roots::RootCertStore;
+
+use error::from_webpki;
+
+/// Decides whether a server's certificate chain and handshake signature are
+/// acceptable. Used by the client state machine.
+pub trait ServerCertVerifier: Send + Sync + fmt::Debug {
+    /// Validates the server's chain: `end_entity` first, then the `intermediates` it
+    /// sent (in any order; path building picks what it needs), for `server_name`, at
+    /// time `now`. `ocsp_response` is the stapled OCSP response (empty if none).
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<(), CertificateError>;
+
+    /// Checks a TLS 1.3 CertificateVerify signature made by `cert`'s key over `message`
+    /// (the 64 spaces ‖ context string ‖ 0 ‖ transcript hash content, built by the caller).
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        scheme: SignatureScheme,
+        signature: &[u8],
+    ) -> Result<(), CertificateError>;
+
+    /// Schemes to list in signature_algorithms (TLS 1.3-usable only, PKCS#1 excluded),
+    /// in preference order.
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme>;
+}
+
+/// Decides whether a client's certificate chain and handshake signature are
+/// acceptable. Used by the server state machine when it requests client certificates.
+pub trait ClientCertVerifier: Send + Sync + fmt::Debug {
+    /// Whether a client that sends no certificate is refused (`certificate_required`).
+    fn client_auth_mandatory(&self) -> bool;
+
+    /// DER-encoded DistinguishedNames for the certificate_authorities extension of
+    /// CertificateRequest.
+    fn root_hint_subjects(&self) -> Vec<Vec<u8>>;
+
+    /// Validates the client's chain (`end_entity` first, then `intermediates`) at
+    /// time `now`, for clientAuth.
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<(), CertificateError>;
+
+    /// Checks a TLS 1.3 CertificateVerify signature made by `cert`'s key over `message`
+    /// (the 64 spaces ‖ context string ‖ 0 ‖ transcript hash content, built by the caller).
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        scheme: SignatureScheme,
+        signature: &[u8],
+    ) -> Result<(), CertificateError>;
+
+    /// Schemes to list in signature_algorithms (TLS 1.3-usable only, PKCS#1 excluded),
+    /// in preference order.
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme>;
+}
+
+/// The signature algorithms a verifier accepts, taken from a provider once.
+#[derive(Debug, Clone)]
+struct Algorithms {
+    /// Every verifier of the provider: for certificate signatures (PKCS#1 included).
+    verifiers: Vec<&'static dyn SignatureVerifier>,
+    /// The same, as `webpki` takes them.
+    cert_algs: Vec<&'static dyn SignatureVerificationAlgorithm>,
+}
+
+impl Algorithms {
+    fn new(provider: &CryptoProvider) -> Self {
+        let verifiers = provider.signature_verifiers.clone();
+        let cert_algs = verifiers
+            .iter()
+            .map(|v| *v as &'static dyn SignatureVerificationAlgorithm)
+            .collect();
+        Self {
+            verifiers,
+            cert_algs,
+        }
+    }
+
+    /// Path validation to `roots` for `usage`, then (for servers) the name check.
+    ///
+    /// The work a hostile chain can cause is bounded by `webpki` (path depth, at most
+    /// 100 signature checks per validation) and by the handshake codec's limit on the
+    /// Certificate message.
+    fn verify_chain(
+        &self,
+        roots: &RootCertStore,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+        usage: webpki::KeyUsage,
+        server_name: Option<&ServerName<'_>>,
+    ) -> Result<(), CertificateError> {
+        let cert = webpki::EndEntityCert::try_from(end_entity).map_err(from_webpki)?;
+        cert.verify_for_usage(
+            &self.cert_algs,
+            roots.anchors(),
+            intermediates,
+            now,
+            usage,
+            None,
+            None,
+        )
+        .map_err(from_webpki)?;
+        if let Some(name) = server_name {
+            cert.verify_is_valid_for_subject_name(name)
+                .map_err(from_webpki)?;
+        }
+        Ok(())
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        scheme: SignatureScheme,
+        signature: &[u8],
+    ) -> Result<(), CertificateError> {
+        if !scheme.usable_in_tls13_handshake() {
+            return Err(CertificateError::UnsupportedHandshakeSignatureScheme);
+        }
+        let verifier = self
+            .verifiers
+            .iter()
+            .copied()
+            .find(|v| v.scheme() == scheme)
+            .ok_or(CertificateError::UnsupportedHandshakeSignatureScheme)?;
+        let cert = webpki::EndEntityCert::try_from(cert).map_err(from_webpki)?;
+        cert.verify_signature(
+            verifier as &dyn SignatureVerificationAlgorithm,
+            message,
+            signature,
+        )
+        .map_err(|e| match e {
+            webpki::Error::InvalidSignatureForPublicKey => CertificateError::BadHandshakeSignature,
+            #[allow(deprecated)]
+            webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
+            | webpki::Error::UnsupportedSignatureAlgorithmForPublicKey => {
+                CertificateError::HandshakeSignatureKeyMismatch
+            }
+            other => from_webpki(other),
+        })
+    }
+
+    fn tls13_schemes(&self) -> Vec<SignatureScheme> {
+        let mut schemes: Vec<SignatureScheme> = Vec::with_capacity(self.verifiers.len());
+        for scheme in self.verifiers.iter().map(|v| v.scheme()) {
+            if scheme.usable_in_tls13_handshake() && !schemes.contains(&scheme) {
+                schemes.push(scheme);
+            }
+        }
+        schemes
+    }
+}
+
+/// A [`ServerCertVerifier`] that validates the server's chain against a
+/// [`RootCertStore`] with `rustls-webpki`: path building, validity at `now`,
+/// basicConstraints, keyUsage, extKeyUsage serverAuth (when the leaf has an
+/// extKeyUsage), and DNS / IP subjectAltName matching.
+#[derive(Debug, Clone)]
+pub struct WebPkiServerVerifier {
+    roots: Arc<RootCertStore>,
+    algorithms: Algorithms,
+    require_ocsp: bool,
+}
+
+impl WebPkiServerVerifier {
+    /// Verifies against `roots` with the signature verifiers of `provider`.
+    pub fn new(roots: Arc<RootCertStore>, provider: &CryptoProvider) -> Self {
+        Self {
+            roots,
+            algorithms: Algorithms::new(provider),
+            require_ocsp: false,
+        }
+    }
+
+    /// Whether a server that staples no OCSP response is refused
+    /// ([`CertificateError::OcspResponseRequired`]). Off by default. The response is
+    /// not validated, only required to be present (see the module docs).
+    pub fn require_ocsp(mut self, require: bool) -> Self {
+        self.require_ocsp = require;
+        self
+    }
+}
+
+impl ServerCertVerifier for WebPkiServerVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<(), CertificateError> {
+        self.algorithms.verify_chain(
+            &self.roots,
+            end_entity,
+            intermediates,
+            now,
+            webpki::KeyUsage::server_auth(),
+            Some(server_name),
+        )?;
+        // After the chain: a bad chain is the more useful error to report.
+        if self.require_ocsp && ocsp_response.is_empty() {
+            return Err(CertificateError::OcspResponseRequired);
+        }
+        Ok(())
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        scheme: SignatureScheme,
+        signature: &[u8],
+    ) -> Result<(), CertificateError> {
+        self.algorithms
+            .verify_tls13_signature(message, cert, scheme, signature)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.tls13_schemes()
+    }
+}
+
+/// A [`ClientCertVerifier`] that validates client chains against a
+/// [`RootCertStore`] with `rustls-webpki` (extKeyUsage clientAuth when the leaf has
+/// an extKeyUsage; no name check), and hints the store's subjects to the client.
+#[derive(Debug, Clone)]
+pub struct WebPkiClientVerifier {
+    roots: Arc<RootCertStore>,
+    algorithms: Algorithms,
+    mandatory: bool,
+}
+
+impl WebPkiClientVerifier {
+    /// Verifies against `roots` with the signature verifiers of `provider`;
+    /// `mandatory`: whether a client without a certificate is refused.
+    pub fn new(roots: Arc<RootCertStore>, provider: &CryptoProvider, mandatory: bool) -> Self {
+        Self {
+            roots,
+            algorithms: Algorithms::new(provider),
+            mandatory,
+        }
+    }
+}
+
+impl ClientCertVerifier for WebPkiClientVerifier {
+    fn client_auth_mandatory(&self) -> bool {
+        self.mandatory
+    }
+
+    fn root_hint_subjects(&self) -> Vec<Vec<u8>> {
+        self.roots.subjects()
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<(), CertificateError> {
+        self.algorithms.verify_chain(
+            &self.roots,
+            end_entity,
+            intermediates,
+            now,
+            webpki::KeyUsage::client_auth(),
+            None,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        scheme: SignatureScheme,
+        signature: &[u8],
+    ) -> Result<(), CertificateError> {
+        self.algorithms
+            .verify_tls13_signature(message, cert, scheme, signature)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.tls13_schemes()
+    }
+}
+
+/// Verifiers that turn off security checks. **Dangerous**: read each item's docs.
+pub mod danger {
+    use super::{
+        Algorithms, CertificateDer, CertificateError, CryptoProvider, ServerCertVerifier,
+        ServerName, SignatureScheme, UnixTime,
+    };
+
+    /// **DANGER: accepts ANY server certificate chain, for ANY name, at ANY time.**
+    ///
+    /// With this verifier a client talks to whoever answers, including an attacker
+    /// in the middle: the connection is encrypted but NOT authenticated. Use it only
+    /// in tests, or as the inner part of a custom verifier that checks the chain its
+    /// own way (certificate pinning, a private PKI) *before* delegating here.
+    ///
+    /// It still checks the CertificateVerify signature against the presented leaf's
+    /// key (so the peer holds the key of the certificate it sent), refusing PKCS#1
+    /// and unknown schemes like the real verifiers do.
+    #[derive(Debug, Clone)]
+    pub struct NoServerVerification {
+        algorithms: Algorithms,
+    }
+
+    impl NoServerVerification {
+        /// Uses the signature verifiers of `provider` for CertificateVerify.
+        pub fn new(provider: &CryptoProvider) -> Self {
+            Self {
+                algorithms: Algorithms::new(provider),
+            }
+        }
+    }
+
+    impl ServerCertVerifier for NoServerVerification {
+        fn verify_server_cert(
+            &self,
+            _end_entity: &CertificateDer<'_>,
+            _intermediates: &[CertificateDer<'_>],
+            _server_name: &ServerName<'_>,
+            _ocsp_response: &[u8],
+            _now: UnixTime,
+        ) -> Result<(), CertificateError> {
+            Ok(())
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            scheme: SignatureScheme,
+            signature: &[u8],
+        ) -> Result<(), CertificateError> {
+            self.algorithms
+                .verify_tls13_signature(message, cert, scheme, signature)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.algorithms.tls13_schemes()
+        }
+    }
+}

@@ -1,0 +1,392 @@
+//! Sans-I/O reassembly of records from a byte stream.
+
+use crate::error::RecordError;
+use crate::header::{HEADER_LEN, RecordHeader};
+use crate::limits::{MAX_CIPHERTEXT_LEN_TLS12, MAX_CIPHERTEXT_LEN_TLS13};
+use qssl_alert::TlsVersion;
+
+/// One whole record, borrowed from the [`Deframer`]'s buffer.
+///
+/// `payload` is mutable so that it can be decrypted where it lies
+/// ([`RecordLayer::open`](crate::RecordLayer::open)); nothing is copied or
+/// allocated per record.
+#[derive(Debug)]
+pub struct InboundRecord<'a> {
+    /// The header as received.
+    pub header: RecordHeader,
+    /// The `header.len` bytes after it.
+    pub payload: &'a mut [u8],
+}
+
+/// Collects bytes in any split (partial headers, partial bodies, many records
+/// in one read) and yields whole records.
+///
+/// The buffer is bounded: it never holds more than one maximum-size record plus
+/// its header, so a peer cannot make it grow. A header that declares more than
+/// the configured limit is rejected as `record_overflow` as soon as its five
+/// bytes are in, before any of the body is kept. After an error the deframer
+/// returns that same error forever.
+///
+/// Two ways to feed it: [`extend`](Self::extend) copies from a slice, and
+/// [`spare_capacity`](Self::spare_capacity) + [`commit`](Self::commit) let a
+/// caller read from a socket straight into the buffer.
+#[derive(Debug)]
+pub struct Deframer {
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    max_record_len: usize,
+    failed: Option<RecordError>,
+}
+
+impl Deframer {
+    /// A deframer that accepts records of up to `max_record_len` bytes after the
+    /// header (see [`MAX_CIPHERTEXT_LEN_TLS13`], [`MAX_CIPHERTEXT_LEN_TLS12`]).
+    pub fn new(max_record_len: usize) -> Self {
+        Self {
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            max_record_len: max_record_len.min(usize::from(u16::MAX)),
+            failed: None,
+        }
+    }
+
+    /// A deframer with the protocol limit of `version`. Before the version is
+    /// negotiated, a client offering TLS 1.2 uses the TLS 1.2 (larger) limit.
+    pub fn for_version(version: TlsVersion) -> Self {
+        Self::new(match version {
+            TlsVersion::Tls12 => MAX_CIPHERTEXT_LEN_TLS12,
+            TlsVersion::Tls13 => MAX_CIPHERTEXT_LEN_TLS13,
+        })
+    }
+
+    /// Changes the limit, e.g. once TLS 1.3 has been negotiated. Applies to
+    /// headers not yet read.
+    pub fn set_max_record_len(&mut self, max_record_len: usize) {
+        self.max_record_len = max_record_len.min(usize::from(u16::MAX));
+    }
+
+    /// The limit in force.
+    pub fn max_record_len(&self) -> usize {
+        self.max_record_len
+    }
+
+    fn capacity(&self) -> usize {
+        HEADER_LEN + self.max_record_len
+    }
+
+    /// Bytes received and not yet handed out as records.
+    pub fn buffered_len(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// Whether part of a record is waiting for more bytes: at the transport's
+    /// end of stream this means the peer's data was truncated.
+    pub fn has_partial_record(&self) -> bool {
+        self.buffered_len() > 0
+    }
+
+    /// Moves unread bytes to the front when the free tail is too small to be
+    /// worth reading into. Consumed bytes are only skipped over until then.
+    fn compact(&mut self, wanted: usize) {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+        let cap = self.capacity();
+        let tail = cap.saturating_sub(self.end);
+        if self.start > 0 && (tail < wanted.min(cap / 2) || tail == 0) {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+    }
+
+    /// Copies as much of `data` as fits and returns how many bytes were taken.
+    /// Fewer than `data.len()` means the buffer holds a full record: take
+    /// records with [`next_record`](Self::next_record), then offer the rest again.
+    pub fn extend(&mut self, data: &[u8]) -> usize {
+        self.compact(data.len());
+        let room = self.capacity().saturating_sub(self.end);
+        let n = data.len().min(room);
+        if self.buf.len() < self.end + n {
+            self.buf.resize(self.end + n, 0);
+        }
+        self.buf[self.end..self.end + n].copy_from_slice(&data[..n]);
+        self.end += n;
+        n
+    }
+
+    /// The free part of the buffer, for a caller to read into; follow with
+    /// [`commit`](Self::commit). Empty when the buffer holds a full record that
+    /// has not been taken yet.
+    pub fn spare_capacity(&mut self) -> &mut [u8] {
+        self.compact(usize::MAX);
+        let cap = self.capacity();
+        if self.buf.len() < cap {
+            self.buf.resize(cap, 0);
+        }
+        let end = self.end.min(cap);
+        &mut self.buf[end..cap]
+    }
+
+    /// Marks `n` bytes written into [`spare_capacity`](Self::spare_capacity) as received.
+    ///
+    /// # Panics
+    /// If `n` is larger than the slice `spare_capacity` returned (a caller bug).
+    pub fn commit(&mut self, n: usize) {
+        assert!(
+            self.end + n <= self.buf.len().min(self.capacity()),
+            "Deframer::commit beyond spare capacity"
+        );
+        self.end += n;
+    }
+
+    /// The next whole record, `None` if more bytes are needed, or the error
+    /// that ends the connection.
+    pub fn next_record(&mut self) -> Option<Result<InboundRecord<'_>, RecordError>> {
+        if let Some(e) = self.failed {
+            return Some(Err(e));
+        }
+        let avail = &self.buf[self.start..self.end];
+        let header = match RecordHeader::parse(avail) {
+            Ok(Some(h)) => h,
+            Ok(None) => return None,
+            Err(e) => return Some(Err(self.fail(e))),
+        };
+        if !header.typ.is_supported() {
+            return Some(Err(self.fail(RecordError::UnknownContentType(header.typ))));
+        }
+        let len = usize::from(header.len);
+        if len > self.max_record_len {
+            return Some(Err(self.fail(RecordError::CiphertextOverflow {
+                len,
+                max: self.max_record_len,
+            })));
+        }
+        if avail.len() < HEADER_LEN + len {
+            return None;
+        }
+        let body = self.start + HEADER_LEN;
+        self.start = body + len;
+        Some(Ok(InboundRecord {
+            header,
+            payload: &mut self.buf[body..body + len],
+        }))
+    }
+
+    fn fail(&mut self, e: RecordError) -> RecordError {
+        self.failed = Some(e);
+        e
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{ContentType, ProtocolVersion};
+    use proptest::prelude::*;
+    use qssl_alert::AlertDescription;
+
+    fn record(typ: u8, version: u16, body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        RecordHeader {
+            typ: ContentType(typ),
+            version: ProtocolVersion(version),
+            len: u16::try_from(body.len()).unwrap(),
+        }
+        .encode(&mut out);
+        out.extend_from_slice(body);
+        out
+    }
+
+    #[test]
+    fn several_records_in_one_read() {
+        let mut d = Deframer::for_version(TlsVersion::Tls13);
+        let mut wire = record(22, 0x0301, b"hello");
+        wire.extend(record(23, 0x0303, b""));
+        wire.extend(record(21, 0x0303, &[1, 0]));
+        wire.extend(&[22, 3, 3]); // a partial header at the end
+        assert_eq!(d.extend(&wire), wire.len());
+        let r = d.next_record().unwrap().unwrap();
+        assert_eq!(r.header.typ, ContentType::HANDSHAKE);
+        assert_eq!(r.header.version, ProtocolVersion::TLSV1_0);
+        assert_eq!(r.payload, b"hello");
+        assert!(d.next_record().unwrap().unwrap().payload.is_empty());
+        assert_eq!(d.next_record().unwrap().unwrap().payload, [1, 0]);
+        assert!(d.next_record().is_none());
+        assert!(d.has_partial_record());
+        d.extend(&[0, 1, 9]);
+        assert_eq!(d.next_record().unwrap().unwrap().payload, [9]);
+        assert!(!d.has_partial_record());
+    }
+
+    #[test]
+    fn overflow_is_rejected_from_the_header_alone() {
+        for (version, max) in [
+            (TlsVersion::Tls13, MAX_CIPHERTEXT_LEN_TLS13),
+            (TlsVersion::Tls12, MAX_CIPHERTEXT_LEN_TLS12),
+        ] {
+            // Exactly the limit is fine: the header is accepted and the body awaited.
+            let mut d = Deframer::for_version(version);
+            let ok = u16::try_from(max).unwrap().to_be_bytes();
+            d.extend(&[23, 3, 3, ok[0], ok[1]]);
+            assert!(d.next_record().is_none());
+
+            let mut d = Deframer::for_version(version);
+            let over = u16::try_from(max + 1).unwrap().to_be_bytes();
+            d.extend(&[23, 3, 3, over[0], over[1]]);
+            let err = d.next_record().unwrap().unwrap_err();
+            assert_eq!(err, RecordError::CiphertextOverflow { len: max + 1, max });
+            assert_eq!(err.alert(), AlertDescription::RECORD_OVERFLOW);
+            // Sticky.
+            assert_eq!(d.next_record().unwrap().unwrap_err(), err);
+        }
+    }
+
+    #[test]
+    fn unknown_and_heartbeat_types_are_unexpected_message() {
+        for typ in [0u8, 19, 24, 25, 255] {
+            let mut d = Deframer::for_version(TlsVersion::Tls13);
+            d.extend(&record(typ, 0x0303, b"x"));
+            let err = d.next_record().unwrap().unwrap_err();
+            assert_eq!(err, RecordError::UnknownContentType(ContentType(typ)));
+            assert_eq!(err.alert(), AlertDescription::UNEXPECTED_MESSAGE);
+        }
+    }
+
+    #[test]
+    fn non_tls_major_version_is_decode_error() {
+        let mut d = Deframer::for_version(TlsVersion::Tls13);
+        d.extend(&record(22, 0x0203, b"x"));
+        let err = d.next_record().unwrap().unwrap_err();
+        assert_eq!(err.alert(), AlertDescription::DECODE_ERROR);
+    }
+
+    #[test]
+    fn buffer_is_bounded_and_spare_capacity_reads_in_place() {
+        let mut d = Deframer::new(100);
+        let big = vec![0xaa; 1000];
+        // Only one maximum record (plus header) fits.
+        assert_eq!(d.extend(&big), 105);
+        let mut d = Deframer::new(100);
+        let wire: Vec<u8> = (0..3).flat_map(|i| record(23, 0x0303, &[i; 60])).collect();
+        let mut fed = 0;
+        let mut got = Vec::new();
+        while got.len() < 3 {
+            let spare = d.spare_capacity();
+            let n = spare.len().min(wire.len() - fed).min(37);
+            spare[..n].copy_from_slice(&wire[fed..fed + n]);
+            d.commit(n);
+            fed += n;
+            while let Some(r) = d.next_record() {
+                got.push(r.unwrap().payload.to_vec());
+            }
+        }
+        assert_eq!(got, vec![vec![0u8; 60], vec![1u8; 60], vec![2u8; 60]]);
+    }
+
+    /// A strategy for whole records with any supported type and SSL3/TLS version.
+    fn records() -> impl Strategy<Value = Vec<(u8, u16, Vec<u8>)>> {
+        proptest::collection::vec(
+            (
+                20u8..=23,
+                0x0300u16..=0x0304,
+                proptest::collection::vec(any::<u8>(), 0..400),
+            ),
+            0..8,
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn any_chunking_gives_the_same_records(
+            recs in records(),
+            cuts in proptest::collection::vec(1usize..600, 0..40),
+            use_spare: bool,
+        ) {
+            let wire: Vec<u8> = recs.iter().flat_map(|(t, v, b)| record(*t, *v, b)).collect();
+            let mut d = Deframer::new(400);
+            let mut got = Vec::new();
+            let mut fed = 0;
+            let mut cuts = cuts.into_iter().cycle();
+            while fed < wire.len() {
+                let want = cuts.next().unwrap_or(wire.len()).min(wire.len() - fed);
+                let n = if use_spare {
+                    let spare = d.spare_capacity();
+                    let n = want.min(spare.len());
+                    spare[..n].copy_from_slice(&wire[fed..fed + n]);
+                    d.commit(n);
+                    n
+                } else {
+                    d.extend(&wire[fed..fed + want])
+                };
+                fed += n;
+                while let Some(r) = d.next_record() {
+                    let r = r.unwrap();
+                    got.push((r.header.typ.0, r.header.version.0, r.payload.to_vec()));
+                }
+                prop_assert!(n > 0 || want == 0, "no progress");
+            }
+            prop_assert_eq!(got, recs);
+            prop_assert!(!d.has_partial_record());
+        }
+
+        #[test]
+        fn truncation_yields_a_prefix_then_needs_more(recs in records(), cut: prop::sample::Index) {
+            let wire: Vec<u8> = recs.iter().flat_map(|(t, v, b)| record(*t, *v, b)).collect();
+            let cut = if wire.is_empty() { 0 } else { cut.index(wire.len()) };
+            let mut d = Deframer::new(400);
+            let mut got = Vec::new();
+            let mut fed = 0;
+            loop {
+                fed += d.extend(&wire[fed..cut]);
+                while let Some(r) = d.next_record() {
+                    let r = r.unwrap();
+                    got.push((r.header.typ.0, r.header.version.0, r.payload.to_vec()));
+                }
+                if fed == cut { break; }
+            }
+            prop_assert!(got.len() <= recs.len());
+            prop_assert_eq!(&got[..], &recs[..got.len()]);
+            // Every record wholly inside the cut was yielded; the rest is partial.
+            let whole = recs.iter().scan(0, |end, r| { *end += HEADER_LEN + r.2.len(); Some(*end) })
+                .take_while(|&end| end <= cut).count();
+            prop_assert_eq!(got.len(), whole);
+            let used: usize = got.iter().map(|r| HEADER_LEN + r.2.len()).sum();
+            prop_assert_eq!(d.has_partial_record(), used < cut);
+        }
+
+        #[test]
+        fn random_bytes_never_panic(
+            bytes in proptest::collection::vec(any::<u8>(), 0..3000),
+            chunk in 1usize..700,
+            max in 0usize..20_000,
+        ) {
+            let mut d = Deframer::new(max);
+            let mut error = None;
+            for piece in bytes.chunks(chunk) {
+                let mut piece = piece;
+                loop {
+                    let n = d.extend(piece);
+                    piece = &piece[n..];
+                    loop {
+                        match d.next_record() {
+                            None => break,
+                            Some(Ok(r)) => prop_assert!(r.payload.len() <= max),
+                            Some(Err(e)) => {
+                                if let Some(prev) = error { prop_assert_eq!(prev, e); }
+                                error = Some(e);
+                                break;
+                            }
+                        }
+                    }
+                    if piece.is_empty() || error.is_some() { break; }
+                }
+                if error.is_some() { break; }
+            }
+            prop_assert!(d.buffered_len() <= HEADER_LEN + max);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Q-SSL: TLS 1.3 with hybrid post-quantum key exchange (X25519MLKEM768 first by
+//! default), ML-DSA / ECDSA / Ed25519 / RSA certificates, and a rustls-like API.
+//!
+//! This is the facade, the only Q-SSL crate that does I/O. [`ClientConfig`] and
+//! [`ServerConfig`] are built once and shared (`Arc`); each [`ClientConnection`] /
+//! [`ServerConnection`] is sans-I/O (`read_tls` → `process_new_packets` → `reader()`,
+//! `writer()` → `write_tls`), and [`Stream`] / [`StreamOwned`] drive one over any
+//! blocking `Read + Write`. Every connection reports whether its key exchange and its
+//! authentication are post-quantum ([`ConnectionInfo`]).
+//!
+//! A blocking client and server over loopback TCP:
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use std::sync::Arc;
+//! use qssl::{ClientConfig, ClientConnection, RootCertStore, ServerConfig, ServerConnection, StreamOwned};
+//! use qssl::pki_types::{CertificateDer, ServerName};
+//! use qssl_crypto::{keys, pki, sign::{KeyAlgorithm, SigningKey}};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // A throwaway PKI: an ECDSA P-256 root and a leaf for "localhost".
+//! let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+//! let root_key = keys::generate(KeyAlgorithm::EcdsaP256)?;
+//! let mut ca = pki::CertificateParams::new("demo root", &[1], now - 60, now + 3600);
+//! ca.role = pki::CertificateRole::Ca { path_len: None };
+//! let root = pki::self_signed(&ca, &pki::KeySigner(&root_key))?;
+//! let leaf_key = keys::generate(KeyAlgorithm::EcdsaP256)?;
+//! let mut ee = pki::CertificateParams::new("", &[2], now - 60, now + 3600);
+//! ee.dns_names = vec!["localhost".into()];
+//! let leaf = pki::issue(&ee, &leaf_key.public_key_spki(), &root.der, &pki::KeySigner(&root_key))?;
+//!
+//! let server_config = Arc::new(
+//!     ServerConfig::builder()
+//!         .with_single_cert(vec![CertificateDer::from(leaf.der)], Box::new(leaf_key))
+//!         .build()?,
+//! );
+//! let mut roots = RootCertStore::new();
+//! roots.add(CertificateDer::from(root.der))?;
+//! let client_config = Arc::new(ClientConfig::builder().with_root_certificates(Arc::new(roots)).build()?);
+//!
+//! let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+//! let addr = listener.local_addr()?;
+//! let server = std::thread::spawn(move || -> std::io::Result<()> {
+//!     let (sock, _) = listener.accept()?;
+//!     let conn = ServerConnection::new(server_config).unwrap();
+//!     let mut tls = StreamOwned::new(conn, sock);
+//!     let mut buf = [0u8; 5];
+//!     tls.read_exact(&mut buf)?;
+//!     tls.write_all(&buf)?; // echo
+//!     Ok(())
+//! });
+//!
+//! let sock = std::net::TcpStream::connect(addr)?;
+//! let conn = ClientConnection::new(client_config, ServerName::try_from("localhost")?)?;
+//! let mut tls = StreamOwned::new(conn, sock);
+//! tls.write_all(b"hello")?;
+//! let mut echo = [0u8; 5];
+//! tls.read_exact(&mut echo)?;
+//! assert_eq!(&echo, b"hello");
+//! let info = tls.conn.connection_info().unwrap();
+//! assert_eq!(info.key_exchange_group, qssl_crypto::ids::NamedGroup::X25519MLKEM768);
+//! assert!(info.kx_post_quantum && !info.auth_post_quantum);
+//! server.join().unwrap()?;
+//! # Ok(()) }
+//! ```
+
+mod config;
+mod conn;
+mod error;
+mod key_log;
+mod stream;
+
+pub use config::{
+    ClientConfig, ClientConfigBuilder, DEFAULT_GROUPS, DangerousClientConfigBuilder, ServerConfig,
+    ServerConfigBuilder,
+};
+pub use conn::{
+    ClientConnection, ConnectionCommon, ConnectionInfo, HandshakeHook, IoState, Reader,
+    ServerConnection, Writer,
+};
+pub use error::Error;
+pub use key_log::{KeyLog, KeyLogFile};
+pub use stream::{Stream, StreamOwned};
+
+pub use qssl_alert::AlertDescription;
+pub use qssl_handshake::verify::{
+    CertificateError, ClientCertVerifier, RootCertStore, ServerCertVerifier, WebPkiClientVerifier,
+    WebPkiServerVerifier, danger,
+};
+pub use qssl_handshake::{HandshakeSummary, PeerIncompatible, PeerMisbehaved};
+
+/// The certificate, name and time types of `rustls-pki-types`.
+pub mod pki_types {
+    pub use qssl_handshake::verify::{CertificateDer, ServerName, UnixTime};
+}
+
+/// The crypto crate, so one dependency is enough.
+pub use qssl_crypto as crypto;

@@ -1,0 +1,241 @@
+//! The one in-memory client/server pair helper used by every handshake test, and
+//! test PKIs built in-process (one per key algorithm and chain length, cached).
+#![allow(dead_code, unreachable_pub)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use qssl::pki_types::CertificateDer;
+use qssl::{
+    ClientConfig, ClientConnection, ConnectionCommon, Error, RootCertStore, ServerConfig,
+    ServerConnection,
+};
+use qssl_crypto::keys;
+use qssl_crypto::pki::{self, CertificateParams, CertificateRole, KeySigner};
+use qssl_crypto::sign::{KeyAlgorithm, SigningKey};
+
+/// A root, a chain (leaf first, `len` certificates, the last issued by the root) and
+/// the leaf key as PKCS#8.
+pub struct Pki {
+    pub root: CertificateDer<'static>,
+    pub chain: Vec<CertificateDer<'static>>,
+    leaf_key: Vec<u8>,
+}
+
+impl Pki {
+    pub fn key(&self) -> Box<dyn SigningKey> {
+        Box::new(keys::load_private_key_der(&self.leaf_key).unwrap())
+    }
+
+    pub fn roots(&self) -> Arc<RootCertStore> {
+        let mut roots = RootCertStore::new();
+        roots.add(self.root.clone()).unwrap();
+        Arc::new(roots)
+    }
+}
+
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Options for a test PKI.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct PkiSpec {
+    pub alg: KeyAlgorithm,
+    /// Certificates sent by the peer: 1 = leaf only, 2 = leaf + intermediate, ...
+    pub chain_len: usize,
+    /// Leaf valid for "localhost" (else "other.example").
+    pub right_name: bool,
+    /// Leaf expired.
+    pub expired: bool,
+    /// Leaf EKU clientAuth as well as serverAuth.
+    pub client: bool,
+}
+
+impl PkiSpec {
+    pub fn new(alg: KeyAlgorithm) -> Self {
+        Self {
+            alg,
+            chain_len: 1,
+            right_name: true,
+            expired: false,
+            client: true,
+        }
+    }
+}
+
+fn build(spec: PkiSpec) -> Pki {
+    let now = now();
+    let root_key = keys::generate(spec.alg).unwrap();
+    let mut params = CertificateParams::new(
+        &format!(
+            "root {:?} {}{}{}{}",
+            spec.alg, spec.chain_len, spec.right_name as u8, spec.expired as u8, spec.client as u8
+        ),
+        &[1],
+        now - 3600,
+        now + 86_400,
+    );
+    params.role = CertificateRole::Ca { path_len: None };
+    let root = pki::self_signed(&params, &KeySigner(&root_key)).unwrap();
+    let mut issuer_der = root.der.clone();
+    let mut issuer_key = root_key;
+    let mut intermediates = Vec::new();
+    for i in 1..spec.chain_len {
+        let key = keys::generate(spec.alg).unwrap();
+        let mut p = CertificateParams::new(
+            &format!("intermediate {i}"),
+            &[10 + i as u8],
+            now - 3600,
+            now + 86_400,
+        );
+        p.role = CertificateRole::Ca { path_len: None };
+        let cert = pki::issue(
+            &p,
+            &key.public_key_spki(),
+            &issuer_der,
+            &KeySigner(&issuer_key),
+        )
+        .unwrap();
+        issuer_der = cert.der.clone();
+        issuer_key = key;
+        intermediates.insert(0, CertificateDer::from(cert.der));
+    }
+    let leaf_key = keys::generate(spec.alg).unwrap();
+    let (nb, na) = if spec.expired {
+        (now - 86_400, now - 3600)
+    } else {
+        (now - 3600, now + 86_400)
+    };
+    let mut p = CertificateParams::new("", &[99], nb, na);
+    p.dns_names = vec![
+        if spec.right_name {
+            "localhost"
+        } else {
+            "other.example"
+        }
+        .into(),
+    ];
+    p.role = CertificateRole::EndEntity {
+        server_auth: true,
+        client_auth: spec.client,
+    };
+    let leaf = pki::issue(
+        &p,
+        &leaf_key.public_key_spki(),
+        &issuer_der,
+        &KeySigner(&issuer_key),
+    )
+    .unwrap();
+    let mut chain = vec![CertificateDer::from(leaf.der)];
+    chain.extend(intermediates);
+    Pki {
+        root: CertificateDer::from(root.der),
+        chain,
+        leaf_key: leaf_key.to_pkcs8_der().unwrap().to_vec(),
+    }
+}
+
+/// The cached PKI for `spec` (built once per test binary).
+pub fn pki(spec: PkiSpec) -> Arc<Pki> {
+    static CACHE: OnceLock<Mutex<HashMap<PkiSpec, Arc<Pki>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(p) = cache.lock().unwrap().get(&spec) {
+        return p.clone();
+    }
+    let p = Arc::new(build(spec));
+    cache.lock().unwrap().insert(spec, p.clone());
+    p
+}
+
+pub fn pki_for(alg: KeyAlgorithm) -> Arc<Pki> {
+    pki(PkiSpec::new(alg))
+}
+
+/// Server config for `pki`; client config trusting its root.
+pub fn configs(p: &Pki) -> (qssl::ClientConfigBuilder, qssl::ServerConfigBuilder) {
+    (
+        ClientConfig::builder().with_root_certificates(p.roots()),
+        ServerConfig::builder().with_single_cert(p.chain.clone(), p.key()),
+    )
+}
+
+/// A connected-in-memory pair (nothing sent yet).
+pub fn pair(client: ClientConfig, server: ServerConfig) -> (ClientConnection, ServerConnection) {
+    let c = ClientConnection::new(Arc::new(client), "localhost".try_into().unwrap()).unwrap();
+    let s = ServerConnection::new(Arc::new(server)).unwrap();
+    (c, s)
+}
+
+/// Moves every pending TLS byte from `from` to `to` and processes it there. Returns
+/// the bytes moved and `to`'s processing result.
+pub fn transfer(
+    from: &mut ConnectionCommon,
+    to: &mut ConnectionCommon,
+) -> (usize, Result<(), Error>) {
+    let mut buf = Vec::new();
+    while from.wants_write() {
+        from.write_tls(&mut buf).unwrap();
+    }
+    transfer_bytes(&buf, to)
+}
+
+/// Feeds `bytes` to `to`, processing as the record buffer fills.
+pub fn transfer_bytes(bytes: &[u8], to: &mut ConnectionCommon) -> (usize, Result<(), Error>) {
+    let mut off = 0;
+    while off < bytes.len() {
+        if let Ok(n) = to.read_tls(&mut &bytes[off..]) {
+            off += n;
+        }
+        if let Err(e) = to.process_new_packets() {
+            return (bytes.len(), Err(e));
+        }
+    }
+    let r = to.process_new_packets().map(|_| ());
+    (bytes.len(), r)
+}
+
+/// Runs the handshake to the end or to the first error on each side. Returns each
+/// side's result: the error it detected itself or the alert it received.
+pub fn run(
+    c: &mut ConnectionCommon,
+    s: &mut ConnectionCommon,
+) -> (Result<(), Error>, Result<(), Error>) {
+    let (mut cr, mut sr) = (Ok(()), Ok(()));
+    for _ in 0..20 {
+        let (n1, r) = transfer(c, s);
+        if sr.is_ok() {
+            sr = r;
+        }
+        let (n2, r) = transfer(s, c);
+        if cr.is_ok() {
+            cr = r;
+        }
+        if n1 == 0 && n2 == 0 {
+            break;
+        }
+    }
+    (cr, sr)
+}
+
+/// Completes the handshake or panics.
+pub fn do_handshake(c: &mut ConnectionCommon, s: &mut ConnectionCommon) {
+    let (cr, sr) = run(c, s);
+    cr.unwrap();
+    sr.unwrap();
+    assert!(!c.is_handshaking() && !s.is_handshaking());
+}
+
+/// Sends `data` from `from` and checks that `to` reads exactly it.
+pub fn send_and_check(from: &mut ConnectionCommon, to: &mut ConnectionCommon, data: &[u8]) {
+    use std::io::{Read, Write};
+    from.writer().write_all(data).unwrap();
+    let (_, r) = transfer(from, to);
+    r.unwrap();
+    let mut got = vec![0u8; data.len()];
+    to.reader().read_exact(&mut got).unwrap();
+    assert_eq!(got, data);
+}

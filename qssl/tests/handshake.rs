@@ -1,0 +1,423 @@
+//! Full handshakes between Q-SSL clients and servers in memory: every group × suite ×
+//! signature scheme, chains, HRR, ALPN, mTLS, OCSP, pq_only, KeyUpdate, close_notify.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+use common::*;
+use qssl::{AlertDescription, Error, WebPkiClientVerifier};
+use qssl_crypto::ids::{NamedGroup, SignatureScheme};
+use qssl_crypto::kx;
+use qssl_crypto::provider::default_provider;
+use qssl_crypto::sign::KeyAlgorithm;
+use qssl_crypto::suites::ALL_TLS13_SUITES;
+
+const ALGS: [(KeyAlgorithm, SignatureScheme); 7] = [
+    (KeyAlgorithm::MlDsa44, SignatureScheme::MLDSA44),
+    (KeyAlgorithm::MlDsa65, SignatureScheme::MLDSA65),
+    (KeyAlgorithm::MlDsa87, SignatureScheme::MLDSA87),
+    (
+        KeyAlgorithm::EcdsaP256,
+        SignatureScheme::ECDSA_SECP256R1_SHA256,
+    ),
+    (
+        KeyAlgorithm::EcdsaP384,
+        SignatureScheme::ECDSA_SECP384R1_SHA384,
+    ),
+    (KeyAlgorithm::Ed25519, SignatureScheme::ED25519),
+    (KeyAlgorithm::Rsa, SignatureScheme::RSA_PSS_RSAE_SHA256),
+];
+
+fn alert_of(r: Result<(), Error>) -> Option<AlertDescription> {
+    match r {
+        Err(Error::AlertReceived(a)) => Some(a),
+        Err(e) => e.alert(),
+        Ok(()) => None,
+    }
+}
+
+#[test]
+fn every_group_suite_and_scheme() {
+    let groups = default_provider().kx_groups;
+    let mut count = 0;
+    for (i, (alg, scheme)) in ALGS.iter().enumerate() {
+        let p = pki_for(*alg);
+        for (j, group) in groups.iter().enumerate() {
+            // Every group with every scheme, and every suite with every group (rotated).
+            let suite = ALL_TLS13_SUITES[(i + j) % ALL_TLS13_SUITES.len()];
+            let (cb, sb) = configs(&p);
+            let client = cb
+                .with_groups(vec![*group])
+                .with_cipher_suites(vec![suite])
+                .build()
+                .unwrap();
+            let server = sb.with_groups(groups.clone()).build().unwrap();
+            let (mut c, mut s) = pair(client, server);
+            do_handshake(&mut c, &mut s);
+            for conn in [&*c, &*s] {
+                let info = conn.connection_info().unwrap();
+                assert_eq!(info.key_exchange_group, group.name());
+                assert_eq!(info.cipher_suite, suite.suite);
+                assert_eq!(info.server_signature_scheme, *scheme);
+                assert_eq!(info.kx_post_quantum, group.name().is_post_quantum());
+                assert_eq!(info.auth_post_quantum, scheme.is_post_quantum());
+            }
+            assert_eq!(c.peer_signature_scheme(), Some(*scheme));
+            send_and_check(&mut c, &mut s, b"ping from client");
+            send_and_check(&mut s, &mut c, b"pong from server");
+            count += 1;
+        }
+    }
+    assert_eq!(count, 7 * 8);
+}
+
+#[test]
+fn default_config_is_hybrid_with_x25519_share_reuse() {
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    let (cb, sb) = configs(&p);
+    // The server accepts only x25519: it must use the reused X25519 component share
+    // (no HelloRetryRequest).
+    let server = sb.with_groups(vec![kx::X25519]).build().unwrap();
+    let (mut c, mut s) = pair(cb.build().unwrap(), server);
+    do_handshake(&mut c, &mut s);
+    assert_eq!(c.negotiated_key_exchange_group(), Some(NamedGroup::X25519));
+    assert!(!c.handshake_summary().unwrap().hello_retry_request);
+    assert_eq!(c.is_post_quantum(), Some(false));
+
+    let (cb, sb) = configs(&p);
+    let (mut c, mut s) = pair(cb.build().unwrap(), sb.build().unwrap());
+    do_handshake(&mut c, &mut s);
+    assert_eq!(
+        s.negotiated_key_exchange_group(),
+        Some(NamedGroup::X25519MLKEM768)
+    );
+    assert_eq!(s.server_name(), Some("localhost"));
+}
+
+#[test]
+fn chains_of_length_one_to_three() {
+    for len in 1..=3 {
+        let mut spec = PkiSpec::new(KeyAlgorithm::EcdsaP256);
+        spec.chain_len = len;
+        let p = pki(spec);
+        assert_eq!(p.chain.len(), len);
+        let (cb, sb) = configs(&p);
+        let (mut c, mut s) = pair(cb.build().unwrap(), sb.build().unwrap());
+        do_handshake(&mut c, &mut s);
+        assert_eq!(c.peer_certificates().unwrap().len(), len);
+    }
+}
+
+#[test]
+fn hello_retry_request_when_first_group_unsupported() {
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    let (cb, sb) = configs(&p);
+    let client = cb
+        .with_groups(vec![kx::SECP384R1MLKEM1024, kx::X25519])
+        .build()
+        .unwrap();
+    let server = sb.with_groups(vec![kx::X25519]).build().unwrap();
+    let (mut c, mut s) = pair(client, server);
+    do_handshake(&mut c, &mut s);
+    assert!(c.handshake_summary().unwrap().hello_retry_request);
+    assert!(s.handshake_summary().unwrap().hello_retry_request);
+    assert_eq!(c.negotiated_key_exchange_group(), Some(NamedGroup::X25519));
+    send_and_check(&mut c, &mut s, b"after retry");
+}
+
+#[test]
+fn alpn_match_and_no_overlap() {
+    let p = pki_for(KeyAlgorithm::Ed25519);
+    let (cb, sb) = configs(&p);
+    let client = cb
+        .with_alpn_protocols(vec![b"h2".to_vec(), b"http/1.1".to_vec()])
+        .build()
+        .unwrap();
+    let server = sb
+        .with_alpn_protocols(vec![b"http/1.1".to_vec(), b"h2".to_vec()])
+        .build()
+        .unwrap();
+    let (mut c, mut s) = pair(client, server);
+    do_handshake(&mut c, &mut s);
+    assert_eq!(c.alpn_protocol(), Some(&b"http/1.1"[..]));
+    assert_eq!(s.alpn_protocol(), Some(&b"http/1.1"[..]));
+
+    let (cb, sb) = configs(&p);
+    let client = cb
+        .with_alpn_protocols(vec![b"h2".to_vec()])
+        .build()
+        .unwrap();
+    let server = sb
+        .with_alpn_protocols(vec![b"imap".to_vec()])
+        .build()
+        .unwrap();
+    let (mut c, mut s) = pair(client, server);
+    let (cr, sr) = run(&mut c, &mut s);
+    assert_eq!(
+        alert_of(sr),
+        Some(AlertDescription::NO_APPLICATION_PROTOCOL)
+    );
+    assert_eq!(
+        cr,
+        Err(Error::AlertReceived(
+            AlertDescription::NO_APPLICATION_PROTOCOL
+        ))
+    );
+}
+
+fn client_verifier(p: &Pki, mandatory: bool) -> Arc<WebPkiClientVerifier> {
+    Arc::new(WebPkiClientVerifier::new(
+        p.roots(),
+        &default_provider(),
+        mandatory,
+    ))
+}
+
+#[test]
+fn mutual_tls_accepted_and_missing_cert_refused() {
+    let p = pki_for(KeyAlgorithm::MlDsa65);
+    let cp = pki_for(KeyAlgorithm::EcdsaP384);
+    let (cb, sb) = configs(&p);
+    let client = cb
+        .with_client_auth_cert(cp.chain.clone(), cp.key())
+        .build()
+        .unwrap();
+    let server = sb
+        .with_client_cert_verifier(client_verifier(&cp, true))
+        .build()
+        .unwrap();
+    let (mut c, mut s) = pair(client, server);
+    do_handshake(&mut c, &mut s);
+    assert_eq!(
+        s.peer_signature_scheme(),
+        Some(SignatureScheme::ECDSA_SECP384R1_SHA384)
+    );
+    assert_eq!(s.peer_certificates().unwrap().len(), 1);
+    send_and_check(&mut c, &mut s, b"authenticated");
+
+    let (cb, sb) = configs(&p);
+    let server = sb
+        .with_client_cert_verifier(client_verifier(&cp, true))
+        .build()
+        .unwrap();
+    let (mut c, mut s) = pair(cb.with_no_client_auth().build().unwrap(), server);
+    let (cr, sr) = run(&mut c, &mut s);
+    assert_eq!(alert_of(sr), Some(AlertDescription::CERTIFICATE_REQUIRED));
+    assert_eq!(
+        cr,
+        Err(Error::AlertReceived(AlertDescription::CERTIFICATE_REQUIRED))
+    );
+
+    // Optional client auth: no certificate is fine.
+    let (cb, sb) = configs(&p);
+    let server = sb
+        .with_client_cert_verifier(client_verifier(&cp, false))
+        .build()
+        .unwrap();
+    let (mut c, mut s) = pair(cb.build().unwrap(), server);
+    do_handshake(&mut c, &mut s);
+    assert_eq!(s.peer_certificates(), None);
+}
+
+#[test]
+fn ocsp_staple_delivered_and_required() {
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    let staple = b"\x30\x03\x0a\x01\x00".to_vec();
+    let (cb, sb) = configs(&p);
+    let server = sb.with_ocsp_response(staple.clone()).build().unwrap();
+    let (mut c, mut s) = pair(cb.require_ocsp(true).build().unwrap(), server);
+    do_handshake(&mut c, &mut s);
+    assert_eq!(c.ocsp_response(), Some(&staple[..]));
+
+    let (cb, sb) = configs(&p);
+    let (mut c, mut s) = pair(cb.require_ocsp(true).build().unwrap(), sb.build().unwrap());
+    let (cr, sr) = run(&mut c, &mut s);
+    let client_alert = alert_of(cr).unwrap();
+    assert_eq!(sr, Err(Error::AlertReceived(client_alert)));
+    assert_eq!(
+        client_alert,
+        AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE
+    );
+}
+
+#[test]
+fn pq_only_refuses_classical_peers() {
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    // pq_only client, classical-only server: no common group.
+    let (cb, sb) = configs(&p);
+    let server = sb
+        .with_groups(vec![kx::X25519, kx::SECP384R1])
+        .build()
+        .unwrap();
+    let (mut c, mut s) = pair(cb.pq_only(true).build().unwrap(), server);
+    let (cr, sr) = run(&mut c, &mut s);
+    assert_eq!(alert_of(sr), Some(AlertDescription::HANDSHAKE_FAILURE));
+    assert_eq!(
+        cr,
+        Err(Error::AlertReceived(AlertDescription::HANDSHAKE_FAILURE))
+    );
+
+    // pq_only server, classical-only client.
+    let (cb, sb) = configs(&p);
+    let client = cb.with_groups(vec![kx::X25519]).build().unwrap();
+    let (mut c, mut s) = pair(client, sb.pq_only(true).build().unwrap());
+    let (cr, sr) = run(&mut c, &mut s);
+    assert_eq!(
+        sr,
+        Err(Error::Handshake(
+            qssl::PeerIncompatible::NoPostQuantumGroup.into()
+        ))
+    );
+    assert_eq!(
+        cr,
+        Err(Error::AlertReceived(AlertDescription::HANDSHAKE_FAILURE))
+    );
+
+    // Both pq_only: works, PQ.
+    let (cb, sb) = configs(&p);
+    let (mut c, mut s) = pair(
+        cb.pq_only(true).build().unwrap(),
+        sb.pq_only(true).build().unwrap(),
+    );
+    do_handshake(&mut c, &mut s);
+    assert_eq!(c.is_post_quantum(), Some(true));
+}
+
+#[test]
+fn key_update_during_64_mib_transfer() {
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    let (cb, sb) = configs(&p);
+    let (mut c, mut s) = pair(cb.build().unwrap(), sb.build().unwrap());
+    do_handshake(&mut c, &mut s);
+    const TOTAL: usize = 64 << 20;
+    let chunk: Vec<u8> = (0..256 * 1024).map(|i| (i * 31 % 251) as u8).collect();
+    let mut received = Vec::with_capacity(TOTAL);
+    let mut sent = 0;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut updates = 0;
+    while sent < TOTAL {
+        c.writer().write_all(&chunk).unwrap();
+        sent += chunk.len();
+        if sent == TOTAL / 2 || sent == TOTAL / 4 {
+            c.refresh_traffic_keys().unwrap();
+            updates += 1;
+        }
+        let (_, r) = transfer(&mut c, &mut s);
+        r.unwrap();
+        loop {
+            match s.reader().read(&mut buf) {
+                Ok(n) if n > 0 => received.extend_from_slice(&buf[..n]),
+                _ => break,
+            }
+        }
+        // The server's answers to update_requested go back.
+        let (_, r) = transfer(&mut s, &mut c);
+        r.unwrap();
+    }
+    assert_eq!(updates, 2);
+    assert_eq!(received.len(), TOTAL);
+    for (i, piece) in received.chunks(chunk.len()).enumerate() {
+        assert_eq!(piece, &chunk[..], "chunk {i}");
+    }
+    // Both directions still work after both sides rekeyed.
+    send_and_check(&mut s, &mut c, b"server after update");
+    send_and_check(&mut c, &mut s, b"client after update");
+}
+
+#[test]
+fn close_notify_half_close_and_unclean_eof() {
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    let (cb, sb) = configs(&p);
+    let (mut c, mut s) = pair(cb.build().unwrap(), sb.build().unwrap());
+    do_handshake(&mut c, &mut s);
+    c.writer().write_all(b"last words").unwrap();
+    c.send_close_notify();
+    assert!(c.writer().write(b"more").is_err());
+    let (_, r) = transfer(&mut c, &mut s);
+    r.unwrap();
+    let mut got = Vec::new();
+    s.reader().read_to_end(&mut got).unwrap();
+    assert_eq!(got, b"last words");
+    assert!(!s.wants_read());
+    // Half close: the server may still send.
+    send_and_check(&mut s, &mut c, b"reply after close");
+
+    // Transport EOF without close_notify is an error for the reader.
+    let (cb, sb) = configs(&p);
+    let (mut c, mut s) = pair(cb.build().unwrap(), sb.build().unwrap());
+    do_handshake(&mut c, &mut s);
+    assert_eq!(s.read_tls(&mut &[][..]).unwrap(), 0);
+    s.process_new_packets().unwrap();
+    let err = s.reader().read(&mut [0u8; 8]).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+}
+
+#[test]
+fn data_written_before_the_handshake_is_sent_after_it() {
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    let (cb, sb) = configs(&p);
+    let (mut c, mut s) = pair(cb.build().unwrap(), sb.build().unwrap());
+    c.writer().write_all(b"early bird").unwrap();
+    do_handshake(&mut c, &mut s);
+    let (_, r) = transfer(&mut c, &mut s);
+    r.unwrap();
+    let mut got = [0u8; 10];
+    s.reader().read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"early bird");
+}
+
+#[test]
+fn fatal_error_sticks_and_alert_display_names_it() {
+    let e = Error::AlertReceived(AlertDescription::HANDSHAKE_FAILURE);
+    assert_eq!(e.to_string(), "peer sent fatal alert: handshake_failure");
+    assert_eq!(e.alert(), None);
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    let (cb, sb) = configs(&p);
+    let client = cb.with_alpn_protocols(vec![b"a".to_vec()]).build().unwrap();
+    let server = sb.with_alpn_protocols(vec![b"b".to_vec()]).build().unwrap();
+    let (mut c, mut s) = pair(client, server);
+    let (_, sr) = run(&mut c, &mut s);
+    let first = sr.unwrap_err();
+    assert_eq!(s.process_new_packets().unwrap_err(), first);
+    assert_eq!(
+        s.writer().write(b"x").unwrap_err().kind(),
+        std::io::ErrorKind::InvalidData
+    );
+    // The alert was sent once.
+    assert!(!s.wants_write());
+}
+
+#[test]
+fn record_size_limit_is_applied() {
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    let (cb, sb) = configs(&p);
+    let client = cb.with_record_size_limit(Some(512)).build().unwrap();
+    let server = sb.with_record_size_limit(Some(1024)).build().unwrap();
+    let (mut c, mut s) = pair(client, server);
+    do_handshake(&mut c, &mut s);
+    assert_eq!(
+        s.handshake_summary().unwrap().peer_record_size_limit,
+        Some(512)
+    );
+    assert_eq!(
+        c.handshake_summary().unwrap().peer_record_size_limit,
+        Some(1024)
+    );
+    s.writer().write_all(&[7u8; 4000]).unwrap();
+    let mut wire = Vec::new();
+    s.write_tls(&mut wire).unwrap();
+    // Each record: 5 header + at most 512 inner plaintext + 16 tag.
+    let mut off = 0;
+    let mut records = 0;
+    while off < wire.len() {
+        let len = u16::from_be_bytes([wire[off + 3], wire[off + 4]]) as usize;
+        assert!(len <= 512 + 16, "record of {len}");
+        off += 5 + len;
+        records += 1;
+    }
+    assert!(records >= 8);
+    let (_, r) = transfer_bytes(&wire, &mut c);
+    r.unwrap();
+}
