@@ -34,10 +34,26 @@ pub enum PeerError {
         /// What it lacks.
         what: String,
     },
+    /// Q-SSL refused a configuration or failed a connection: its own error, so a
+    /// test can check the exact alert (e.g. "peer sent fatal alert: handshake_failure").
+    #[error("Q-SSL: {0}")]
+    Qssl(#[from] qssl::Error),
     /// PEM or DER input the harness could not use.
     #[error("bad test material: {0}")]
     Material(String),
     /// The peer broke the harness' little request/response protocol.
     #[error("harness protocol: {0}")]
     Protocol(String),
+}
+
+impl PeerError {
+    /// Q-SSL's error, whether it came from a handshake ([`PeerError::Qssl`]) or
+    /// later through `Read`/`Write` (an I/O error wrapping it).
+    pub fn qssl_error(&self) -> Option<qssl::Error> {
+        match self {
+            Self::Qssl(e) => Some(*e),
+            Self::Io(e) => crate::qssl_peer::qssl_error_of(e),
+            _ => None,
+        }
+    }
 }

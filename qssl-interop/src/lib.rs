@@ -38,6 +38,7 @@ mod error;
 mod openssl_peer;
 mod peer;
 pub mod pki;
+mod qssl_peer;
 mod rustls_peer;
 pub mod wire;
 
@@ -50,7 +51,8 @@ pub use peer::{
     Response, RunningServer, ServerOptions, ServerPeer, ServerReport, TLS13, TlsSession, Workload,
     run_client, spawn_server,
 };
-pub use pki::{Identity, KeyAlgorithm, TestPki};
+pub use pki::{Identity, KeyAlgorithm, TestPki, verify_with_openssl};
 pub use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
+pub use qssl_peer::{QSSL_NAME, QsslClient, QsslServer};
 pub use rustls_peer::{RUSTLS_VERSION, RustlsClient, RustlsServer, rustls_group, rustls_suite};
 pub use wire::WireTap;

@@ -15,8 +15,8 @@ use std::net::{IpAddr, TcpStream};
 
 use openssl::pkey::PKey;
 use openssl::ssl::{
-    AlpnError, Ssl, SslContext, SslContextBuilder, SslMethod, SslRef, SslStream, SslVerifyMode,
-    SslVersion,
+    AlpnError, ShutdownState, Ssl, SslContext, SslContextBuilder, SslMethod, SslRef, SslStream,
+    SslVerifyMode, SslVersion,
 };
 use openssl::x509::X509;
 use openssl::x509::store::X509StoreBuilder;
@@ -276,6 +276,7 @@ fn negotiated(ssl: &SslRef) -> Negotiated {
         alpn: ssl.selected_alpn_protocol().map(<[u8]>::to_vec),
         peer_signature: None,
         peer_certificate: ssl.peer_certificate().and_then(|c| c.to_der().ok()),
+        info: None,
     }
 }
 
@@ -290,6 +291,10 @@ impl TlsSession for OpenSslSession {
             what: "initiating KeyUpdate (the openssl crate 0.10 has no SSL_key_update binding)"
                 .into(),
         })
+    }
+
+    fn received_close_notify(&mut self) -> Option<bool> {
+        Some(self.0.get_shutdown().contains(ShutdownState::RECEIVED))
     }
 
     fn close(&mut self) -> Result<(), PeerError> {

@@ -110,6 +110,8 @@ pub struct Negotiated {
     pub peer_signature: Option<SignatureScheme>,
     /// The peer's leaf certificate, DER.
     pub peer_certificate: Option<Vec<u8>>,
+    /// Q-SSL's own account, with its post-quantum flags (`None` for other peers).
+    pub info: Option<qssl::ConnectionInfo>,
 }
 
 impl Negotiated {
@@ -129,6 +131,12 @@ pub trait TlsSession: Read + Write + Send {
     fn key_update(&mut self) -> Result<(), PeerError>;
     /// Sends close_notify.
     fn close(&mut self) -> Result<(), PeerError>;
+    /// Whether the peer's close_notify has arrived, where `read` returning `Ok(0)`
+    /// alone does not say so (OpenSSL also returns 0 at a bare TCP close). `None`:
+    /// `Ok(0)` means close_notify.
+    fn received_close_notify(&mut self) -> Option<bool> {
+        None
+    }
 }
 
 /// The client side of an implementation.
@@ -209,6 +217,9 @@ pub struct ClientReport {
     pub report: Report,
     /// What came back.
     pub response: Response,
+    /// Whether the server's close_notify ended the stream (rather than an error or
+    /// a bare TCP close).
+    pub server_close_notify: bool,
     /// Handshake through close_notify.
     pub elapsed: Duration,
 }
@@ -220,6 +231,9 @@ pub struct ServerReport {
     pub report: Report,
     /// Payload bytes received.
     pub payload_len: u64,
+    /// Whether the client's close_notify ended the stream (a bare TCP close is
+    /// an error for peers that tell the two apart, `false` for OpenSSL).
+    pub client_close_notify: bool,
 }
 
 /// When the client initiates KeyUpdate.
@@ -261,13 +275,45 @@ fn report(
     }
 }
 
+/// After a failed handshake: stop writing and read what the peer still sends
+/// (briefly, bounded), so that closing the socket with unread bytes does not
+/// reset the connection before the peer has read our alert.
+fn linger(tcp: &TcpStream) {
+    const LINGER: Duration = Duration::from_secs(2);
+    const MAX_DRAIN: usize = 1 << 20;
+    let _ = tcp.shutdown(std::net::Shutdown::Write);
+    let _ = tcp.set_read_timeout(Some(LINGER));
+    let deadline = Instant::now() + LINGER;
+    let mut sink = [0u8; 4096];
+    let mut drained = 0;
+    let mut reader = tcp;
+    while drained < MAX_DRAIN && Instant::now() < deadline {
+        match reader.read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => drained += n,
+        }
+    }
+}
+
 /// Fills `buf` with the checksum workload's bytes for chunk number `index`: a
 /// fixed pattern stamped with the index, so lost, repeated or reordered chunks
 /// change the digest.
+#[cfg(test)]
 fn pattern(index: u64, buf: &mut [u8]) {
+    pattern_base(buf);
+    stamp(index, buf);
+}
+
+/// The part of [`pattern`] that depends on the position only (filled once per
+/// transfer: byte loops are slow in the unoptimised test build).
+fn pattern_base(buf: &mut [u8]) {
     for (i, b) in buf.iter_mut().enumerate() {
         *b = (i as u8).wrapping_mul(31) ^ (i >> 8) as u8;
     }
+}
+
+/// The part of [`pattern`] that depends on the chunk: its index, first.
+fn stamp(index: u64, buf: &mut [u8]) {
     let stamp = index.to_be_bytes();
     let n = stamp.len().min(buf.len());
     buf[..n].copy_from_slice(&stamp[..n]);
@@ -284,9 +330,9 @@ pub fn run_client(
     let started = Instant::now();
     let tcp = TcpStream::connect(addr)?;
     configure(&tcp)?;
-    let tap = WireTap::new(tcp);
+    let tap = WireTap::new(tcp.try_clone()?);
     let transcript = tap.transcript();
-    let mut session = client.connect(tap)?;
+    let mut session = client.connect(tap).inspect_err(|_| linger(&tcp))?;
     let report = report(client.name(), &*session, &transcript, true);
     if key_update == KeyUpdate::Client {
         session.key_update()?;
@@ -314,6 +360,7 @@ pub fn run_client(
             session.write_all(&header)?;
             let mut digest = Sha256::new();
             let mut buf = vec![0u8; CHUNK];
+            pattern_base(&mut buf);
             let (mut sent, mut index, mut updated) = (0u64, 0u64, false);
             while sent < *len {
                 if key_update == KeyUpdate::Client && !updated && sent >= len / 2 {
@@ -321,7 +368,7 @@ pub fn run_client(
                     updated = true;
                 }
                 let n = usize::try_from(len - sent).map_or(CHUNK, |left| left.min(CHUNK));
-                pattern(index, &mut buf[..n]);
+                stamp(index, &mut buf[..n]);
                 session.write_all(&buf[..n])?;
                 digest.update(&buf[..n]);
                 sent += n as u64;
@@ -337,13 +384,20 @@ pub fn run_client(
         }
     };
     session.close()?;
-    // Wait for the server's close_notify so that it is not writing into a
-    // closed socket; what it says is no longer the test's business.
+    // Wait for the server's close_notify (a clean end of stream, `Ok(0)`), so
+    // that it is not writing into a closed socket.
     let mut sink = [0u8; 256];
-    while matches!(session.read(&mut sink), Ok(n) if n > 0) {}
+    let server_close_notify = loop {
+        match session.read(&mut sink) {
+            Ok(0) => break session.received_close_notify().unwrap_or(true),
+            Ok(_) => {}
+            Err(_) => break false,
+        }
+    };
     Ok(ClientReport {
         report,
         response,
+        server_close_notify,
         elapsed: started.elapsed(),
     })
 }
@@ -417,9 +471,10 @@ fn serve_one(
     listener: &TcpListener,
     key_update: bool,
 ) -> Result<ServerReport, PeerError> {
-    let tap = WireTap::new(accept(listener)?);
+    let tcp = accept(listener)?;
+    let tap = WireTap::new(tcp.try_clone()?);
     let transcript = tap.transcript();
-    let mut session = server.accept(tap)?;
+    let mut session = server.accept(tap).inspect_err(|_| linger(&tcp))?;
     let report = report(server.name(), &*session, &transcript, false);
 
     let mut header = [0u8; 9];
@@ -470,9 +525,33 @@ fn serve_one(
     // Read to the client's close_notify, then answer it.
     let mut sink = [0u8; 256];
     while session.read(&mut sink)? > 0 {}
+    let client_close_notify = session.received_close_notify().unwrap_or(true);
     session.close()?;
     Ok(ServerReport {
         report,
         payload_len: len,
+        client_close_notify,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamping_a_base_is_the_pattern() {
+        let mut base = vec![0u8; CHUNK];
+        pattern_base(&mut base);
+        for (index, n) in [(0u64, CHUNK), (7, CHUNK), (u64::MAX, 5), (3, 1000)] {
+            let mut stamped = base.clone();
+            stamp(index, &mut stamped[..n]);
+            let mut full = vec![0u8; n];
+            pattern(index, &mut full);
+            assert_eq!(stamped[..n], full[..], "chunk {index}, {n} bytes");
+        }
+        let (mut a, mut b) = (vec![0u8; 64], vec![0u8; 64]);
+        pattern(1, &mut a);
+        pattern(2, &mut b);
+        assert_ne!(a, b, "the index changes the chunk");
+    }
 }

@@ -200,9 +200,17 @@ impl TestPki {
     /// Makes a fresh PKI. ML-DSA and ECDSA take milliseconds; RSA-2048 key
     /// generation takes a few hundred (four keys).
     pub fn generate(algorithm: KeyAlgorithm) -> Result<Self, PeerError> {
+        Self::generate_named(algorithm, "Q-SSL interop test")
+    }
+
+    /// As [`generate`](Self::generate), the CAs named `"{ca_name} root"` and
+    /// `"{ca_name} intermediate"`. Two PKIs whose CAs share names differ only in
+    /// keys, which path builders report as a bad signature rather than an
+    /// unknown CA: give a CA that must be unknown its own name.
+    pub fn generate_named(algorithm: KeyAlgorithm, ca_name: &str) -> Result<Self, PeerError> {
         let root_key = algorithm.generate()?;
         let root = certificate(
-            "Q-SSL interop test root",
+            &format!("{ca_name} root"),
             &root_key,
             None,
             Role::Root,
@@ -210,7 +218,7 @@ impl TestPki {
         )?;
         let int_key = algorithm.generate()?;
         let int = certificate(
-            "Q-SSL interop test intermediate",
+            &format!("{ca_name} intermediate"),
             &int_key,
             Some((&root, &root_key)),
             Role::Intermediate,
@@ -237,6 +245,141 @@ impl TestPki {
             server: identity(&server, &server_key)?,
             client: identity(&client, &client_key)?,
         })
+    }
+}
+
+/// The key algorithm as `qssl-crypto` names it.
+fn qssl_algorithm(algorithm: KeyAlgorithm) -> qssl_crypto::sign::KeyAlgorithm {
+    use qssl_crypto::sign::KeyAlgorithm as Q;
+    match algorithm {
+        KeyAlgorithm::MlDsa44 => Q::MlDsa44,
+        KeyAlgorithm::MlDsa65 => Q::MlDsa65,
+        KeyAlgorithm::MlDsa87 => Q::MlDsa87,
+        KeyAlgorithm::EcdsaP256 => Q::EcdsaP256,
+        KeyAlgorithm::EcdsaP384 => Q::EcdsaP384,
+        KeyAlgorithm::Ed25519 => Q::Ed25519,
+        KeyAlgorithm::Rsa2048 => Q::Rsa,
+    }
+}
+
+impl TestPki {
+    /// The same shape of PKI (root → intermediate → server and client leaves,
+    /// same names, EKUs and validity) made by Q-SSL's own code path — what
+    /// `qssl cert` uses: `qssl_crypto::keys::generate`, `qssl_crypto::pki` and
+    /// `KeySigner`. Peers that accept it prove that Q-SSL's certificates (ML-DSA
+    /// included) are well-formed for independent X.509 stacks.
+    pub fn generate_with_qssl(algorithm: KeyAlgorithm) -> Result<Self, PeerError> {
+        use qssl_crypto::keys::{self, PrivateKey};
+        use qssl_crypto::pki::{self as qpki, CertificateParams, CertificateRole, KeySigner};
+        use qssl_crypto::sign::SigningKey;
+
+        let failed = |what: &str, e: &dyn std::fmt::Display| {
+            PeerError::Material(format!("Q-SSL {what}: {e}"))
+        };
+        let generate =
+            || keys::generate(qssl_algorithm(algorithm)).map_err(|e| failed("key generation", &e));
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_err(|_| PeerError::Material("clock before 1970".into()))?
+            .as_secs();
+        let params = |cn: &str, role: CertificateRole| -> Result<CertificateParams, PeerError> {
+            // 16 random bytes, top bit clear: a positive INTEGER of at most 20 octets.
+            let mut serial = [0u8; 16];
+            openssl::rand::rand_bytes(&mut serial)?;
+            serial[0] = (serial[0] & 0x7f) | 0x01;
+            let mut p = CertificateParams::new(cn, &serial, now - 3600, now + 30 * 86_400);
+            p.role = role;
+            Ok(p)
+        };
+
+        let root_key = generate()?;
+        let root = qpki::self_signed(
+            &params(
+                "Q-SSL interop test root (qssl)",
+                CertificateRole::Ca { path_len: None },
+            )?,
+            &KeySigner(&root_key),
+        )
+        .map_err(|e| failed("root certificate", &e))?;
+        let int_key = generate()?;
+        let int = qpki::issue(
+            &params(
+                "Q-SSL interop test intermediate (qssl)",
+                CertificateRole::Ca { path_len: Some(0) },
+            )?,
+            &int_key.public_key_spki(),
+            &root.der,
+            &KeySigner(&root_key),
+        )
+        .map_err(|e| failed("intermediate certificate", &e))?;
+
+        let leaf = |server: bool| -> Result<Identity, PeerError> {
+            let key: PrivateKey = generate()?;
+            let mut p = params(
+                if server { "localhost" } else { "client" },
+                CertificateRole::EndEntity {
+                    server_auth: server,
+                    client_auth: !server,
+                },
+            )?;
+            if server {
+                p.dns_names = vec![SERVER_DNS_NAME.to_owned()];
+                p.ip_addresses = vec![std::net::IpAddr::from([127, 0, 0, 1])];
+            } else {
+                p.dns_names = vec!["client.localhost".to_owned()];
+            }
+            let cert = qpki::issue(&p, &key.public_key_spki(), &int.der, &KeySigner(&int_key))
+                .map_err(|e| failed("leaf certificate", &e))?;
+            let key_pem = key.to_pkcs8_pem().map_err(|e| failed("PKCS#8", &e))?;
+            Ok(Identity {
+                algorithm,
+                chain_pem: format!("{}{}", cert.to_pem(), int.to_pem()),
+                key_pem: key_pem.as_str().to_owned(),
+            })
+        };
+        Ok(Self {
+            algorithm,
+            root_pem: root.to_pem(),
+            intermediate_pem: int.to_pem(),
+            server: leaf(true)?,
+            client: leaf(false)?,
+        })
+    }
+}
+
+/// Checks `chain_pem` (leaf first, then intermediates) against the trust anchors
+/// `roots_pem` with OpenSSL's `X509_verify_cert` (at the current time, default
+/// purpose checks off); `Err` carries OpenSSL's reason.
+pub fn verify_with_openssl(roots_pem: &str, chain_pem: &str) -> Result<(), PeerError> {
+    use openssl::stack::Stack;
+    use openssl::x509::store::X509StoreBuilder;
+    use openssl::x509::{X509StoreContext, X509VerifyResult};
+
+    let mut store = X509StoreBuilder::new()?;
+    for root in X509::stack_from_pem(roots_pem.as_bytes())? {
+        store.add_cert(root)?;
+    }
+    let store = store.build();
+    let mut chain = X509::stack_from_pem(chain_pem.as_bytes())?.into_iter();
+    let leaf = chain
+        .next()
+        .ok_or_else(|| PeerError::Material("empty certificate chain".into()))?;
+    let mut untrusted = Stack::new()?;
+    for cert in chain {
+        untrusted.push(cert)?;
+    }
+    let mut ctx = X509StoreContext::new()?;
+    let (ok, result) = ctx.init(&store, &leaf, &untrusted, |c| {
+        let ok = c.verify_cert()?;
+        Ok((ok, c.error()))
+    })?;
+    if ok && result == X509VerifyResult::OK {
+        Ok(())
+    } else {
+        Err(PeerError::Material(format!(
+            "OpenSSL X509_verify_cert refused the chain: {}",
+            result.error_string()
+        )))
     }
 }
 

@@ -395,6 +395,7 @@ impl TlsSession for RustlsSession {
             alpn: s.conn.alpn_protocol().map(<[u8]>::to_vec),
             peer_signature: seen_scheme(&self.seen),
             peer_certificate: s.conn.peer_certificates().and_then(|c| c.first()).map(|c| c.to_vec()),
+            info: None,
         })
     }
 

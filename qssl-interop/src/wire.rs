@@ -87,6 +87,24 @@ impl<S: Write> Write for WireTap<S> {
         Ok(n)
     }
 
+    // Forwarded, not left to the default (which writes only the first buffer):
+    // rustls sends a failed handshake's alert with one last `write_vectored`, and
+    // the alert would otherwise never leave.
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let n = self.inner.write_vectored(bufs)?;
+        let mut log = lock(&self.log);
+        let mut left = n;
+        for buf in bufs {
+            let take = left.min(buf.len());
+            keep(&mut log.sent, &buf[..take]);
+            left -= take;
+            if left == 0 {
+                break;
+            }
+        }
+        Ok(n)
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }
@@ -425,6 +443,17 @@ mod tests {
         stream.extend_from_slice(&[23, 3, 3, 0, 4, 2, 0, 0, 0]);
         assert_eq!(parse_server_hello(&stream), parse_server_hello(&sh));
         assert_eq!(plaintext_handshake_messages(&stream).len(), 1);
+    }
+
+    #[test]
+    fn tap_forwards_and_records_vectored_writes() {
+        let mut tap = WireTap::new(Vec::new());
+        let transcript = tap.transcript();
+        let bufs = [io::IoSlice::new(b"abc"), io::IoSlice::new(b"de")];
+        // Vec<u8> takes every buffer in one call; the default would take one.
+        assert_eq!(tap.write_vectored(&bufs).unwrap(), 5);
+        assert_eq!(tap.get_ref().as_slice(), b"abcde");
+        assert_eq!(transcript.sent(), b"abcde".to_vec());
     }
 
     #[test]
