@@ -208,7 +208,22 @@ struct Case {
     pki: TestPki,
     client_groups: Vec<NamedGroup>,
     server_groups: Vec<NamedGroup>,
-    suite: CipherSuite,
+    /// The client's suites (empty: its defaults).
+    suites: Vec<CipherSuite>,
+    /// The server's suites (empty: its defaults).
+    server_suites: Vec<CipherSuite>,
+    /// The suite to land on (`None`: any of the three, as long as all agree).
+    expect_suite: Option<CipherSuite>,
+    /// The key shares the ClientHello must carry, if the case is about them.
+    expect_key_shares: Option<Vec<NamedGroup>>,
+    /// The name the client connects to (default `localhost`).
+    server_name: Option<&'static str>,
+    /// With `mutual`: the client has no certificate to send.
+    withhold_client_cert: bool,
+    /// The Q-SSL end advertises this record_size_limit (RFC 8449).
+    record_size_limit: Option<u16>,
+    /// The Q-SSL server staples this OCSP response for clients that ask.
+    ocsp_staple: Option<Vec<u8>>,
     client_alpn: Vec<Vec<u8>>,
     server_alpn: Vec<Vec<u8>>,
     /// The server asks for a client certificate chaining to `pki`'s root.
@@ -247,7 +262,14 @@ impl Case {
             pki,
             client_groups: vec![group],
             server_groups,
-            suite,
+            suites: vec![suite],
+            server_suites: SUITES.to_vec(),
+            expect_suite: Some(suite),
+            expect_key_shares: None,
+            server_name: None,
+            withhold_client_cert: false,
+            record_size_limit: None,
+            ocsp_staple: None,
             client_alpn: vec![HTTP11.to_vec()],
             server_alpn: vec![H2.to_vec(), HTTP11.to_vec()],
             mutual: false,
@@ -282,7 +304,7 @@ impl Case {
     fn server_options(&self) -> ServerOptions {
         let mut o = ServerOptions::new(self.pki.server.clone());
         o.groups = self.server_groups.clone();
-        o.suites = SUITES.to_vec();
+        o.suites = self.server_suites.clone();
         o.alpn = self.server_alpn.clone();
         if self.mutual {
             o.client_ca_pem = Some(self.pki.root_pem.clone());
@@ -297,12 +319,16 @@ impl Case {
             .unwrap_or_else(|| self.pki.root_pem.clone());
         let mut o = ClientOptions::new(roots);
         o.groups = self.client_groups.clone();
-        o.suites = vec![self.suite];
+        o.suites = self.suites.clone();
+        if let Some(name) = self.server_name {
+            o.server_name = name.to_owned();
+        }
         o.alpn = self.client_alpn.clone();
         o.identity = self
             .client_identity
             .clone()
-            .or_else(|| self.mutual.then(|| self.pki.client.clone()));
+            .or_else(|| self.mutual.then(|| self.pki.client.clone()))
+            .filter(|_| !self.withhold_client_cert);
         o
     }
 
@@ -310,8 +336,10 @@ impl Case {
         let (so, co) = (self.server_options(), self.client_options());
         Ok(match (self.dir, self.peer) {
             (Dir::QsslClient, peer) => {
-                let client =
-                    QsslClient::from_builder(QsslClient::builder(&co)?.pq_only(self.pq_only), &co)?;
+                let builder = QsslClient::builder(&co)?
+                    .pq_only(self.pq_only)
+                    .with_record_size_limit(self.record_size_limit);
+                let client = QsslClient::from_builder(builder, &co)?;
                 let server: Box<dyn ServerPeer> = match peer {
                     Peer::OpenSsl => Box::new(OpenSslServer::new(&so)?),
                     Peer::Rustls => Box::new(RustlsServer::new(&so)?),
@@ -319,8 +347,13 @@ impl Case {
                 (server, Box::new(client))
             }
             (Dir::QsslServer, peer) => {
-                let server =
-                    QsslServer::from_builder(QsslServer::builder(&so)?.pq_only(self.pq_only))?;
+                let mut builder = QsslServer::builder(&so)?
+                    .pq_only(self.pq_only)
+                    .with_record_size_limit(self.record_size_limit);
+                if let Some(staple) = &self.ocsp_staple {
+                    builder = builder.with_ocsp_response(staple.clone());
+                }
+                let server = QsslServer::from_builder(builder)?;
                 let client: Box<dyn ClientPeer> = match peer {
                     Peer::OpenSsl => Box::new(OpenSslClient::new(&co)?),
                     Peer::Rustls => Box::new(RustlsClient::new(&co)?),
@@ -396,13 +429,17 @@ impl Case {
         hello_retry: bool,
         row: &mut Row,
     ) -> Result<(), String> {
-        let suite = self.suite;
         let mut problems = Vec::new();
         let mut check = |ok: bool, what: String| {
             if !ok {
                 problems.push(what);
             }
         };
+        let wire_suite = c.report.server_hello.map(|h| h.suite);
+        let Some(suite) = self.expect_suite.or(wire_suite) else {
+            return Err("client saw no ServerHello".into());
+        };
+        check(SUITES.contains(&suite), format!("suite {suite:?}"));
         // The data.
         match (&self.workload, &c.response) {
             (Workload::Echo(sent), Response::Echo(back)) => {
@@ -469,9 +506,15 @@ impl Case {
             );
             if let Some(hello) = &report.client_hello {
                 check(
-                    hello.supported_groups.starts_with(&self.client_groups[..1]),
+                    hello.supported_groups.starts_with(&self.client_groups),
                     format!("{who}: offered groups {:?}", hello.supported_groups),
                 );
+                if let Some(shares) = &self.expect_key_shares {
+                    check(
+                        &hello.key_shares == shares,
+                        format!("{who}: key shares {:?}", hello.key_shares),
+                    );
+                }
             } else {
                 check(false, format!("{who}: no ClientHello on the wire"));
             }
@@ -1170,4 +1213,171 @@ fn alerts() {
         });
     }
     run_all("10-alerts", cases);
+}
+
+#[test]
+fn more_alerts() {
+    const GOT_CERTIFICATE_REQUIRED: &[&str] =
+        &["alert certificate required", "CertificateRequired"];
+    const NO_CLIENT_CERTIFICATE: &[&str] = &[
+        "peer did not return a certificate",
+        "peer sent no certificates",
+    ];
+    const GOT_NO_APPLICATION_PROTOCOL: &[&str] =
+        &["alert no application protocol", "NoApplicationProtocol"];
+    const NO_ALPN_OVERLAP: &[&str] = &[
+        "no application protocol",
+        "NoApplicationProtocol",
+        "any known protocol",
+    ];
+    let mut cases = Vec::new();
+    let p384 = pki(Maker::OpenSsl, KeyAlgorithm::EcdsaP384);
+    for (peer, dir) in each_peer_and_direction() {
+        let qssl_client = dir == Dir::QsslClient;
+
+        // The server requires a client certificate; the client has none.
+        let mut case = Case::new(
+            "client certificate required, none sent",
+            peer,
+            dir,
+            p384.clone(),
+            NamedGroup::X25519MLKEM768,
+            SUITES[0],
+        );
+        case.mutual = true;
+        case.withhold_client_cert = true;
+        cases.push(if qssl_client {
+            case.refused(
+                AlertDescription::CERTIFICATE_REQUIRED,
+                false,
+                NO_CLIENT_CERTIFICATE,
+            )
+        } else {
+            case.refused(
+                AlertDescription::CERTIFICATE_REQUIRED,
+                true,
+                GOT_CERTIFICATE_REQUIRED,
+            )
+        });
+
+        // ALPN without overlap: the server refuses.
+        let mut case = Case::new(
+            "ALPN without overlap (client http/1.1, server h2)",
+            peer,
+            dir,
+            p384.clone(),
+            NamedGroup::X25519MLKEM768,
+            SUITES[1],
+        );
+        case.server_alpn = vec![H2.to_vec()];
+        cases.push(if qssl_client {
+            case.refused(
+                AlertDescription::NO_APPLICATION_PROTOCOL,
+                false,
+                NO_ALPN_OVERLAP,
+            )
+        } else {
+            case.refused(
+                AlertDescription::NO_APPLICATION_PROTOCOL,
+                true,
+                GOT_NO_APPLICATION_PROTOCOL,
+            )
+        });
+    }
+    run_all("11-more-alerts", cases);
+}
+
+#[test]
+fn defaults_and_names() {
+    let mut cases = Vec::new();
+    for (peer, dir) in each_peer_and_direction() {
+        // Nothing configured on either side but the certificates: the hybrid wins.
+        let mut case = Case::new(
+            "defaults on both sides",
+            peer,
+            dir,
+            pki(Maker::OpenSsl, KeyAlgorithm::MlDsa65),
+            NamedGroup::X25519MLKEM768,
+            SUITES[0],
+        );
+        case.client_groups = Vec::new();
+        case.server_groups = Vec::new();
+        case.suites = Vec::new();
+        case.server_suites = Vec::new();
+        case.expect_suite = None;
+        cases.push(case);
+
+        // Two shares (X25519MLKEM768 and x25519, OpenSSL's, rustls' and Q-SSL's
+        // default ClientHello); the server takes x25519 only, from the second share.
+        let mut case = Case::new(
+            "X25519MLKEM768 + x25519 shares, server takes x25519 only",
+            peer,
+            dir,
+            pki(Maker::OpenSsl, KeyAlgorithm::Ed25519),
+            NamedGroup::X25519,
+            SUITES[2],
+        );
+        case.client_groups = match dir {
+            Dir::QsslClient => Vec::new(),
+            Dir::QsslServer => match peer {
+                // OpenSSL shares the first group only unless told otherwise: its
+                // default list ("?*X25519MLKEM768 / ?*x25519 ...") marks both.
+                Peer::OpenSsl => Vec::new(),
+                Peer::Rustls => vec![NamedGroup::X25519MLKEM768, NamedGroup::X25519],
+            },
+        };
+        case.server_groups = vec![NamedGroup::X25519];
+        case.expect_key_shares = Some(vec![NamedGroup::X25519MLKEM768, NamedGroup::X25519]);
+        cases.push(case);
+
+        // The client connects to an IP address (SAN iPAddress; no SNI).
+        let mut case = Case::new(
+            "server name is the IP address 127.0.0.1",
+            peer,
+            dir,
+            pki(Maker::Qssl, KeyAlgorithm::EcdsaP256),
+            NamedGroup::SECP256R1MLKEM768,
+            SUITES[1],
+        );
+        case.server_name = Some("127.0.0.1");
+        cases.push(case);
+    }
+    run_all("12-defaults-and-names", cases);
+}
+
+#[test]
+fn extensions() {
+    let mut cases = Vec::new();
+    let pki = pki(Maker::OpenSsl, KeyAlgorithm::EcdsaP384);
+    for (peer, dir) in each_peer_and_direction() {
+        // Neither peer implements RFC 8449: Q-SSL's limit must be harmless (a
+        // client's ignored; a server's never sent unasked).
+        let mut case = Case::new(
+            "Q-SSL configured with record_size_limit 1024",
+            peer,
+            dir,
+            pki.clone(),
+            NamedGroup::X25519MLKEM768,
+            SUITES[0],
+        );
+        case.record_size_limit = Some(1024);
+        case.workload = Workload::Echo(payload(100_000));
+        cases.push(case);
+        if dir == Dir::QsslServer {
+            // rustls asks for OCSP (status_request) and gets the staple in the
+            // CertificateEntry; OpenSSL does not ask and must get none.
+            let mut case = Case::new(
+                "Q-SSL server with an OCSP staple",
+                peer,
+                dir,
+                pki.clone(),
+                NamedGroup::X25519MLKEM768,
+                SUITES[2],
+            );
+            // OCSPResponse { responseStatus tryLater(3) }: well-formed, no bytes to trust.
+            case.ocsp_staple = Some(vec![0x30, 0x03, 0x0a, 0x01, 0x03]);
+            cases.push(case);
+        }
+    }
+    run_all("13-extensions", cases);
 }
