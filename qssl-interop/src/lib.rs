@@ -4,7 +4,7 @@
 //! This crate is test-only (`publish = false`). It drives OpenSSL 3.5+ (the
 //! `openssl` crate, `vendored`: built from source by `openssl-src`) and rustls 0.23
 //! (aws-lc-rs provider) in process over 127.0.0.1, so the rest of the workspace
-//! never compiles either. Every implementation — and Q-SSL's facade when it lands —
+//! never compiles either. Every implementation — Q-SSL ([`QsslClient`], [`QsslServer`]) too —
 //! plugs in through two traits, [`ClientPeer`] and [`ServerPeer`], which turn a
 //! recorded TCP stream into an established [`TlsSession`]; the driver
 //! ([`spawn_server`], [`run_client`]) does sockets, threads, time-outs, the

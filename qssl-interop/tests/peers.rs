@@ -1,6 +1,6 @@
 //! The harness checked against itself: OpenSSL and rustls talking to each other
-//! over loopback. These are real handshakes; when Q-SSL's facade lands, a Q-SSL
-//! `ClientPeer`/`ServerPeer` takes either side of the same tests.
+//! over loopback. These are real handshakes; Q-SSL takes either side of the same
+//! kind of test in `matrix.rs`.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
