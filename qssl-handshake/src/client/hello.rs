@@ -314,10 +314,14 @@ impl ExpectServerHello {
             hs.traffic_secret(side.peer()),
             out,
         );
+        // Our record_size_limit binds the server only if it supports RFC 8449, which
+        // its EncryptedExtensions (inside this very flight) will say: a server that
+        // does not know the extension sends full-size records (OpenSSL, rustls). So
+        // the handshake records are read without it; see `tls13.rs` for the rest.
         out.push(Action::SetReadKey(traffic_key(
             suite,
             hs.traffic_secret(side),
-            params.record_size_limit,
+            None,
         )?));
         // Compatibility mode: the dummy change_cipher_spec goes right before the
         // encrypted flight (RFC 8446 Appendix D.4), so it is sent now, in the clear,

@@ -228,6 +228,9 @@ impl ExpectFinished {
         let params = hs.start.params.clone();
         let suite = hs.suite;
         let peer_limit = hs.peer_record_size_limit;
+        // RFC 8449 §4: our limit applies only if the server sent the extension too
+        // (it then knows our limit); otherwise it may send full-size records.
+        let own_limit = params.record_size_limit.filter(|_| peer_limit.is_some());
 
         // Second flight, under the client handshake key (installed at ServerHello).
         let mut client_scheme = None;
@@ -307,7 +310,7 @@ impl ExpectFinished {
         out.push(Action::SetReadKey(traffic_key(
             suite,
             master.traffic_secret(Side::Server),
-            params.record_size_limit,
+            own_limit,
         )?));
         let server_scheme = hs
             .server_scheme
@@ -333,7 +336,7 @@ impl ExpectFinished {
             suite,
             read_secret: server,
             write_secret: client,
-            read_limit: params.record_size_limit,
+            read_limit: own_limit,
             write_limit: peer_limit,
             answer_pending: false,
         }))

@@ -249,10 +249,12 @@ impl ExpectClientHello {
             secrets.traffic_secret(Side::Server),
             client_limit,
         )?));
+        // RFC 8449 §4: our limit binds only a client that sent the extension (it
+        // learns ours from EncryptedExtensions); any other may send full-size records.
         out.push(Action::SetReadKey(traffic_key(
             suite,
             secrets.traffic_secret(Side::Client),
-            params.record_size_limit,
+            params.record_size_limit.filter(|_| client_limit.is_some()),
         )?));
 
         // The order of the RFC 8448 traces, so a known-answer test can compare bytes.

@@ -130,7 +130,11 @@ impl ExpectFinished {
             .map_err(|_| PeerMisbehaved::BadFinished)?;
         hs.transcript.add(raw);
         let suite = hs.suite;
-        let own_limit = hs.params.record_size_limit;
+        // As for the handshake keys: only a client that sent record_size_limit knows ours.
+        let own_limit = hs
+            .params
+            .record_size_limit
+            .filter(|_| hs.client_limit.is_some());
         out.push(Action::SetReadKey(traffic_key(
             suite,
             hs.master.traffic_secret(Side::Client),
