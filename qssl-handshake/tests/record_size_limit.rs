@@ -13,12 +13,13 @@ use std::sync::Arc;
 use qssl_crypto::keys;
 use qssl_crypto::pki::{self, CertificateParams, KeySigner};
 use qssl_crypto::provider::default_provider;
+use qssl_crypto::rand::OS_RANDOM;
 use qssl_crypto::sign::{KeyAlgorithm, SigningKey};
 use qssl_handshake::verify::danger::NoServerVerification;
 use qssl_handshake::verify::{CertificateDer, ServerName, UnixTime};
 use qssl_handshake::{
     Action, CertifiedKey, ClientHandshake, ClientParams, DecodeLimits, HandshakeJoiner,
-    ServerHandshake, ServerParams,
+    HrrCookieKey, ServerHandshake, ServerParams,
 };
 
 fn params(
@@ -60,6 +61,8 @@ fn params(
         pq_only: false,
         record_size_limit: server_limit,
         key_log: false,
+        send_supported_groups: false,
+        hrr_cookie_key: Arc::new(HrrCookieKey::generate(OS_RANDOM).unwrap()),
     };
     (Arc::new(client), Arc::new(server))
 }
