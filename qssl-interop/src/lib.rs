@@ -1,0 +1,56 @@
+//! Interoperability tests for Q-SSL: the peers, the test PKI and the loopback
+//! driver.
+//!
+//! This crate is test-only (`publish = false`). It drives OpenSSL 3.5+ (the
+//! `openssl` crate, `vendored`: built from source by `openssl-src`) and rustls 0.23
+//! (aws-lc-rs provider) in process over 127.0.0.1, so the rest of the workspace
+//! never compiles either. Every implementation — and Q-SSL's facade when it lands —
+//! plugs in through two traits, [`ClientPeer`] and [`ServerPeer`], which turn a
+//! recorded TCP stream into an established [`TlsSession`]; the driver
+//! ([`spawn_server`], [`run_client`]) does sockets, threads, time-outs, the
+//! request/response exchange, KeyUpdate timing, and reads the hellos off the wire
+//! ([`wire`]) so that every connection's group and suite are known even where an
+//! implementation's API is silent.
+//!
+//! ```
+//! use qssl_interop::{
+//!     run_client, spawn_server, ClientOptions, KeyAlgorithm, KeyUpdate, NamedGroup,
+//!     OpenSslClient, Response, RustlsServer, ServerOptions, TestPki, Workload,
+//! };
+//!
+//! let pki = TestPki::generate(KeyAlgorithm::EcdsaP256)?;
+//! let mut server = ServerOptions::new(pki.server.clone());
+//! server.groups = vec![NamedGroup::X25519MLKEM768];
+//! let running = spawn_server(Box::new(RustlsServer::new(&server)?), 1, false)?;
+//!
+//! let mut client = ClientOptions::new(pki.root_pem.clone());
+//! client.groups = vec![NamedGroup::X25519MLKEM768];
+//! let client = OpenSslClient::new(&client)?;
+//! let done = run_client(&client, running.addr, &Workload::Echo(b"hi".to_vec()), KeyUpdate::Never)?;
+//!
+//! assert_eq!(done.response, Response::Echo(b"hi".to_vec()));
+//! assert_eq!(done.report.group(), Some(NamedGroup::X25519MLKEM768));
+//! assert_eq!(running.join_one()?.report.negotiated.group, Some(NamedGroup::X25519MLKEM768));
+//! # Ok::<(), qssl_interop::PeerError>(())
+//! ```
+
+mod error;
+mod openssl_peer;
+mod peer;
+pub mod pki;
+mod rustls_peer;
+pub mod wire;
+
+pub use error::PeerError;
+pub use openssl_peer::{
+    OpenSslClient, OpenSslServer, openssl_ciphersuites, openssl_groups_list, openssl_version,
+};
+pub use peer::{
+    ClientOptions, ClientPeer, ClientReport, IO_TIMEOUT, KeyUpdate, MAX_ECHO, Negotiated, Report,
+    Response, RunningServer, ServerOptions, ServerPeer, ServerReport, TLS13, TlsSession, Workload,
+    run_client, spawn_server,
+};
+pub use pki::{Identity, KeyAlgorithm, TestPki};
+pub use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
+pub use rustls_peer::{RUSTLS_VERSION, RustlsClient, RustlsServer, rustls_group, rustls_suite};
+pub use wire::WireTap;

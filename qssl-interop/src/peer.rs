@@ -1,0 +1,478 @@
+//! The seam every TLS implementation plugs into, and the loopback driver.
+//!
+//! An implementation provides a [`ClientPeer`] and a [`ServerPeer`]: each turns
+//! a recorded TCP stream into an established [`TlsSession`]. Everything else —
+//! sockets, threads, time-outs, the request/response exchange, KeyUpdate timing,
+//! reading the hellos off the wire — is done once here, so a new implementation
+//! (Q-SSL's facade) is two small `impl`s.
+//!
+//! The exchange, client → server: one request header `[mode: u8][len: u64 BE]`
+//! and `len` payload bytes. Mode 0 (echo): the server reads the whole payload
+//! (at most [`MAX_ECHO`]) and writes it back. Mode 1 (checksum): the server
+//! hashes the payload as it streams in and answers with its SHA-256. Then the
+//! client sends close_notify, the server answers with its own.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use openssl::sha::Sha256;
+use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
+
+use crate::PeerError;
+use crate::pki::{Identity, KeyAlgorithm};
+use crate::wire::{self, ClientHelloSummary, ServerHelloSummary, WireTap};
+
+/// TLS 1.3 on the wire.
+pub const TLS13: u16 = 0x0304;
+/// The largest echo payload a server buffers.
+pub const MAX_ECHO: u64 = 16 * 1024 * 1024;
+/// Socket read/write and accept time-out: a broken peer fails a test instead of
+/// hanging it.
+pub const IO_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How one end of a connection is configured. Empty lists mean "the
+/// implementation's defaults"; lists are in preference order.
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// Groups to offer (`supported_groups`; the first one also gets a key share).
+    pub groups: Vec<NamedGroup>,
+    /// TLS 1.3 cipher suites to offer.
+    pub suites: Vec<CipherSuite>,
+    /// Trust anchors (root certificates), PEM.
+    pub trust_anchors_pem: String,
+    /// The name to send in SNI and to verify: a DNS name or an IP address.
+    pub server_name: String,
+    /// A client certificate chain and key, for servers that ask.
+    pub identity: Option<Identity>,
+    /// ALPN protocols to offer.
+    pub alpn: Vec<Vec<u8>>,
+}
+
+impl ClientOptions {
+    /// Defaults: implementation groups and suites, server name `localhost`, no
+    /// client certificate, no ALPN.
+    pub fn new(trust_anchors_pem: impl Into<String>) -> Self {
+        Self {
+            groups: Vec::new(),
+            suites: Vec::new(),
+            trust_anchors_pem: trust_anchors_pem.into(),
+            server_name: crate::pki::SERVER_DNS_NAME.to_owned(),
+            identity: None,
+            alpn: Vec::new(),
+        }
+    }
+}
+
+/// How a server is configured. Empty lists mean "the implementation's defaults".
+#[derive(Clone, Debug)]
+pub struct ServerOptions {
+    /// Groups to accept, in preference order.
+    pub groups: Vec<NamedGroup>,
+    /// TLS 1.3 cipher suites to accept, in preference order.
+    pub suites: Vec<CipherSuite>,
+    /// The server's certificate chain and key.
+    pub identity: Identity,
+    /// When set, a client certificate chaining to one of these roots (PEM) is required.
+    pub client_ca_pem: Option<String>,
+    /// ALPN protocols the server speaks, in preference order.
+    pub alpn: Vec<Vec<u8>>,
+}
+
+impl ServerOptions {
+    /// Defaults: implementation groups and suites, no client auth, no ALPN.
+    pub fn new(identity: Identity) -> Self {
+        Self {
+            groups: Vec::new(),
+            suites: Vec::new(),
+            identity,
+            client_ca_pem: None,
+            alpn: Vec::new(),
+        }
+    }
+}
+
+/// What an implementation says about its established connection. A field is
+/// `None` where the implementation's API does not expose it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Negotiated {
+    /// Protocol version, e.g. [`TLS13`].
+    pub version: Option<u16>,
+    /// The cipher suite.
+    pub suite: Option<CipherSuite>,
+    /// The key exchange group (not exposed by the `openssl` crate).
+    pub group: Option<NamedGroup>,
+    /// The ALPN protocol agreed.
+    pub alpn: Option<Vec<u8>>,
+    /// The scheme of the peer's CertificateVerify signature (rustls: recorded by
+    /// the harness' verifier; OpenSSL: not exposed by the `openssl` crate).
+    pub peer_signature: Option<SignatureScheme>,
+    /// The peer's leaf certificate, DER.
+    pub peer_certificate: Option<Vec<u8>>,
+}
+
+impl Negotiated {
+    /// The key algorithm of the peer's leaf certificate.
+    pub fn peer_key(&self) -> Option<KeyAlgorithm> {
+        self.peer_certificate
+            .as_deref()
+            .and_then(KeyAlgorithm::of_certificate_der)
+    }
+}
+
+/// An established TLS connection, as the driver uses it.
+pub trait TlsSession: Read + Write + Send {
+    /// What was negotiated, by the implementation's own account.
+    fn negotiated(&self) -> Negotiated;
+    /// Sends a KeyUpdate (update_requested) now, or says why it cannot.
+    fn key_update(&mut self) -> Result<(), PeerError>;
+    /// Sends close_notify.
+    fn close(&mut self) -> Result<(), PeerError>;
+}
+
+/// The client side of an implementation.
+pub trait ClientPeer: Send + Sync {
+    /// The implementation's name, for reports (e.g. `"OpenSSL 3.6.3"`).
+    fn name(&self) -> String;
+    /// Runs the handshake over `tcp`; returns once it is complete.
+    fn connect(&self, tcp: WireTap<TcpStream>) -> Result<Box<dyn TlsSession>, PeerError>;
+}
+
+/// The server side of an implementation.
+pub trait ServerPeer: Send + Sync {
+    /// The implementation's name, for reports.
+    fn name(&self) -> String;
+    /// Runs the handshake over an accepted `tcp`; returns once it is complete.
+    fn accept(&self, tcp: WireTap<TcpStream>) -> Result<Box<dyn TlsSession>, PeerError>;
+}
+
+/// One end's account of one connection.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The implementation that wrote it.
+    pub peer: String,
+    /// What the implementation says was negotiated.
+    pub negotiated: Negotiated,
+    /// The ClientHello as read off the wire.
+    pub client_hello: Option<ClientHelloSummary>,
+    /// The ServerHello as read off the wire.
+    pub server_hello: Option<ServerHelloSummary>,
+}
+
+impl Report {
+    /// The group: the implementation's word if it gives one, else the wire's.
+    pub fn group(&self) -> Option<NamedGroup> {
+        self.negotiated
+            .group
+            .or(self.server_hello.and_then(|hello| hello.group))
+    }
+
+    /// The suite: the implementation's word if it gives one, else the wire's.
+    pub fn suite(&self) -> Option<CipherSuite> {
+        self.negotiated
+            .suite
+            .or(self.server_hello.map(|hello| hello.suite))
+    }
+}
+
+/// What the client asks the server to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Workload {
+    /// Send these bytes; the server returns them.
+    Echo(Vec<u8>),
+    /// Send `len` bytes of a deterministic pattern; the server returns their SHA-256.
+    Checksum {
+        /// How many bytes.
+        len: u64,
+    },
+}
+
+/// What the client got back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Response {
+    /// The echoed bytes.
+    Echo(Vec<u8>),
+    /// SHA-256 of what the client sent, and what the server said it received.
+    Checksum {
+        /// Computed by the client over the bytes it wrote.
+        sent: [u8; 32],
+        /// Computed by the server over the bytes it read.
+        received: [u8; 32],
+    },
+}
+
+/// The client's account of one run.
+#[derive(Debug)]
+pub struct ClientReport {
+    /// Negotiation, as the client and the wire saw it.
+    pub report: Report,
+    /// What came back.
+    pub response: Response,
+    /// Handshake through close_notify.
+    pub elapsed: Duration,
+}
+
+/// The server's account of one connection.
+#[derive(Debug)]
+pub struct ServerReport {
+    /// Negotiation, as the server and the wire saw it.
+    pub report: Report,
+    /// Payload bytes received.
+    pub payload_len: u64,
+}
+
+/// When the client initiates KeyUpdate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KeyUpdate {
+    /// Never.
+    #[default]
+    Never,
+    /// Right after the handshake and again halfway through the payload.
+    Client,
+}
+
+const MODE_ECHO: u8 = 0;
+const MODE_CHECKSUM: u8 = 1;
+const CHUNK: usize = 64 * 1024;
+
+fn configure(tcp: &TcpStream) -> io::Result<()> {
+    tcp.set_read_timeout(Some(IO_TIMEOUT))?;
+    tcp.set_write_timeout(Some(IO_TIMEOUT))?;
+    tcp.set_nodelay(true)
+}
+
+fn report(
+    peer: String,
+    session: &dyn TlsSession,
+    tap: &wire::Transcript,
+    is_client: bool,
+) -> Report {
+    let (c2s, s2c) = if is_client {
+        (tap.sent(), tap.received())
+    } else {
+        (tap.received(), tap.sent())
+    };
+    Report {
+        peer,
+        negotiated: session.negotiated(),
+        client_hello: wire::parse_client_hello(&c2s),
+        server_hello: wire::parse_server_hello(&s2c),
+    }
+}
+
+/// Fills `buf` with the checksum workload's bytes for chunk number `index`: a
+/// fixed pattern stamped with the index, so lost, repeated or reordered chunks
+/// change the digest.
+fn pattern(index: u64, buf: &mut [u8]) {
+    for (i, b) in buf.iter_mut().enumerate() {
+        *b = (i as u8).wrapping_mul(31) ^ (i >> 8) as u8;
+    }
+    let stamp = index.to_be_bytes();
+    let n = stamp.len().min(buf.len());
+    buf[..n].copy_from_slice(&stamp[..n]);
+}
+
+/// Connects `client` to `addr`, runs `workload` and closes; the connection's
+/// first bytes are recorded and the hellos read from them.
+pub fn run_client(
+    client: &dyn ClientPeer,
+    addr: SocketAddr,
+    workload: &Workload,
+    key_update: KeyUpdate,
+) -> Result<ClientReport, PeerError> {
+    let started = Instant::now();
+    let tcp = TcpStream::connect(addr)?;
+    configure(&tcp)?;
+    let tap = WireTap::new(tcp);
+    let transcript = tap.transcript();
+    let mut session = client.connect(tap)?;
+    let report = report(client.name(), &*session, &transcript, true);
+    if key_update == KeyUpdate::Client {
+        session.key_update()?;
+    }
+
+    let response = match workload {
+        Workload::Echo(data) => {
+            let mut header = vec![MODE_ECHO];
+            header.extend_from_slice(&(data.len() as u64).to_be_bytes());
+            session.write_all(&header)?;
+            let half = data.len() / 2;
+            session.write_all(&data[..half])?;
+            if key_update == KeyUpdate::Client {
+                session.key_update()?;
+            }
+            session.write_all(&data[half..])?;
+            session.flush()?;
+            let mut back = vec![0u8; data.len()];
+            session.read_exact(&mut back)?;
+            Response::Echo(back)
+        }
+        Workload::Checksum { len } => {
+            let mut header = vec![MODE_CHECKSUM];
+            header.extend_from_slice(&len.to_be_bytes());
+            session.write_all(&header)?;
+            let mut digest = Sha256::new();
+            let mut buf = vec![0u8; CHUNK];
+            let (mut sent, mut index, mut updated) = (0u64, 0u64, false);
+            while sent < *len {
+                if key_update == KeyUpdate::Client && !updated && sent >= len / 2 {
+                    session.key_update()?;
+                    updated = true;
+                }
+                let n = usize::try_from(len - sent).map_or(CHUNK, |left| left.min(CHUNK));
+                pattern(index, &mut buf[..n]);
+                session.write_all(&buf[..n])?;
+                digest.update(&buf[..n]);
+                sent += n as u64;
+                index += 1;
+            }
+            session.flush()?;
+            let mut received = [0u8; 32];
+            session.read_exact(&mut received)?;
+            Response::Checksum {
+                sent: digest.finish(),
+                received,
+            }
+        }
+    };
+    session.close()?;
+    // Wait for the server's close_notify so that it is not writing into a
+    // closed socket; what it says is no longer the test's business.
+    let mut sink = [0u8; 256];
+    while matches!(session.read(&mut sink), Ok(n) if n > 0) {}
+    Ok(ClientReport {
+        report,
+        response,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// A server accepting connections on a thread.
+#[derive(Debug)]
+pub struct RunningServer {
+    /// Where it listens (127.0.0.1, a free port).
+    pub addr: SocketAddr,
+    handle: JoinHandle<Vec<Result<ServerReport, PeerError>>>,
+}
+
+impl RunningServer {
+    /// Waits for the server to finish its connections; one result per connection.
+    pub fn join(self) -> Result<Vec<Result<ServerReport, PeerError>>, PeerError> {
+        self.handle
+            .join()
+            .map_err(|_| PeerError::Protocol("server thread panicked".into()))
+    }
+
+    /// Waits for a one-connection server and returns that connection's result.
+    pub fn join_one(self) -> Result<ServerReport, PeerError> {
+        self.join()?
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Err(PeerError::Protocol("server saw no connection".into())))
+    }
+}
+
+/// Starts `server` on 127.0.0.1 (port 0) on a thread that serves `connections`
+/// connections one after the other, then stops. Each waits at most
+/// [`IO_TIMEOUT`] to be accepted. With `key_update`, the server initiates a
+/// KeyUpdate before it answers each request.
+pub fn spawn_server(
+    server: Box<dyn ServerPeer>,
+    connections: usize,
+    key_update: bool,
+) -> Result<RunningServer, PeerError> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    // Non-blocking accept, polled, so that a client that never connects (its
+    // configuration failed) cannot hang the test.
+    listener.set_nonblocking(true)?;
+    let handle = thread::spawn(move || {
+        (0..connections)
+            .map(|_| serve_one(&*server, &listener, key_update))
+            .collect()
+    });
+    Ok(RunningServer { addr, handle })
+}
+
+fn accept(listener: &TcpListener) -> Result<TcpStream, PeerError> {
+    let deadline = Instant::now() + IO_TIMEOUT;
+    loop {
+        match listener.accept() {
+            Ok((tcp, _)) => {
+                tcp.set_nonblocking(false)?;
+                configure(&tcp)?;
+                return Ok(tcp);
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && Instant::now() < deadline => {
+                thread::sleep(Duration::from_millis(2));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+fn serve_one(
+    server: &dyn ServerPeer,
+    listener: &TcpListener,
+    key_update: bool,
+) -> Result<ServerReport, PeerError> {
+    let tap = WireTap::new(accept(listener)?);
+    let transcript = tap.transcript();
+    let mut session = server.accept(tap)?;
+    let report = report(server.name(), &*session, &transcript, false);
+
+    let mut header = [0u8; 9];
+    session.read_exact(&mut header)?;
+    let mut len_bytes = [0u8; 8];
+    len_bytes.copy_from_slice(&header[1..]);
+    let len = u64::from_be_bytes(len_bytes);
+    let key_update = |session: &mut Box<dyn TlsSession>| {
+        if key_update {
+            session.key_update()
+        } else {
+            Ok(())
+        }
+    };
+    match header[0] {
+        MODE_ECHO => {
+            if len > MAX_ECHO {
+                return Err(PeerError::Protocol(format!("echo of {len} bytes refused")));
+            }
+            // Bounded by MAX_ECHO above; read all before answering so the client
+            // can write everything before it reads.
+            let mut data = vec![0u8; len as usize];
+            session.read_exact(&mut data)?;
+            key_update(&mut session)?;
+            session.write_all(&data)?;
+        }
+        MODE_CHECKSUM => {
+            let mut digest = Sha256::new();
+            let mut buf = vec![0u8; CHUNK];
+            let mut left = len;
+            while left > 0 {
+                let want = usize::try_from(left).map_or(CHUNK, |l| l.min(CHUNK));
+                let n = session.read(&mut buf[..want])?;
+                if n == 0 {
+                    return Err(PeerError::Protocol(format!(
+                        "payload ended {left} bytes early"
+                    )));
+                }
+                digest.update(&buf[..n]);
+                left -= n as u64;
+            }
+            key_update(&mut session)?;
+            session.write_all(&digest.finish())?;
+        }
+        mode => return Err(PeerError::Protocol(format!("unknown mode {mode}"))),
+    }
+    session.flush()?;
+    // Read to the client's close_notify, then answer it.
+    let mut sink = [0u8; 256];
+    while session.read(&mut sink)? > 0 {}
+    session.close()?;
+    Ok(ServerReport {
+        report,
+        payload_len: len,
+    })
+}
