@@ -515,6 +515,9 @@ impl BenchReport {
              invisible to it: rustls's figure leaves out what aws-lc mallocs itself, \
              and OpenSSL (all C) cannot be measured this way.\n"
         );
+        if self.memory.is_empty() {
+            let _ = writeln!(s, "Not measured in this run (no `memory.tsv`).\n");
+        }
         let _ = writeln!(
             s,
             "| stack | client | server | Q-SSL ÷ rustls (client) | Q-SSL ÷ rustls (server) |"
