@@ -9,12 +9,13 @@
 //! - `cargo xtask interop`: the interoperability matrix against OpenSSL and rustls
 //!   (`cargo test --workspace --all-features --test matrix`: the same feature set as
 //!   `cargo xtask test`, so the OpenSSL and aws-lc builds are reused), rendered into `docs/interop.md`.
-//! - `cargo xtask bench`: the criterion benches of every crate.
+//! - `cargo xtask bench [--quick] [--no-crates]`: Q-SSL against rustls and OpenSSL
+//!   (qssl-interop benches) and the crate benches, tables of ratios into BENCHMARKS.md.
 
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -43,7 +44,8 @@ fn print_help() {
          tasks:\n  \
          test    fmt check, clippy -D warnings, the whole test suite (what CI runs)\n  \
          interop the Q-SSL × OpenSSL / rustls matrix; writes docs/interop.md\n  \
-         bench   criterion benches of every crate (extra args go to `cargo bench`)"
+         bench   side-by-side benches vs rustls/OpenSSL + crate benches, rewrites BENCHMARKS.md\n          \
+                 [--quick: short criterion runs] [--no-crates: qssl-interop benches only]"
     );
 }
 
@@ -96,13 +98,548 @@ fn test() -> Result<(), String> {
     Ok(())
 }
 
-fn bench(extra: &[String]) -> Result<(), String> {
-    let mut args = vec!["bench", "--workspace"];
-    if !extra.is_empty() {
-        args.push("--");
-        args.extend(extra.iter().map(String::as_str));
+/// `cargo xtask bench [--quick] [--no-crates]`: the side-by-side benches of
+/// `qssl-interop` (handshakes, bulk, memory; Q-SSL against rustls and OpenSSL in
+/// one run), then the crate benches (primitives, record layer) unless
+/// `--no-crates`, then rewrites `BENCHMARKS.md` from criterion's
+/// `target/criterion/*/*/new/{benchmark,estimates}.json` (only files written by
+/// this run) and the wire-byte and memory figures the benches leave in
+/// `target/qssl-bench/`. `--quick` shortens criterion's warm-up, measurement and
+/// sample count; the tables say which mode made them.
+fn bench(args: &[String]) -> Result<(), String> {
+    let mut quick = false;
+    let mut crates = true;
+    for a in args {
+        match a.as_str() {
+            "--quick" => quick = true,
+            "--no-crates" => crates = false,
+            other => return Err(format!("bench: unknown option `{other}`")),
+        }
     }
-    cargo(&args)
+    let root = workspace_root();
+    let target = env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let out = target.join("qssl-bench");
+    // Old wire/memory figures must not survive into this run's tables.
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let started = SystemTime::now();
+    let load_before = load_average();
+
+    let criterion_args: &[&str] = if quick {
+        &[
+            "--warm-up-time",
+            "0.5",
+            "--measurement-time",
+            "2",
+            "--sample-size",
+            "10",
+        ]
+    } else {
+        &[]
+    };
+    let mut commands = Vec::new();
+    // Bench targets by name: `--benches` would also run each library's libtest
+    // bench harness, which rejects criterion's options.
+    let mut run = |packages: &[&str], benches: &[&str]| -> Result<(), String> {
+        let mut a = vec!["bench"];
+        for p in packages {
+            a.extend(["-p", p]);
+        }
+        for b in benches {
+            a.extend(["--bench", b]);
+        }
+        if !criterion_args.is_empty() {
+            a.push("--");
+            a.extend(criterion_args);
+        }
+        commands.push(format!("cargo {}", a.join(" ")));
+        cargo_with_env(&a, &[("QSSL_BENCH_OUT", out.as_path())])
+    };
+    run(&["qssl-interop"], &["handshake", "bulk", "memory"])?;
+    if crates {
+        run(
+            &["qssl-crypto", "qssl-record"],
+            &["kx", "sign", "hash", "record"],
+        )?;
+    }
+
+    let results = criterion_results(&target.join("criterion"), started);
+    let report = BenchReport {
+        quick,
+        results,
+        wire: read_tsv(&out.join("wire.tsv")),
+        memory: read_tsv(&out.join("memory.tsv")),
+        versions: read_tsv(&out.join("versions.tsv")),
+        commands,
+        load_before,
+        load_after: load_average(),
+    };
+    let path = root.join("BENCHMARKS.md");
+    let kept = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|old| old.find(NOTES_MARKER).map(|i| old[i..].to_owned()))
+        .unwrap_or_else(|| format!("{NOTES_MARKER}\n"));
+    let text = format!("{}\n{kept}", report.render());
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    eprintln!("xtask: wrote {}", path.display());
+    Ok(())
+}
+
+/// Everything below this line in BENCHMARKS.md is hand-written and kept as is.
+const NOTES_MARKER: &str = "<!-- Hand-written notes below: `cargo xtask bench` keeps them. -->";
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+fn read_tsv(path: &Path) -> Vec<Vec<String>> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split('\t').map(str::to_owned).collect())
+        .collect()
+}
+
+/// One criterion result: group, function id, mean time in nanoseconds.
+struct Estimate {
+    group: String,
+    id: String,
+    mean_ns: f64,
+}
+
+/// Reads `<criterion>/<group>/<id>/new/` for every benchmark written since
+/// `since` (older directories are another run's and are ignored).
+fn criterion_results(criterion: &Path, since: SystemTime) -> Vec<Estimate> {
+    let mut out = Vec::new();
+    let Ok(groups) = std::fs::read_dir(criterion) else {
+        return out;
+    };
+    for group in groups.flatten() {
+        let Ok(ids) = std::fs::read_dir(group.path()) else {
+            continue;
+        };
+        for id in ids.flatten() {
+            let new = id.path().join("new");
+            let estimates = new.join("estimates.json");
+            let fresh = std::fs::metadata(&estimates)
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t >= since);
+            if !fresh {
+                continue;
+            }
+            let (Ok(meta), Ok(est)) = (
+                std::fs::read_to_string(new.join("benchmark.json")),
+                std::fs::read_to_string(&estimates),
+            ) else {
+                continue;
+            };
+            let (Some(g), Some(i), Some(mean_ns)) = (
+                json_string(&meta, "group_id"),
+                json_string(&meta, "function_id"),
+                json_mean(&est),
+            ) else {
+                continue;
+            };
+            out.push(Estimate {
+                group: g,
+                id: i,
+                mean_ns,
+            });
+        }
+    }
+    out.sort_by(|a, b| (&a.group, &a.id).cmp(&(&b.group, &b.id)));
+    out
+}
+
+/// The string value of `"key":"..."` in criterion's small JSON (no escapes in
+/// our benchmark names).
+fn json_string(json: &str, key: &str) -> Option<String> {
+    let pat = format!("\"{key}\":\"");
+    let start = json.find(&pat)? + pat.len();
+    let len = json[start..].find('"')?;
+    Some(json[start..start + len].to_owned())
+}
+
+/// `mean.point_estimate` of criterion's `estimates.json`:
+/// `{"mean":{"confidence_interval":{...},"point_estimate":123.4,...},...}`.
+fn json_mean(json: &str) -> Option<f64> {
+    let mean = json.find("\"mean\":")?;
+    let rest = &json[mean..];
+    let pat = "\"point_estimate\":";
+    let start = rest.find(pat)? + pat.len();
+    let end = rest[start..].find([',', '}'])?;
+    rest[start..start + end].trim().parse().ok()
+}
+
+struct BenchReport {
+    quick: bool,
+    results: Vec<Estimate>,
+    wire: Vec<Vec<String>>,
+    memory: Vec<Vec<String>>,
+    versions: Vec<Vec<String>>,
+    commands: Vec<String>,
+    load_before: String,
+    load_after: String,
+}
+
+/// The handshake configurations of qssl-interop/benches (group name, label).
+const HANDSHAKE_SETUPS: [(&str, &str); 3] = [
+    ("x25519mlkem768-ecdsap384", "X25519MLKEM768 + ECDSA P-384"),
+    ("x25519-ecdsap384", "x25519 + ECDSA P-384"),
+    ("x25519mlkem768-mldsa65", "X25519MLKEM768 + ML-DSA-65"),
+];
+
+const BULK_SUITES: [(&str, &str); 3] = [
+    ("aes128gcm", "TLS_AES_128_GCM_SHA256"),
+    ("aes256gcm", "TLS_AES_256_GCM_SHA384"),
+    ("chacha20poly1305", "TLS_CHACHA20_POLY1305_SHA256"),
+];
+
+/// Bytes per bulk iteration (one 16 KiB record).
+const RECORD_BYTES: f64 = 16384.0;
+
+fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+        _ => "—".to_owned(),
+    }
+}
+
+fn micros(ns: Option<f64>) -> String {
+    ns.map_or_else(|| "—".to_owned(), |ns| format!("{:.1} µs", ns / 1000.0))
+}
+
+fn per_second(ns: Option<f64>) -> String {
+    ns.map_or_else(|| "—".to_owned(), |ns| format!("{:.0}", 1e9 / ns))
+}
+
+fn mib_per_s(ns: Option<f64>) -> String {
+    ns.map_or_else(
+        || "—".to_owned(),
+        |ns| format!("{:.0}", RECORD_BYTES / ns * 1e9 / (1024.0 * 1024.0)),
+    )
+}
+
+fn command_output(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+impl BenchReport {
+    fn mean(&self, group: &str, id: &str) -> Option<f64> {
+        self.results
+            .iter()
+            .find(|e| e.group == group && e.id == id)
+            .map(|e| e.mean_ns)
+    }
+
+    fn render(&self) -> String {
+        use std::fmt::Write as _;
+        let mut s = String::new();
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|c| {
+                c.lines()
+                    .find(|l| l.starts_with("model name"))
+                    .and_then(|l| l.split_once(':'))
+                    .map(|(_, v)| v.trim().to_owned())
+            })
+            .unwrap_or_else(|| "unknown".to_owned());
+        let cores = std::thread::available_parallelism().map_or(0, usize::from);
+        let date = command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"])
+            .unwrap_or_else(|| "unknown".to_owned());
+        let rustc = command_output("rustc", &["-V"]).unwrap_or_else(|| "rustc ?".to_owned());
+        let peers = self
+            .versions
+            .first()
+            .map(|v| v.join(", "))
+            .unwrap_or_else(|| "unknown".to_owned());
+
+        let _ = writeln!(s, "# Q-SSL benchmarks\n");
+        let _ = writeln!(
+            s,
+            "Generated by `cargo xtask bench{}` — do not edit above the notes marker; \
+             rerun instead. Q-SSL, rustls and OpenSSL were measured side by side in \
+             one run on one machine; compare the **ratios**, not the absolute times \
+             (they drift on a shared machine). A time ratio above 1 means Q-SSL is \
+             slower; a throughput ratio below 1 means Q-SSL is slower.\n",
+            if self.quick { " --quick" } else { "" }
+        );
+        let _ = writeln!(s, "- Date: {date}");
+        let _ = writeln!(s, "- Machine: {cores} CPUs (`nproc`), {cpu}");
+        let _ = writeln!(
+            s,
+            "- Load average (1/5/15 min) before: {}, after: {}",
+            self.load_before, self.load_after
+        );
+        let _ = writeln!(s, "- Toolchain: {rustc}; peers: {peers}");
+        let _ = writeln!(
+            s,
+            "- Mode: {}",
+            if self.quick {
+                "`--quick` (criterion warm-up 0.5 s, measurement 2 s, 10 samples): indicative"
+            } else {
+                "full (each bench's own criterion settings)"
+            }
+        );
+        let _ = writeln!(s, "- Commands:");
+        for c in &self.commands {
+            let _ = writeln!(s, "  - `{c}`");
+        }
+
+        let _ = writeln!(
+            s,
+            "\n## Full handshakes (client + server in one thread, memory transport)\n"
+        );
+        let _ = writeln!(
+            s,
+            "One iteration = a fresh client and server, full TLS 1.3 handshake, both \
+             sides done (`qssl-interop/benches/handshake.rs`). No resumption in any \
+             stack: Q-SSL has no PSK/resumed handshakes yet, so that row of DESIGN.md \
+             is not measured.\n"
+        );
+        let _ = writeln!(
+            s,
+            "| configuration | Q-SSL | rustls | OpenSSL | Q-SSL/s | rustls/s | OpenSSL/s | time Q-SSL ÷ rustls | time Q-SSL ÷ OpenSSL |"
+        );
+        let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (name, label) in HANDSHAKE_SETUPS {
+            let g = format!("handshake-{name}");
+            let (q, r, o) = (
+                self.mean(&g, "qssl"),
+                self.mean(&g, "rustls"),
+                self.mean(&g, "openssl"),
+            );
+            let _ = writeln!(
+                s,
+                "| {label} | {} | {} | {} | {} | {} | {} | **{}** | **{}** |",
+                micros(q),
+                micros(r),
+                micros(o),
+                per_second(q),
+                per_second(r),
+                per_second(o),
+                ratio(q, r),
+                ratio(q, o)
+            );
+        }
+
+        let _ = writeln!(s, "\n## Wire bytes of one full handshake\n");
+        let _ = writeln!(
+            s,
+            "Counted by the memory transport: every byte each side wrote, records \
+             and headers included, no session tickets (rustls and OpenSSL told to \
+             send none, as Q-SSL sends none). Server chain: leaf + intermediate.\n"
+        );
+        let _ = writeln!(
+            s,
+            "| configuration | stack | client → server | server → client | total | total ÷ rustls |"
+        );
+        let _ = writeln!(s, "|---|---|---:|---:|---:|---:|");
+        for (name, label) in HANDSHAKE_SETUPS {
+            let total = |stack: &str| -> Option<f64> {
+                self.wire
+                    .iter()
+                    .find(|r| r.len() == 4 && r[0] == name && r[1] == stack)
+                    .and_then(|r| Some(r[2].parse::<f64>().ok()? + r[3].parse::<f64>().ok()?))
+            };
+            for stack in ["qssl", "rustls", "openssl"] {
+                let Some(row) = self
+                    .wire
+                    .iter()
+                    .find(|r| r.len() == 4 && r[0] == name && r[1] == stack)
+                else {
+                    continue;
+                };
+                let _ = writeln!(
+                    s,
+                    "| {label} | {} | {} | {} | {} | {} |",
+                    stack_label(stack),
+                    row[2],
+                    row[3],
+                    total(stack).map_or_else(String::new, |t| format!("{t:.0}")),
+                    ratio(total(stack), total("rustls"))
+                );
+            }
+        }
+
+        let _ = writeln!(s, "\n## Bulk throughput, 16 KiB records\n");
+        let _ = writeln!(
+            s,
+            "One iteration = one 16 KiB application-data record written by the \
+             client, moved through memory, read by the server (`benches/bulk.rs`). \
+             `AEAD` columns: seal + open in place of the same 16 KiB with the raw \
+             AEAD alone — Q-SSL's backend (RustCrypto, `qssl_crypto::aead`) and \
+             rustls's (aws-lc-rs). MiB/s counts the 16 KiB once.\n"
+        );
+        let _ = writeln!(
+            s,
+            "| suite | Q-SSL MiB/s | rustls MiB/s | OpenSSL MiB/s | Q-SSL AEAD MiB/s | aws-lc AEAD MiB/s | throughput Q-SSL ÷ rustls | Q-SSL ÷ OpenSSL | record layer cost (time Q-SSL ÷ its AEAD) | backend (Q-SSL AEAD ÷ aws-lc AEAD throughput) |"
+        );
+        let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (name, label) in BULK_SUITES {
+            let g = format!("bulk-{name}");
+            let m = |id: &str| self.mean(&g, id);
+            let _ = writeln!(
+                s,
+                "| {label} | {} | {} | {} | {} | {} | **{}** | **{}** | {} | {} |",
+                mib_per_s(m("qssl")),
+                mib_per_s(m("rustls")),
+                mib_per_s(m("openssl")),
+                mib_per_s(m("qssl-aead")),
+                mib_per_s(m("aws-lc-aead")),
+                ratio(m("rustls"), m("qssl")),
+                ratio(m("openssl"), m("qssl")),
+                ratio(m("qssl"), m("qssl-aead")),
+                ratio(m("aws-lc-aead"), m("qssl-aead")),
+            );
+        }
+
+        let _ = writeln!(s, "\n## Memory per idle established connection\n");
+        let _ = writeln!(
+            s,
+            "Live Rust-heap bytes per connection, 100 established pairs held at once \
+             (X25519MLKEM768 + ECDSA P-384, handshake done, transport dropped), \
+             counted by `dhat`'s allocator (`benches/memory.rs`). C allocations are \
+             invisible to it: rustls's figure leaves out what aws-lc mallocs itself, \
+             and OpenSSL (all C) cannot be measured this way.\n"
+        );
+        if self.memory.is_empty() {
+            let _ = writeln!(s, "Not measured in this run (no `memory.tsv`).\n");
+        }
+        let _ = writeln!(
+            s,
+            "| stack | client | server | Q-SSL ÷ rustls (client) | Q-SSL ÷ rustls (server) |"
+        );
+        let _ = writeln!(s, "|---|---:|---:|---:|---:|");
+        let mem = |stack: &str, col: usize| -> Option<f64> {
+            self.memory
+                .iter()
+                .find(|r| r.len() == 3 && r[0] == stack)
+                .and_then(|r| r[col].parse().ok())
+        };
+        for stack in ["qssl", "rustls"] {
+            if mem(stack, 1).is_none() {
+                continue;
+            }
+            let _ = writeln!(
+                s,
+                "| {} | {} B | {} B | {} | {} |",
+                stack_label(stack),
+                mem(stack, 1).map_or(0.0, |v| v),
+                mem(stack, 2).map_or(0.0, |v| v),
+                ratio(mem(stack, 1), mem("rustls", 1)),
+                ratio(mem(stack, 2), mem("rustls", 2)),
+            );
+        }
+
+        self.render_primitives(&mut s);
+        s
+    }
+
+    /// The crate benches that explain the tables above, if they ran.
+    fn render_primitives(&self, s: &mut String) {
+        use std::fmt::Write as _;
+        let kx: Vec<&Estimate> = self
+            .results
+            .iter()
+            .filter(|e| e.group == "kx_full_exchange")
+            .collect();
+        let signers: Vec<&str> = {
+            let mut g: Vec<&str> = self
+                .results
+                .iter()
+                .filter(|e| e.id == "aws-lc-rs sign")
+                .map(|e| e.group.as_str())
+                .collect();
+            g.dedup();
+            g
+        };
+        let records: Vec<&str> = {
+            let mut g: Vec<&str> = self
+                .results
+                .iter()
+                .filter(|e| e.id == "raw_seal_open")
+                .map(|e| e.group.as_str())
+                .collect();
+            g.dedup();
+            g
+        };
+        if kx.is_empty() && signers.is_empty() && records.is_empty() {
+            return;
+        }
+        let _ = writeln!(s, "\n## Primitives (crate benches, same run)\n");
+        if !kx.is_empty() {
+            let _ = writeln!(
+                s,
+                "Key exchange, one full client + server exchange (`qssl-crypto/benches/kx.rs`):\n"
+            );
+            let _ = writeln!(s, "| implementation / group | time |");
+            let _ = writeln!(s, "|---|---:|");
+            for e in kx {
+                let _ = writeln!(s, "| {} | {} |", e.id, micros(Some(e.mean_ns)));
+            }
+        }
+        if !signers.is_empty() {
+            let _ = writeln!(
+                s,
+                "\nSignatures (`qssl-crypto/benches/sign.rs`), Q-SSL's backend against aws-lc-rs:\n"
+            );
+            let _ = writeln!(
+                s,
+                "| scheme | Q-SSL sign | aws-lc sign | sign ratio | Q-SSL verify | aws-lc verify | verify ratio |"
+            );
+            let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|");
+            for g in signers {
+                let m = |id: &str| self.mean(g, id);
+                let _ = writeln!(
+                    s,
+                    "| {g} | {} | {} | {} | {} | {} | {} |",
+                    micros(m("qssl sign")),
+                    micros(m("aws-lc-rs sign")),
+                    ratio(m("qssl sign"), m("aws-lc-rs sign")),
+                    micros(m("qssl verify")),
+                    micros(m("aws-lc-rs verify")),
+                    ratio(m("qssl verify"), m("aws-lc-rs verify")),
+                );
+            }
+        }
+        if !records.is_empty() {
+            let _ = writeln!(
+                s,
+                "\nRecord protection alone, 16 KiB (`qssl-record/benches/record.rs`): \
+                 `Protector` seal + open against the raw AEAD seal + open:\n"
+            );
+            let _ = writeln!(s, "| AEAD / framing | record | raw AEAD | ratio |");
+            let _ = writeln!(s, "|---|---:|---:|---:|");
+            for g in records {
+                let m = |id: &str| self.mean(g, id);
+                let _ = writeln!(
+                    s,
+                    "| {g} | {} | {} | {} |",
+                    micros(m("seal_open")),
+                    micros(m("raw_seal_open")),
+                    ratio(m("seal_open"), m("raw_seal_open")),
+                );
+            }
+        }
+    }
+}
+
+fn stack_label(stack: &str) -> &str {
+    match stack {
+        "qssl" => "Q-SSL",
+        "rustls" => "rustls",
+        "openssl" => "OpenSSL",
+        other => other,
+    }
 }
 
 /// Runs the interoperability matrix with its summary going to a fresh directory,
