@@ -26,13 +26,13 @@ pub(crate) fn run() -> Result<(), CliError> {
     let pki = cert::make_pki(Alg::Mldsa65, &["localhost".to_owned()])?;
     let pki_time = start.elapsed();
     let chain = vec![
-        CertificateDer::from(pki.leaf.der.clone()),
+        CertificateDer::from(pki.leaf.certificate.der.clone()),
         CertificateDer::from(pki.intermediate.der.clone()),
     ];
     let chain_bytes: usize = chain.iter().map(|c| c.as_ref().len()).sum();
     let server_config = Arc::new(
         ServerConfig::builder()
-            .with_single_cert(chain, Box::new(pki.leaf_key))
+            .with_single_cert(chain, Box::new(pki.leaf.key))
             .build()
             .map_err(CliError::Config)?,
     );

@@ -48,7 +48,7 @@ pub(crate) enum CliError {
     /// Making a certificate failed.
     #[error("cannot make the {what} certificate: {source}")]
     Certificate {
-        /// `root`, `intermediate` or `leaf`.
+        /// Which certificate or set of certificates.
         what: &'static str,
         /// Why.
         source: PkiError,

@@ -263,86 +263,46 @@ fn qssl_algorithm(algorithm: KeyAlgorithm) -> qssl_crypto::sign::KeyAlgorithm {
 }
 
 impl TestPki {
-    /// The same shape of PKI (root → intermediate → server and client leaves,
-    /// same names, EKUs and validity) made by Q-SSL's own code path — what
-    /// `qssl cert` uses: `qssl_crypto::keys::generate`, `qssl_crypto::pki` and
-    /// `KeySigner`. Peers that accept it prove that Q-SSL's certificates (ML-DSA
-    /// included) are well-formed for independent X.509 stacks.
+    /// The same shape of PKI (root → intermediate → server and client leaves)
+    /// made by exactly the function `qssl cert` and `qssl demo` call,
+    /// [`qssl_crypto::pki::TestPki::generate`] (keys from `qssl_crypto::keys`,
+    /// signatures through `KeySigner`). Peers that accept it prove that Q-SSL's
+    /// certificates (ML-DSA included) are well-formed for independent X.509 stacks.
     pub fn generate_with_qssl(algorithm: KeyAlgorithm) -> Result<Self, PeerError> {
-        use qssl_crypto::keys::{self, PrivateKey};
-        use qssl_crypto::pki::{self as qpki, CertificateParams, CertificateRole, KeySigner};
-        use qssl_crypto::sign::SigningKey;
+        use qssl_crypto::pki::{Leaf, TestPki as QsslPki};
+        use qssl_crypto::rand::OS_RANDOM;
 
         let failed = |what: &str, e: &dyn std::fmt::Display| {
             PeerError::Material(format!("Q-SSL {what}: {e}"))
         };
-        let generate =
-            || keys::generate(qssl_algorithm(algorithm)).map_err(|e| failed("key generation", &e));
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_err(|_| PeerError::Material("clock before 1970".into()))?
             .as_secs();
-        let params = |cn: &str, role: CertificateRole| -> Result<CertificateParams, PeerError> {
-            // 16 random bytes, top bit clear: a positive INTEGER of at most 20 octets.
-            let mut serial = [0u8; 16];
-            openssl::rand::rand_bytes(&mut serial)?;
-            serial[0] = (serial[0] & 0x7f) | 0x01;
-            let mut p = CertificateParams::new(cn, &serial, now - 3600, now + 30 * 86_400);
-            p.role = role;
-            Ok(p)
-        };
-
-        let root_key = generate()?;
-        let root = qpki::self_signed(
-            &params(
-                "Q-SSL interop test root (qssl)",
-                CertificateRole::Ca { path_len: None },
-            )?,
-            &KeySigner(&root_key),
+        let pki = QsslPki::generate(
+            qssl_algorithm(algorithm),
+            &[SERVER_DNS_NAME.to_owned(), SERVER_IP.to_owned()],
+            now,
+            OS_RANDOM,
         )
-        .map_err(|e| failed("root certificate", &e))?;
-        let int_key = generate()?;
-        let int = qpki::issue(
-            &params(
-                "Q-SSL interop test intermediate (qssl)",
-                CertificateRole::Ca { path_len: Some(0) },
-            )?,
-            &int_key.public_key_spki(),
-            &root.der,
-            &KeySigner(&root_key),
-        )
-        .map_err(|e| failed("intermediate certificate", &e))?;
-
-        let leaf = |server: bool| -> Result<Identity, PeerError> {
-            let key: PrivateKey = generate()?;
-            let mut p = params(
-                if server { "localhost" } else { "client" },
-                CertificateRole::EndEntity {
-                    server_auth: server,
-                    client_auth: !server,
-                },
-            )?;
-            if server {
-                p.dns_names = vec![SERVER_DNS_NAME.to_owned()];
-                p.ip_addresses = vec![std::net::IpAddr::from([127, 0, 0, 1])];
-            } else {
-                p.dns_names = vec!["client.localhost".to_owned()];
-            }
-            let cert = qpki::issue(&p, &key.public_key_spki(), &int.der, &KeySigner(&int_key))
-                .map_err(|e| failed("leaf certificate", &e))?;
-            let key_pem = key.to_pkcs8_pem().map_err(|e| failed("PKCS#8", &e))?;
+        .map_err(|e| failed("test PKI", &e))?;
+        let client = pki
+            .issue_leaf(&["client.localhost".to_owned()], false, true, OS_RANDOM)
+            .map_err(|e| failed("client certificate", &e))?;
+        let identity = |leaf: &Leaf| -> Result<Identity, PeerError> {
+            let key_pem = leaf.key.to_pkcs8_pem().map_err(|e| failed("PKCS#8", &e))?;
             Ok(Identity {
                 algorithm,
-                chain_pem: format!("{}{}", cert.to_pem(), int.to_pem()),
+                chain_pem: pki.chain_pem(leaf),
                 key_pem: key_pem.as_str().to_owned(),
             })
         };
         Ok(Self {
             algorithm,
-            root_pem: root.to_pem(),
-            intermediate_pem: int.to_pem(),
-            server: leaf(true)?,
-            client: leaf(false)?,
+            root_pem: pki.root.to_pem(),
+            intermediate_pem: pki.intermediate.to_pem(),
+            server: identity(&pki.leaf)?,
+            client: identity(&client)?,
         })
     }
 }

@@ -56,10 +56,12 @@ mod builder;
 mod name;
 mod params;
 mod pem;
+mod test_pki;
 
 pub use builder::{issue, self_signed};
 pub use params::{CertificateParams, CertificateRole};
 pub use pem::{PemBlock, PemError, pem_blocks, pem_certificates, pem_encode};
+pub use test_pki::{Leaf, TestPki};
 
 use crate::error::CryptoError;
 
@@ -159,6 +161,9 @@ pub enum PkiError {
     /// A PEM input was malformed.
     #[error(transparent)]
     Pem(#[from] PemError),
+    /// Key generation or randomness for a test PKI failed.
+    #[error("key generation failed: {0}")]
+    KeyGeneration(CryptoError),
 }
 
 /// Signs certificates with any [`SigningKey`](crate::sign::SigningKey): a
