@@ -42,11 +42,13 @@ fn alert_of(r: Result<(), Error>) -> Option<AlertDescription> {
 fn every_group_suite_and_scheme() {
     let groups = default_provider().kx_groups;
     let mut count = 0;
-    for (i, (alg, scheme)) in ALGS.iter().enumerate() {
-        let p = pki_for(*alg);
-        for (j, group) in groups.iter().enumerate() {
-            // Every group with every scheme, and every suite with every group (rotated).
-            let suite = ALL_TLS13_SUITES[(i + j) % ALL_TLS13_SUITES.len()];
+    for (alg, scheme) in ALGS {
+        let p = pki_for(alg);
+        // The whole product: every group × every suite × every signature scheme.
+        for (group, suite) in groups
+            .iter()
+            .flat_map(|g| ALL_TLS13_SUITES.iter().map(move |s| (g, *s)))
+        {
             let (cb, sb) = configs(&p);
             let client = cb
                 .with_groups(vec![*group])
@@ -60,17 +62,17 @@ fn every_group_suite_and_scheme() {
                 let info = conn.connection_info().unwrap();
                 assert_eq!(info.key_exchange_group, group.name());
                 assert_eq!(info.cipher_suite, suite.suite);
-                assert_eq!(info.server_signature_scheme, *scheme);
+                assert_eq!(info.server_signature_scheme, scheme);
                 assert_eq!(info.kx_post_quantum, group.name().is_post_quantum());
                 assert_eq!(info.auth_post_quantum, scheme.is_post_quantum());
             }
-            assert_eq!(c.peer_signature_scheme(), Some(*scheme));
+            assert_eq!(c.peer_signature_scheme(), Some(scheme));
             send_and_check(&mut c, &mut s, b"ping from client");
             send_and_check(&mut s, &mut c, b"pong from server");
             count += 1;
         }
     }
-    assert_eq!(count, 7 * 8);
+    assert_eq!(count, 7 * 8 * 3);
 }
 
 #[test]
