@@ -12,7 +12,8 @@ use crate::codec::HandshakeType;
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule::{Side, next_traffic_secret};
 use crate::transcript::Transcript;
-use crate::{HandshakeMessage, KeyUpdate, KeyUpdateRequest};
+use crate::verify::UnixTime;
+use crate::{HandshakeMessage, KeyUpdate, KeyUpdateRequest, RawHandshake};
 
 /// RFC 8446 §4.4.3 context string of the server's CertificateVerify.
 pub(crate) const SERVER_CV_CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify";
@@ -156,5 +157,99 @@ impl Traffic {
             self.write_limit,
         )?));
         Ok(())
+    }
+}
+
+/// One side's state enum, as [`Machine`] drives it.
+pub(crate) trait SideState: Sized {
+    /// RFC 8446 §6: a message of the wrong type for the state is
+    /// unexpected_message whatever its body, so this runs before parsing.
+    fn check_type(&self, typ: HandshakeType) -> Result<(), Error>;
+    /// Consumes the state with one parsed message and its exact bytes.
+    fn step(
+        self,
+        msg: HandshakeMessage,
+        raw: &[u8],
+        now: UnixTime,
+        out: &mut Vec<Action>,
+    ) -> Result<Self, Error>;
+    /// The post-handshake state, once the handshake is complete.
+    fn traffic_mut(&mut self) -> Option<&mut Traffic>;
+    /// Whether the handshake is complete.
+    fn is_traffic(&self) -> bool;
+}
+
+/// What the client and server wrappers share: the current state or the first
+/// fatal error (which sticks), and the one-CCS-during-the-handshake rule.
+pub(crate) struct Machine<S> {
+    state: Result<S, Error>,
+    ccs_seen: bool,
+}
+
+impl<S: SideState> Machine<S> {
+    pub(crate) fn new(state: S) -> Self {
+        Self {
+            state: Ok(state),
+            ccs_seen: false,
+        }
+    }
+
+    pub(crate) fn handle(
+        &mut self,
+        msg: &RawHandshake,
+        now: UnixTime,
+        out: &mut Vec<Action>,
+    ) -> Result<(), Error> {
+        let state = core::mem::replace(&mut self.state, Err(Error::Misuse("re-entered")));
+        let next = state.and_then(|state| {
+            state
+                .check_type(msg.typ())
+                .and_then(|()| msg.parse().map_err(Error::from))
+                .and_then(|parsed| state.step(parsed, msg.bytes(), now, out))
+        });
+        let result = next.as_ref().map(|_| ()).map_err(|e| *e);
+        self.state = next;
+        result
+    }
+
+    /// A plaintext change_cipher_spec (already checked to be `0x01`): allowed
+    /// once, during the handshake (RFC 8446 §5).
+    pub(crate) fn handle_change_cipher_spec(&mut self) -> Result<(), Error> {
+        if self.ccs_seen || !self.is_handshaking() || self.state.is_err() {
+            return Err(self.fail(PeerMisbehaved::UnexpectedChangeCipherSpec.into()));
+        }
+        self.ccs_seen = true;
+        Ok(())
+    }
+
+    /// Records a fatal error; the first one sticks and is returned.
+    pub(crate) fn fail(&mut self, e: Error) -> Error {
+        match &self.state {
+            Err(first) => *first,
+            Ok(_) => {
+                self.state = Err(e);
+                e
+            }
+        }
+    }
+
+    /// Sends a KeyUpdate and switches the write key, once the handshake is complete.
+    pub(crate) fn update_keys(
+        &mut self,
+        request_peer: bool,
+        out: &mut Vec<Action>,
+    ) -> Result<(), Error> {
+        match &mut self.state {
+            Ok(s) => match s.traffic_mut() {
+                Some(t) => t.send_key_update(request_peer, out),
+                None => Err(Error::Misuse("KeyUpdate before the handshake is complete")),
+            },
+            Err(e) => Err(*e),
+        }
+    }
+
+    /// Whether the handshake is still in progress (or failed before completing).
+    pub(crate) fn is_handshaking(&self) -> bool {
+        !matches!(&self.state, Ok(s) if s.is_traffic())
     }
 }

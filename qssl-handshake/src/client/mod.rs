@@ -11,7 +11,7 @@ mod tls13;
 use std::sync::Arc;
 
 use crate::action::Action;
-use crate::common::Traffic;
+use crate::common::{Machine, SideState, Traffic};
 use crate::config::ClientParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::verify::{ServerName, UnixTime};
@@ -27,7 +27,39 @@ pub(crate) enum ClientState {
     Traffic(Traffic),
 }
 
-impl ClientState {
+impl SideState for ClientState {
+    fn step(
+        self,
+        msg: crate::HandshakeMessage,
+        raw: &[u8],
+        now: UnixTime,
+        out: &mut Vec<Action>,
+    ) -> Result<Self, Error> {
+        match self {
+            Self::ServerHello(s) => s.handle(msg, raw, out),
+            Self::EncryptedExtensions(s) => s.handle(msg, raw),
+            Self::CertificateOrRequest(s) => s.handle(msg, raw, now),
+            Self::Certificate(s) => s.handle(msg, raw, now),
+            Self::CertificateVerify(s) => s.handle(msg, raw),
+            Self::Finished(s) => s.handle(msg, raw, out),
+            Self::Traffic(mut t) => {
+                t.handle(msg, out)?;
+                Ok(Self::Traffic(t))
+            }
+        }
+    }
+
+    fn traffic_mut(&mut self) -> Option<&mut Traffic> {
+        match self {
+            Self::Traffic(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    fn is_traffic(&self) -> bool {
+        matches!(self, Self::Traffic(_))
+    }
+
     /// Whether a message of type `typ` may arrive now; its body is parsed only if so.
     fn check_type(&self, typ: HandshakeType) -> Result<(), Error> {
         let allowed = match self {
@@ -66,9 +98,7 @@ impl ClientState {
 /// # Ok(()) }
 /// ```
 pub struct ClientHandshake {
-    state: Result<ClientState, Error>,
-    /// One plaintext change_cipher_spec is tolerated during the handshake.
-    ccs_seen: bool,
+    machine: Machine<ClientState>,
 }
 
 impl core::fmt::Debug for ClientHandshake {
@@ -88,8 +118,7 @@ impl ClientHandshake {
     ) -> Result<Self, Error> {
         let state = hello::start(params, server_name, out)?;
         Ok(Self {
-            state: Ok(ClientState::ServerHello(state)),
-            ccs_seen: false,
+            machine: Machine::new(ClientState::ServerHello(state)),
         })
     }
 
@@ -102,8 +131,7 @@ impl ClientHandshake {
     ) -> Result<Self, Error> {
         let state = hello::start_from_hello(params, server_name, hello, kx)?;
         Ok(Self {
-            state: Ok(ClientState::ServerHello(state)),
-            ccs_seen: false,
+            machine: Machine::new(ClientState::ServerHello(state)),
         })
     }
 
@@ -115,90 +143,29 @@ impl ClientHandshake {
         now: UnixTime,
         out: &mut Vec<Action>,
     ) -> Result<(), Error> {
-        let state = core::mem::replace(&mut self.state, Err(Error::Misuse("re-entered")));
-        let state = match state {
-            Ok(s) => s,
-            Err(e) => {
-                self.state = Err(e);
-                return Err(e);
-            }
-        };
-        // RFC 8446 §6: a message of the wrong type is unexpected_message whatever its
-        // body, so the type is checked before the body is parsed.
-        let next = state
-            .check_type(msg.typ())
-            .and_then(|()| msg.parse().map_err(Error::from))
-            .and_then(|parsed| Self::step(state, parsed, msg.bytes(), now, out));
-        match next {
-            Ok(s) => {
-                self.state = Ok(s);
-                Ok(())
-            }
-            Err(e) => {
-                self.state = Err(e);
-                Err(e)
-            }
-        }
-    }
-
-    fn step(
-        state: ClientState,
-        msg: crate::HandshakeMessage,
-        raw: &[u8],
-        now: UnixTime,
-        out: &mut Vec<Action>,
-    ) -> Result<ClientState, Error> {
-        match state {
-            ClientState::ServerHello(s) => s.handle(msg, raw, out),
-            ClientState::EncryptedExtensions(s) => s.handle(msg, raw),
-            ClientState::CertificateOrRequest(s) => s.handle(msg, raw, now),
-            ClientState::Certificate(s) => s.handle(msg, raw, now),
-            ClientState::CertificateVerify(s) => s.handle(msg, raw),
-            ClientState::Finished(s) => s.handle(msg, raw, out),
-            ClientState::Traffic(mut t) => {
-                t.handle(msg, out)?;
-                Ok(ClientState::Traffic(t))
-            }
-        }
+        self.machine.handle(msg, now, out)
     }
 
     /// A plaintext change_cipher_spec (already checked to be `0x01`) arrived: allowed
     /// once, during the handshake (RFC 8446 §5).
     pub fn handle_change_cipher_spec(&mut self) -> Result<(), Error> {
-        let allowed = !self.ccs_seen
-            && matches!(self.state, Ok(ref s) if !matches!(s, ClientState::Traffic(_)));
-        if !allowed {
-            let e = self.fail(PeerMisbehaved::UnexpectedChangeCipherSpec.into());
-            return Err(e);
-        }
-        self.ccs_seen = true;
-        Ok(())
+        self.machine.handle_change_cipher_spec()
     }
 
     /// Records a fatal error found by the connection (e.g. a message spanning a key
     /// change); the first error sticks and is returned.
     pub fn fail(&mut self, e: Error) -> Error {
-        match &self.state {
-            Err(first) => *first,
-            Ok(_) => {
-                self.state = Err(e);
-                e
-            }
-        }
+        self.machine.fail(e)
     }
 
-    /// Sends a KeyUpdate (asking the server to update too if `request_peer`) and
+    /// Sends a KeyUpdate (asking the peer to update too if `request_peer`) and
     /// switches the write key. Only once the handshake is complete.
     pub fn update_keys(&mut self, request_peer: bool, out: &mut Vec<Action>) -> Result<(), Error> {
-        match &mut self.state {
-            Ok(ClientState::Traffic(t)) => t.send_key_update(request_peer, out),
-            Ok(_) => Err(Error::Misuse("KeyUpdate before the handshake is complete")),
-            Err(e) => Err(*e),
-        }
+        self.machine.update_keys(request_peer, out)
     }
 
     /// Whether the handshake is still in progress (or failed before completing).
     pub fn is_handshaking(&self) -> bool {
-        !matches!(self.state, Ok(ClientState::Traffic(_)))
+        self.machine.is_handshaking()
     }
 }

@@ -11,7 +11,7 @@ mod tls13;
 use std::sync::Arc;
 
 use crate::action::Action;
-use crate::common::Traffic;
+use crate::common::{Machine, SideState, Traffic};
 use crate::config::ServerParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::verify::UnixTime;
@@ -25,7 +25,37 @@ pub(crate) enum ServerState {
     Traffic(Traffic),
 }
 
-impl ServerState {
+impl SideState for ServerState {
+    fn step(
+        self,
+        msg: crate::HandshakeMessage,
+        raw: &[u8],
+        now: UnixTime,
+        out: &mut Vec<Action>,
+    ) -> Result<Self, Error> {
+        match self {
+            Self::ClientHello(s) => s.handle(msg, raw, out),
+            Self::Certificate(s) => s.handle(msg, raw, now),
+            Self::CertificateVerify(s) => s.handle(msg, raw),
+            Self::Finished(s) => s.handle(msg, raw, out),
+            Self::Traffic(mut t) => {
+                t.handle(msg, out)?;
+                Ok(Self::Traffic(t))
+            }
+        }
+    }
+
+    fn traffic_mut(&mut self) -> Option<&mut Traffic> {
+        match self {
+            Self::Traffic(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    fn is_traffic(&self) -> bool {
+        matches!(self, Self::Traffic(_))
+    }
+
     /// Whether a message of type `typ` may arrive now; its body is parsed only if so.
     fn check_type(&self, typ: HandshakeType) -> Result<(), Error> {
         let expected = match self {
@@ -49,9 +79,7 @@ impl ServerState {
 /// A server handshake in progress, then the established connection's post-handshake
 /// messages. Created waiting for the ClientHello.
 pub struct ServerHandshake {
-    state: Result<ServerState, Error>,
-    /// One plaintext change_cipher_spec is tolerated during the handshake.
-    ccs_seen: bool,
+    machine: Machine<ServerState>,
 }
 
 impl core::fmt::Debug for ServerHandshake {
@@ -66,10 +94,9 @@ impl ServerHandshake {
     /// A server waiting for the ClientHello.
     pub fn new(params: Arc<ServerParams>) -> Self {
         Self {
-            state: Ok(ServerState::ClientHello(hello::ExpectClientHello::new(
+            machine: Machine::new(ServerState::ClientHello(hello::ExpectClientHello::new(
                 params,
             ))),
-            ccs_seen: false,
         }
     }
 
@@ -81,88 +108,29 @@ impl ServerHandshake {
         now: UnixTime,
         out: &mut Vec<Action>,
     ) -> Result<(), Error> {
-        let state = core::mem::replace(&mut self.state, Err(Error::Misuse("re-entered")));
-        let state = match state {
-            Ok(s) => s,
-            Err(e) => {
-                self.state = Err(e);
-                return Err(e);
-            }
-        };
-        // RFC 8446 §6: a message of the wrong type is unexpected_message whatever its
-        // body, so the type is checked before the body is parsed.
-        let next = state
-            .check_type(msg.typ())
-            .and_then(|()| msg.parse().map_err(Error::from))
-            .and_then(|parsed| Self::step(state, parsed, msg.bytes(), now, out));
-        match next {
-            Ok(s) => {
-                self.state = Ok(s);
-                Ok(())
-            }
-            Err(e) => {
-                self.state = Err(e);
-                Err(e)
-            }
-        }
-    }
-
-    fn step(
-        state: ServerState,
-        msg: crate::HandshakeMessage,
-        raw: &[u8],
-        now: UnixTime,
-        out: &mut Vec<Action>,
-    ) -> Result<ServerState, Error> {
-        match state {
-            ServerState::ClientHello(s) => s.handle(msg, raw, out),
-            ServerState::Certificate(s) => s.handle(msg, raw, now),
-            ServerState::CertificateVerify(s) => s.handle(msg, raw),
-            ServerState::Finished(s) => s.handle(msg, raw, out),
-            ServerState::Traffic(mut t) => {
-                t.handle(msg, out)?;
-                Ok(ServerState::Traffic(t))
-            }
-        }
+        self.machine.handle(msg, now, out)
     }
 
     /// A plaintext change_cipher_spec (already checked to be `0x01`) arrived: allowed
     /// once, during the handshake (RFC 8446 §5).
     pub fn handle_change_cipher_spec(&mut self) -> Result<(), Error> {
-        let allowed = !self.ccs_seen
-            && matches!(self.state, Ok(ref s) if !matches!(s, ServerState::Traffic(_)));
-        if !allowed {
-            let e = self.fail(PeerMisbehaved::UnexpectedChangeCipherSpec.into());
-            return Err(e);
-        }
-        self.ccs_seen = true;
-        Ok(())
+        self.machine.handle_change_cipher_spec()
     }
 
     /// Records a fatal error found by the connection (e.g. a message spanning a key
     /// change); the first error sticks and is returned.
     pub fn fail(&mut self, e: Error) -> Error {
-        match &self.state {
-            Err(first) => *first,
-            Ok(_) => {
-                self.state = Err(e);
-                e
-            }
-        }
+        self.machine.fail(e)
     }
 
-    /// Sends a KeyUpdate (asking the client to update too if `request_peer`) and
+    /// Sends a KeyUpdate (asking the peer to update too if `request_peer`) and
     /// switches the write key. Only once the handshake is complete.
     pub fn update_keys(&mut self, request_peer: bool, out: &mut Vec<Action>) -> Result<(), Error> {
-        match &mut self.state {
-            Ok(ServerState::Traffic(t)) => t.send_key_update(request_peer, out),
-            Ok(_) => Err(Error::Misuse("KeyUpdate before the handshake is complete")),
-            Err(e) => Err(*e),
-        }
+        self.machine.update_keys(request_peer, out)
     }
 
     /// Whether the handshake is still in progress (or failed before completing).
     pub fn is_handshaking(&self) -> bool {
-        !matches!(self.state, Ok(ServerState::Traffic(_)))
+        self.machine.is_handshaking()
     }
 }
