@@ -122,6 +122,12 @@ impl NamedGroup {
     pub fn is_post_quantum(self) -> bool {
         matches!(self.0, 0x0200..=0x0202 | 0x11EB..=0x11ED)
     }
+
+    /// Whether the group combines ML-KEM with a classical ECDH (the hybrids of
+    /// draft-ietf-tls-ecdhe-mlkem): secure while either component holds.
+    pub fn is_hybrid(self) -> bool {
+        matches!(self.0, 0x11EB..=0x11ED)
+    }
 }
 
 wire_id! {

@@ -47,6 +47,18 @@ pub(crate) fn hash(transcript: &Transcript) -> Result<HashOutput, Error> {
         .ok_or(Error::Misuse("transcript hash before the suite is known"))
 }
 
+/// RFC 8446 §4.4.4: `verify_data` is exactly Hash.length bytes. A Finished of another
+/// length is a malformed message (decode_error), told apart before the constant-time
+/// MAC comparison, which would otherwise report it as a wrong MAC (decrypt_error).
+/// The length is public, so checking it first leaks nothing.
+pub(crate) fn check_finished_len(hash: &HashOutput, verify_data: &[u8]) -> Result<(), Error> {
+    if verify_data.len() == hash.as_bytes().len() {
+        Ok(())
+    } else {
+        Err(PeerMisbehaved::FinishedWrongLength.into())
+    }
+}
+
 /// Queues a key-log line if enabled.
 pub(crate) fn key_log(
     enabled: bool,

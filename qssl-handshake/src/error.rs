@@ -156,6 +156,17 @@ pub enum PeerMisbehaved {
     /// (RFC 8446 §4.2.2, §4.1.2: the second hello must answer the retry).
     #[error("HelloRetryRequest cookie missing or altered")]
     BadCookie,
+    /// A Finished whose verify_data is not Hash.length bytes (RFC 8446 §4.4.4): a
+    /// message of the wrong length, not a wrong MAC.
+    #[error("Finished verify_data of the wrong length")]
+    FinishedWrongLength,
+    /// A server_name extension with more than one host name, or one that is not a
+    /// DNS name (RFC 6066 §3).
+    #[error("server_name is not one valid DNS host name")]
+    InvalidServerName,
+    /// A TLS 1.3 ServerHello whose legacy_version is not 0x0303 (RFC 8446 §4.1.3).
+    #[error("ServerHello legacy_version is not TLS 1.2")]
+    BadLegacyVersion,
 }
 
 impl PeerMisbehaved {
@@ -180,10 +191,12 @@ impl PeerMisbehaved {
             | Self::BadCompression
             | Self::BadCertificateRequestContext
             | Self::BadTicketLifetime
-            | Self::BadCookie => A::ILLEGAL_PARAMETER,
+            | Self::BadCookie
+            | Self::InvalidServerName => A::ILLEGAL_PARAMETER,
+            Self::BadLegacyVersion => A::PROTOCOL_VERSION,
             Self::MissingKeyShare | Self::MissingExtension => A::MISSING_EXTENSION,
             Self::UnsolicitedExtension => A::UNSUPPORTED_EXTENSION,
-            Self::NoServerCertificate => A::DECODE_ERROR,
+            Self::NoServerCertificate | Self::FinishedWrongLength => A::DECODE_ERROR,
             Self::NoClientCertificate => A::CERTIFICATE_REQUIRED,
         }
     }
@@ -211,6 +224,10 @@ pub enum PeerIncompatible {
     /// No ALPN protocol in common (RFC 7301 §3.2).
     #[error("no application protocol in common")]
     NoApplicationProtocol,
+    /// A ClientHello whose legacy_version is below 0x0303 (RFC 8446 §4.1.2 and
+    /// Appendix D.5): an SSL 3.0 / TLS 1.0 / TLS 1.1 era hello.
+    #[error("ClientHello legacy_version below TLS 1.2")]
+    LegacyVersionTooLow,
 }
 
 impl PeerIncompatible {
@@ -218,7 +235,7 @@ impl PeerIncompatible {
     pub fn alert(self) -> AlertDescription {
         use AlertDescription as A;
         match self {
-            Self::NoTls13 => A::PROTOCOL_VERSION,
+            Self::NoTls13 | Self::LegacyVersionTooLow => A::PROTOCOL_VERSION,
             // RFC 8446 §4.1.1: unable to negotiate a supported set of parameters.
             Self::NoCommonCipherSuite
             | Self::NoCommonGroup
@@ -331,6 +348,12 @@ mod tests {
             (BadCertificateRequestContext, A::ILLEGAL_PARAMETER),
             (BadTicketLifetime, A::ILLEGAL_PARAMETER),
             (BadCookie, A::ILLEGAL_PARAMETER),
+            // RFC 6066 §3: one host name, a DNS name.
+            (InvalidServerName, A::ILLEGAL_PARAMETER),
+            // §4.1.3 / Appendix D.5: the ServerHello's legacy_version is 0x0303.
+            (BadLegacyVersion, A::PROTOCOL_VERSION),
+            // §4.4.4: verify_data is Hash.length bytes; another length is malformed.
+            (FinishedWrongLength, A::DECODE_ERROR),
             // §9.2: missing mandatory extensions.
             (MissingKeyShare, A::MISSING_EXTENSION),
             (MissingExtension, A::MISSING_EXTENSION),
@@ -362,6 +385,9 @@ mod tests {
                 | BadCertificateRequestContext
                 | BadTicketLifetime
                 | BadCookie
+                | InvalidServerName
+                | BadLegacyVersion
+                | FinishedWrongLength
                 | MissingKeyShare
                 | MissingExtension
                 | UnsolicitedExtension
@@ -369,8 +395,8 @@ mod tests {
                 | NoClientCertificate => {}
             }
         }
-        // 24 variants in `listed`, each once in `cases`.
-        assert_eq!(cases.len(), 24);
+        // 27 variants in `listed`, each once in `cases`.
+        assert_eq!(cases.len(), 27);
         let distinct: std::collections::HashSet<_> = cases.iter().map(|(e, _)| *e).collect();
         assert_eq!(distinct.len(), cases.len());
         for (e, a) in cases {
@@ -402,6 +428,8 @@ mod tests {
             (NoCommonSignatureScheme, A::HANDSHAKE_FAILURE),
             // RFC 7301 §3.2.
             (NoApplicationProtocol, A::NO_APPLICATION_PROTOCOL),
+            // §4.1.2, Appendix D.5: a hello older than TLS 1.2.
+            (LegacyVersionTooLow, A::PROTOCOL_VERSION),
         ];
         fn listed(e: PeerIncompatible) {
             match e {
@@ -410,10 +438,11 @@ mod tests {
                 | NoCommonGroup
                 | NoPostQuantumGroup
                 | NoCommonSignatureScheme
-                | NoApplicationProtocol => {}
+                | NoApplicationProtocol
+                | LegacyVersionTooLow => {}
             }
         }
-        assert_eq!(cases.len(), 6);
+        assert_eq!(cases.len(), 7);
         let distinct: std::collections::HashSet<_> = cases.iter().map(|(e, _)| *e).collect();
         assert_eq!(distinct.len(), cases.len());
         for (e, a) in cases {

@@ -16,6 +16,7 @@
 //! | `key_update` | KeyUpdate initiated by Q-SSL (client and server) and by rustls (OpenSSL cannot: see the harness README) |
 //! | `bulk` | 64 MiB checksum per peer per direction, with a Q-SSL KeyUpdate |
 //! | `alerts` | refusals: no common group, untrusted server, untrusted client certificate, `pq_only` — the exact alert on both sides |
+//! | `default_groups` | a Q-SSL server at its defaults against a client offering each group alone; a Q-SSL client at its defaults against a one-group server |
 //!
 //! Every successful case checks: the echo (or checksum), the group, suite and
 //! version on the wire and by each end's own account, ALPN, HelloRetryRequest or
@@ -1343,6 +1344,66 @@ fn defaults_and_names() {
         cases.push(case);
     }
     run_all("12-defaults-and-names", cases);
+}
+
+/// A Q-SSL server left at its defaults (no group list named: what `qssl server`
+/// runs without `--groups`) must accept a client that offers any one group Q-SSL
+/// implements, and a Q-SSL client at its defaults must reach a server that speaks
+/// only one of the groups it lists. Issue 8 item 11: the server once shared the
+/// client's short list and refused SecP256r1MLKEM768, MLKEM768, MLKEM1024 and
+/// secp256r1 clients with handshake_failure.
+#[test]
+fn default_groups() {
+    let mut cases = Vec::new();
+    let pki = pki(Maker::OpenSsl, KeyAlgorithm::EcdsaP256);
+    for peer in PEERS {
+        for (i, group) in peer.groups().into_iter().enumerate() {
+            let mut case = Case::new(
+                format!("Q-SSL server defaults, client offers {group:?} only"),
+                peer,
+                Dir::QsslServer,
+                pki.clone(),
+                group,
+                SUITES[i % SUITES.len()],
+            );
+            case.server_groups = Vec::new();
+            case.server_suites = Vec::new();
+            cases.push(case);
+        }
+        for group in [
+            NamedGroup::X25519MLKEM768,
+            NamedGroup::SECP384R1MLKEM1024,
+            NamedGroup::X25519,
+            NamedGroup::SECP256R1,
+            NamedGroup::SECP384R1,
+        ] {
+            if !peer.groups().contains(&group) {
+                continue;
+            }
+            let mut case = Case::new(
+                format!("Q-SSL client defaults, server speaks {group:?} only"),
+                peer,
+                Dir::QsslClient,
+                pki.clone(),
+                group,
+                SUITES[0],
+            );
+            case.client_groups = Vec::new();
+            case.suites = Vec::new();
+            case.expect_suite = None;
+            case.server_groups = vec![group];
+            // The default ClientHello shares X25519MLKEM768 and x25519; any other
+            // group costs a HelloRetryRequest.
+            let shared = [NamedGroup::X25519MLKEM768, NamedGroup::X25519].contains(&group);
+            case.expect = Expect::Success {
+                group,
+                alpn: HTTP11,
+                hello_retry: !shared,
+            };
+            cases.push(case);
+        }
+    }
+    run_all("14-default-groups", cases);
 }
 
 #[test]

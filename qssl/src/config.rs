@@ -15,20 +15,46 @@ use qssl_handshake::{CertifiedKey, ClientParams, HrrCookieKey, ServerParams};
 use crate::error::Error;
 use crate::key_log::KeyLog;
 
-/// The default groups, hybrid first: X25519MLKEM768, SecP384r1MLKEM1024, x25519,
-/// secp384r1 (those of them the provider has).
-pub const DEFAULT_GROUPS: [NamedGroup; 4] = [
+/// The groups a client offers by default, most preferred first: X25519MLKEM768,
+/// SecP384r1MLKEM1024, x25519, secp256r1, secp384r1 (those the provider has).
+///
+/// Short on purpose: the ClientHello carries a key share for the first group only
+/// (plus an x25519 share that reuses the hybrid's X25519 key), and every group named
+/// costs two bytes and a line in the server's choice. A server that implements none
+/// of these but another of ours answers with a HelloRetryRequest only if the group is
+/// listed, so the classical groups every TLS 1.3 server has (RFC 8446 §9.1) are here.
+pub const DEFAULT_CLIENT_GROUPS: [NamedGroup; 5] = [
     NamedGroup::X25519MLKEM768,
     NamedGroup::SECP384R1MLKEM1024,
     NamedGroup::X25519,
+    NamedGroup::SECP256R1,
     NamedGroup::SECP384R1,
 ];
 
-fn default_groups(provider: &CryptoProvider) -> Vec<&'static dyn SupportedKxGroup> {
-    DEFAULT_GROUPS
+fn default_client_groups(provider: &CryptoProvider) -> Vec<&'static dyn SupportedKxGroup> {
+    DEFAULT_CLIENT_GROUPS
         .iter()
         .filter_map(|g| provider.kx_group(*g))
         .collect()
+}
+
+/// The groups a server accepts by default: every group the provider implements,
+/// hybrids first, then pure ML-KEM, then the classical groups (provider order within
+/// each class). A server must not refuse a client whose only offer it implements, so
+/// nothing is left out; the order is the server's preference among the groups a
+/// client sent shares for.
+pub fn default_server_groups(provider: &CryptoProvider) -> Vec<&'static dyn SupportedKxGroup> {
+    let mut groups = provider.kx_groups.clone();
+    // Stable: the provider's order survives inside each class.
+    groups.sort_by_key(|g| {
+        let name = g.name();
+        match (name.is_hybrid(), name.is_post_quantum()) {
+            (true, _) => 0,
+            (false, true) => 1,
+            (false, false) => 2,
+        }
+    });
+    groups
 }
 
 /// How a client connects: shared by any number of connections (`Arc<ClientConfig>`).
@@ -39,7 +65,7 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// A builder with safe defaults: TLS 1.3, the [`DEFAULT_GROUPS`], all TLS 1.3
+    /// A builder with safe defaults: TLS 1.3, the [`DEFAULT_CLIENT_GROUPS`], all TLS 1.3
     /// suites of the default provider, SNI on, middlebox compatibility mode on.
     pub fn builder() -> ClientConfigBuilder {
         ClientConfigBuilder {
@@ -184,7 +210,7 @@ impl ClientConfigBuilder {
         };
         let groups = self
             .groups
-            .unwrap_or_else(|| default_groups(&self.provider));
+            .unwrap_or_else(|| default_client_groups(&self.provider));
         let suites = self
             .suites
             .unwrap_or_else(|| self.provider.tls13_cipher_suites.clone());
@@ -233,8 +259,9 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
-    /// A builder with safe defaults (as [`ClientConfig::builder`]); no client
-    /// authentication unless a verifier is set.
+    /// A builder with safe defaults: TLS 1.3, every group of the provider
+    /// ([`default_server_groups`]: post-quantum preferred), all TLS 1.3 suites; no
+    /// client authentication unless a verifier is set.
     pub fn builder() -> ServerConfigBuilder {
         ServerConfigBuilder {
             provider: default_provider(),
@@ -353,7 +380,7 @@ impl ServerConfigBuilder {
         }
         let groups = self
             .groups
-            .unwrap_or_else(|| default_groups(&self.provider));
+            .unwrap_or_else(|| default_server_groups(&self.provider));
         let suites = self
             .suites
             .unwrap_or_else(|| self.provider.tls13_cipher_suites.clone());

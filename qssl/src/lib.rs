@@ -74,8 +74,8 @@ mod stream;
 pub mod tokio;
 
 pub use config::{
-    ClientConfig, ClientConfigBuilder, DEFAULT_GROUPS, DangerousClientConfigBuilder, ServerConfig,
-    ServerConfigBuilder,
+    ClientConfig, ClientConfigBuilder, DEFAULT_CLIENT_GROUPS, DangerousClientConfigBuilder,
+    ServerConfig, ServerConfigBuilder, default_server_groups,
 };
 pub use conn::{
     ClientConnection, ConnectionCommon, ConnectionInfo, HandshakeHook, IoState, Reader,

@@ -159,6 +159,68 @@ fn unsolicited_ee_extension(m: &mut Vec<u8>) {
 
 fn no_tamper(_: &mut Vec<u8>) {}
 
+fn ch_legacy_version(m: &mut Vec<u8>, v: u16) {
+    edit(m, |msg| {
+        if let HandshakeMessage::ClientHello(ch) = msg {
+            ch.legacy_version = qssl_handshake::ProtocolVersion(v);
+        }
+    });
+}
+
+fn ch_legacy_tls11(m: &mut Vec<u8>) {
+    ch_legacy_version(m, 0x0302);
+}
+
+fn ch_legacy_tls10(m: &mut Vec<u8>) {
+    ch_legacy_version(m, 0x0301);
+}
+
+fn ch_legacy_ssl3(m: &mut Vec<u8>) {
+    ch_legacy_version(m, 0x0300);
+}
+
+fn ch_legacy_zero(m: &mut Vec<u8>) {
+    ch_legacy_version(m, 0x0000);
+}
+
+fn sh_legacy_tls10(m: &mut Vec<u8>) {
+    edit(m, |msg| {
+        if let HandshakeMessage::ServerHello(sh) = msg {
+            sh.legacy_version = qssl_handshake::ProtocolVersion(0x0301);
+        }
+    });
+}
+
+fn set_sni(m: &mut Vec<u8>, names: &[&[u8]]) {
+    edit(m, |msg| {
+        if let HandshakeMessage::ClientHello(ch) = msg {
+            ch.extensions
+                .retain(|e| e.typ() != ExtensionType::SERVER_NAME);
+            ch.extensions.insert(
+                0,
+                Extension::ServerName(names.iter().map(|n| n.to_vec()).collect()),
+            );
+        }
+    });
+}
+
+fn sni_control_character(m: &mut Vec<u8>) {
+    set_sni(m, &[b"local\x07host"]);
+}
+
+fn sni_two_names(m: &mut Vec<u8>) {
+    set_sni(m, &[b"localhost", b"other.example"]);
+}
+
+fn sni_trailing_dot(m: &mut Vec<u8>) {
+    set_sni(m, &[b"localhost."]);
+}
+
+fn long_finished(m: &mut Vec<u8>) {
+    m.extend_from_slice(&[0; 16]);
+    set_len(m);
+}
+
 fn cert_case(f: impl FnOnce(&mut PkiSpec)) -> Option<PkiSpec> {
     let mut spec = PkiSpec::new(KeyAlgorithm::EcdsaP256);
     f(&mut spec);
@@ -369,6 +431,94 @@ fn cases() -> Vec<Case> {
                 A::BAD_CERTIFICATE,
             )
         },
+        c(
+            "Finished from the server truncated",
+            Server,
+            T::FINISHED,
+            truncate_body,
+            Client,
+            A::DECODE_ERROR,
+        ),
+        c(
+            "Finished from the client truncated",
+            Client,
+            T::FINISHED,
+            truncate_body,
+            Server,
+            A::DECODE_ERROR,
+        ),
+        c(
+            "Finished from the server too long",
+            Server,
+            T::FINISHED,
+            long_finished,
+            Client,
+            A::DECODE_ERROR,
+        ),
+        c(
+            "ClientHello legacy_version TLS 1.1",
+            Client,
+            T::CLIENT_HELLO,
+            ch_legacy_tls11,
+            Server,
+            A::PROTOCOL_VERSION,
+        ),
+        c(
+            "ClientHello legacy_version TLS 1.0",
+            Client,
+            T::CLIENT_HELLO,
+            ch_legacy_tls10,
+            Server,
+            A::PROTOCOL_VERSION,
+        ),
+        c(
+            "ClientHello legacy_version SSL 3.0",
+            Client,
+            T::CLIENT_HELLO,
+            ch_legacy_ssl3,
+            Server,
+            A::PROTOCOL_VERSION,
+        ),
+        c(
+            "ClientHello legacy_version 0x0000",
+            Client,
+            T::CLIENT_HELLO,
+            ch_legacy_zero,
+            Server,
+            A::PROTOCOL_VERSION,
+        ),
+        c(
+            "ServerHello legacy_version TLS 1.0",
+            Server,
+            T::SERVER_HELLO,
+            sh_legacy_tls10,
+            Client,
+            A::PROTOCOL_VERSION,
+        ),
+        c(
+            "server_name with a control character",
+            Client,
+            T::CLIENT_HELLO,
+            sni_control_character,
+            Server,
+            A::ILLEGAL_PARAMETER,
+        ),
+        c(
+            "server_name with two host names",
+            Client,
+            T::CLIENT_HELLO,
+            sni_two_names,
+            Server,
+            A::ILLEGAL_PARAMETER,
+        ),
+        c(
+            "server_name with a trailing dot",
+            Client,
+            T::CLIENT_HELLO,
+            sni_trailing_dot,
+            Server,
+            A::ILLEGAL_PARAMETER,
+        ),
         Case {
             name: "unknown CA",
             pki: cert_case(|s| s.chain_len = 2),
@@ -472,4 +622,21 @@ fn application_data_during_handshake_is_unexpected() {
     let (_, sr) = transfer_bytes(&[23, 3, 3, 0, 1, 0], &mut s);
     assert_eq!(sr.unwrap_err().alert(), Some(A::UNEXPECTED_MESSAGE));
     assert!(s.wants_write(), "the alert is queued");
+}
+
+/// The name the application sees is the validated host name, lowercased (DNS names
+/// compare case-insensitively, and a resolver or a log should see one spelling).
+#[test]
+fn server_name_is_lowercased() {
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    let (cb, sb) = configs(&p);
+    let mut c = qssl::ClientConnection::new(
+        std::sync::Arc::new(cb.build().unwrap()),
+        "LocalHost".try_into().unwrap(),
+    )
+    .unwrap();
+    let mut s = qssl::ServerConnection::new(std::sync::Arc::new(sb.build().unwrap())).unwrap();
+    let (cr, sr) = run(&mut c, &mut s);
+    assert_eq!((cr, sr), (Ok(()), Ok(())));
+    assert_eq!(s.server_name(), Some("localhost"));
 }

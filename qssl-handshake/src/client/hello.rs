@@ -247,6 +247,10 @@ impl ExpectServerHello {
             Some(_) => return Err(PeerMisbehaved::SelectedUnofferedParameter.into()),
             None => return Err(PeerIncompatible::NoTls13.into()),
         }
+        // RFC 8446 §4.1.3: "legacy_version ... MUST be set to 0x0303" (the HRR too).
+        if sh.legacy_version != ProtocolVersion::TLSV1_2 {
+            return Err(PeerMisbehaved::BadLegacyVersion.into());
+        }
         if sh.session_id != self.start.session_id {
             return Err(PeerMisbehaved::SessionIdMismatch.into());
         }

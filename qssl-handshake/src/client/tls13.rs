@@ -220,6 +220,7 @@ impl ExpectFinished {
         };
         let mut hs = self.hs;
         let h = common::hash(&hs.transcript)?;
+        common::check_finished_len(&h, &fin.verify_data)?;
         hs.secrets
             .verify_finished(Side::Server, &h, &fin.verify_data)
             .map_err(|_| PeerMisbehaved::BadFinished)?;

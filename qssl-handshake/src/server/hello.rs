@@ -60,9 +60,15 @@ impl ExpectClientHello {
             }
             _ => return Err(PeerIncompatible::NoTls13.into()),
         }
+        // RFC 8446 §4.1.2: a TLS 1.3 client sets 0x0303 here; anything lower is a
+        // client too old for us (or a probe), whatever supported_versions says.
+        if ch.legacy_version < ProtocolVersion::TLSV1_2 {
+            return Err(PeerIncompatible::LegacyVersionTooLow.into());
+        }
         if ch.compression_methods != [0] {
             return Err(PeerMisbehaved::BadCompression.into());
         }
+        let sni = super::sni::requested_server_name(&ch)?;
         let suite = params
             .suites
             .iter()
@@ -213,13 +219,6 @@ impl ExpectClientHello {
 
         let client_limit = match ch.extension(ExtensionType::RECORD_SIZE_LIMIT) {
             Some(Extension::RecordSizeLimit(l)) => Some(*l),
-            _ => None,
-        };
-        let sni = match ch.extension(ExtensionType::SERVER_NAME) {
-            Some(Extension::ServerName(names)) => names
-                .first()
-                .and_then(|n| core::str::from_utf8(n).ok())
-                .map(str::to_owned),
             _ => None,
         };
         let ocsp_requested = ch.extension(ExtensionType::STATUS_REQUEST).is_some();

@@ -6,6 +6,7 @@
 //! state, or the first fatal error, which sticks.
 
 mod hello;
+mod sni;
 mod tls13;
 
 use std::sync::Arc;

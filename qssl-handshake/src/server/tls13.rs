@@ -125,8 +125,10 @@ impl ExpectFinished {
             return unexpected(&msg);
         };
         let mut hs = self.hs;
+        let h = common::hash(&hs.transcript)?;
+        common::check_finished_len(&h, &fin.verify_data)?;
         hs.master
-            .verify_client_finished(&common::hash(&hs.transcript)?, &fin.verify_data)
+            .verify_client_finished(&h, &fin.verify_data)
             .map_err(|_| PeerMisbehaved::BadFinished)?;
         hs.transcript.add(raw);
         let suite = hs.suite;
