@@ -32,66 +32,20 @@
 
 use core::fmt;
 
-/// The level byte of an alert: 1 warning, 2 fatal (RFC 5246 §7.2).
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct AlertLevel(pub u8);
-
-impl AlertLevel {
-    /// `warning(1)`.
-    pub const WARNING: Self = Self(1);
-    /// `fatal(2)`.
-    pub const FATAL: Self = Self(2);
-
-    /// The RFC name, or `None` for a level no RFC defines.
-    pub fn name(self) -> Option<&'static str> {
-        match self.0 {
-            1 => Some("warning"),
-            2 => Some("fatal"),
-            _ => None,
-        }
+qssl_wire::wire_enum! {
+    /// The level byte of an alert: 1 warning, 2 fatal (RFC 5246 §7.2).
+    AlertLevel(u8) {
+        /// `warning(1)`.
+        WARNING = 1, "warning";
+        /// `fatal(2)`.
+        FATAL = 2, "fatal";
     }
 }
 
-impl fmt::Debug for AlertLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(n) => f.write_str(n),
-            None => write!(f, "AlertLevel(0x{:02x})", self.0),
-        }
-    }
-}
-
-impl fmt::Display for AlertLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
-}
-
-macro_rules! descriptions {
-    ($($(#[$doc:meta])* $konst:ident = $code:literal, $name:literal;)*) => {
-        impl AlertDescription {
-            $($(#[$doc])* pub const $konst: Self = Self($code);)*
-
-            /// Every description this crate has a name for, in code order.
-            pub const KNOWN: &'static [AlertDescription] = &[$(Self::$konst),*];
-
-            /// The name as the RFCs spell it (`"handshake_failure"`), or `None`
-            /// for an unknown code.
-            pub fn name(self) -> Option<&'static str> {
-                match self.0 {
-                    $($code => Some($name),)*
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-
-/// The description byte of an alert (RFC 8446 §6 and the IANA TLS Alert registry).
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct AlertDescription(pub u8);
-
-descriptions! {
+qssl_wire::wire_enum! {
+    /// The description byte of an alert (RFC 8446 §6 and the IANA TLS Alert
+    /// registry). [`AlertDescription::KNOWN`] lists every named code, in code order.
+    AlertDescription(u8) {
     /// The sender will send no more data on this connection.
     CLOSE_NOTIFY = 0, "close_notify";
     /// A message arrived that the protocol state does not allow.
@@ -162,6 +116,7 @@ descriptions! {
     NO_APPLICATION_PROTOCOL = 120, "no_application_protocol";
     /// The server requires Encrypted Client Hello and the client did not use it.
     ECH_REQUIRED = 121, "ech_required";
+    }
 }
 
 impl AlertDescription {
@@ -172,32 +127,9 @@ impl AlertDescription {
     }
 }
 
-impl fmt::Debug for AlertDescription {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(n) => f.write_str(n),
-            None => write!(f, "AlertDescription(0x{:02x})", self.0),
-        }
-    }
-}
-
-impl fmt::Display for AlertDescription {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(n) => f.write_str(n),
-            None => write!(f, "unknown alert {}", self.0),
-        }
-    }
-}
-
-/// The protocol version a rule is applied under: alert semantics differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TlsVersion {
-    /// TLS 1.2 (RFC 5246): the level byte decides.
-    Tls12,
-    /// TLS 1.3 (RFC 8446): the description decides.
-    Tls13,
-}
+/// The version a rule is applied under (alert semantics differ): the closed
+/// [`qssl_wire::TlsVersion`], re-exported so the rules read `TlsVersion::Tls13`.
+pub use qssl_wire::TlsVersion;
 
 /// What a receiver does with an alert it has just read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -410,7 +342,7 @@ mod tests {
         assert_eq!(alert.to_bytes(), [7, 200]);
         assert_eq!(format!("{:?}", alert.description), "AlertDescription(0xc8)");
         assert_eq!(format!("{:?}", alert.level), "AlertLevel(0x07)");
-        assert_eq!(alert.description.to_string(), "unknown alert 200");
+        assert_eq!(alert.description.to_string(), "AlertDescription(0xc8)");
     }
 
     #[test]

@@ -5,56 +5,7 @@
 //! not implement survives decode → encode (a ClientHello lists many we ignore)
 //! and prints as hex instead of being rejected.
 
-use core::fmt;
-
-macro_rules! wire_id {
-    (
-        $(#[$tdoc:meta])* $ty:ident($int:ty) {
-            $($(#[$doc:meta])* $konst:ident = $code:literal, $name:literal;)*
-        }
-    ) => {
-        $(#[$tdoc])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $ty(pub $int);
-
-        impl $ty {
-            $($(#[$doc])* pub const $konst: Self = Self($code);)*
-
-            /// The registered name (OpenSSL's spelling for groups, the IANA name
-            /// otherwise), or `None` for a code point Q-SSL has no name for.
-            pub fn name(self) -> Option<&'static str> {
-                match self.0 {
-                    $($code => Some($name),)*
-                    _ => None,
-                }
-            }
-
-            /// Looks a value up by [`name`](Self::name), ignoring ASCII case.
-            pub fn from_name(name: &str) -> Option<Self> {
-                [$(Self::$konst),*]
-                    .into_iter()
-                    .find(|v| v.name().is_some_and(|n| n.eq_ignore_ascii_case(name)))
-            }
-        }
-
-        impl fmt::Debug for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                match self.name() {
-                    Some(n) => f.write_str(n),
-                    None => write!(f, concat!(stringify!($ty), "(0x{:04x})"), self.0),
-                }
-            }
-        }
-
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(self, f)
-            }
-        }
-    };
-}
-
-wire_id! {
+qssl_wire::wire_enum! {
     /// A TLS cipher suite (IANA "TLS Cipher Suites" registry).
     CipherSuite(u16) {
         /// TLS 1.3, RFC 8446 §B.4.
@@ -80,7 +31,7 @@ wire_id! {
     }
 }
 
-wire_id! {
+qssl_wire::wire_enum! {
     /// A key exchange group (IANA "TLS Supported Groups" registry); names are
     /// OpenSSL's so that `-groups` lists carry over unchanged.
     NamedGroup(u16) {
@@ -130,7 +81,7 @@ impl NamedGroup {
     }
 }
 
-wire_id! {
+qssl_wire::wire_enum! {
     /// A signature scheme (IANA "TLS SignatureScheme" registry).
     SignatureScheme(u16) {
         /// RSASSA-PKCS1-v1_5 with SHA-256; certificate signatures only in TLS 1.3.

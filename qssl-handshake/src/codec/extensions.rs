@@ -14,11 +14,11 @@ use qssl_crypto::ids::{NamedGroup, SignatureScheme};
 use super::limits::MAX_KEY_EXCHANGE_LEN;
 use super::{
     Len, PResult, ProtocolVersion, be_u8, be_u16, be_u16_as, be_u32, exact, fail, list, opaque,
-    open_enum, prefixed, put_opaque, put_u16, put_u32, with_len,
+    prefixed, put_opaque, put_u16, put_u32, with_len,
 };
 use crate::error::InvalidMessage;
 
-open_enum! {
+qssl_wire::wire_enum! {
     /// `enum { ... } ExtensionType;` (RFC 8446 §4.2, IANA "TLS ExtensionType Values").
     ExtensionType(u16) {
         /// RFC 6066 §3.
@@ -72,7 +72,7 @@ open_enum! {
     }
 }
 
-open_enum! {
+qssl_wire::wire_enum! {
     /// `enum { psk_ke(0), psk_dhe_ke(1), (255) } PskKeyExchangeMode;` (RFC 8446 §4.2.9).
     PskKeyExchangeMode(u8) {
         /// PSK-only key establishment.
@@ -82,7 +82,7 @@ open_enum! {
     }
 }
 
-open_enum! {
+qssl_wire::wire_enum! {
     /// `enum { ocsp(1), (255) } CertificateStatusType;` (RFC 6066 §8).
     CertificateStatusType(u8) {
         /// An OCSP response (RFC 6960).

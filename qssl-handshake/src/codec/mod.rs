@@ -2,8 +2,6 @@
 //! placeholders. nom stays inside this module tree: every public entry point returns
 //! [`InvalidMessage`].
 
-use core::fmt;
-
 use nom::IResult;
 
 use crate::error::InvalidMessage;
@@ -182,43 +180,7 @@ pub(crate) fn put_u32(out: &mut Vec<u8>, v: u32) {
     out.extend_from_slice(&v.to_be_bytes());
 }
 
-/// Defines an open newtype over a wire integer: unknown values survive decode → encode
-/// and `Debug` prints the RFC name or the hex.
-macro_rules! open_enum {
-    (
-        $(#[$tdoc:meta])* $ty:ident($int:ty) {
-            $($(#[$doc:meta])* $konst:ident = $code:literal, $name:literal;)*
-        }
-    ) => {
-        $(#[$tdoc])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $ty(pub $int);
-
-        impl $ty {
-            $($(#[$doc])* pub const $konst: Self = Self($code);)*
-
-            /// The RFC name, or `None` for a value this crate has no name for.
-            pub fn name(self) -> Option<&'static str> {
-                match self.0 {
-                    $($code => Some($name),)*
-                    _ => None,
-                }
-            }
-        }
-
-        impl fmt::Debug for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                match self.name() {
-                    Some(n) => f.write_str(n),
-                    None => write!(f, concat!(stringify!($ty), "(0x{:x})"), self.0),
-                }
-            }
-        }
-    };
-}
-pub(crate) use open_enum;
-
-open_enum! {
+qssl_wire::wire_enum! {
     /// `enum { ... } HandshakeType;` (RFC 8446 §4, RFC 5246 §7.4, IANA registry).
     HandshakeType(u8) {
         /// TLS 1.2 renegotiation request; never valid in TLS 1.3.
@@ -259,7 +221,7 @@ open_enum! {
     }
 }
 
-pub use qssl_record::ProtocolVersion;
+pub use qssl_wire::ProtocolVersion;
 
 /// Read a `CipherSuite`/`NamedGroup`/`SignatureScheme`-style 16-bit code point.
 pub(crate) fn be_u16_as<T>(i: &[u8], f: fn(u16) -> T) -> PResult<'_, T> {
