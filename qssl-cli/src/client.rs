@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use qssl::pki_types::ServerName;
 use qssl::{ClientConfig, ClientConnection, StreamOwned};
+use qssl_crypto::provider::default_provider;
 
 use crate::error::CliError;
 use crate::files;
-use crate::tls::{self, AlpnList, GroupList, IO_TIMEOUT};
+use crate::tls::{self, AlpnList, GroupList, IO_TIMEOUT, SigalgList};
 
 /// Where the system's CA bundle is on Debian-like systems, used without `--ca`.
 const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
@@ -38,12 +39,18 @@ pub(crate) struct ClientArgs {
     /// ALPN protocols to offer, separated by ','.
     #[arg(long, value_name = "P,P", value_parser = tls::alpn_list)]
     alpn: Option<AlpnList>,
-    /// Client certificate chain, leaf first (PEM), for servers that ask.
+    /// Signature schemes to accept (signature_algorithms), TLS 1.3 names separated
+    /// by ':' as OpenSSL's -sigalgs, e.g. `ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256`.
+    #[arg(long, value_name = "S:S", value_parser = tls::sigalg_list)]
+    sigalgs: Option<SigalgList>,
+    /// Client certificate chain, leaf first (PEM), for servers that ask. Repeat
+    /// `--cert A --key A --cert B --key B` to offer a choice: the first chain the
+    /// server can verify is sent.
     #[arg(long, value_name = "chain.pem", requires = "key")]
-    cert: Option<PathBuf>,
-    /// The client certificate's private key (PEM).
+    cert: Vec<PathBuf>,
+    /// The private key of the leaf of the `--cert` in the same position (PEM).
     #[arg(long, value_name = "key.pem", requires = "cert")]
-    key: Option<PathBuf>,
+    key: Vec<PathBuf>,
     /// Text to send (default: all of standard input).
     #[arg(long, value_name = "TEXT")]
     send: Option<String>,
@@ -57,16 +64,25 @@ pub(crate) fn run(args: &ClientArgs) -> Result<(), CliError> {
         ServerName::try_from(name.clone()).map_err(|_| CliError::ServerName(name.clone()))?;
 
     let roots = tls::load_roots(args.ca.as_deref().unwrap_or(Path::new(SYSTEM_CA_BUNDLE)))?;
-    let mut builder = ClientConfig::builder().with_root_certificates(roots);
+    let mut provider = default_provider();
+    if let Some(SigalgList(schemes)) = &args.sigalgs {
+        // signature_algorithms lists the schemes the provider's verifiers cover.
+        provider
+            .signature_verifiers
+            .retain(|v| schemes.contains(&v.scheme()));
+    }
+    let mut builder = ClientConfig::builder()
+        .with_provider(provider)
+        .with_root_certificates(roots);
     if let Some(GroupList(groups)) = &args.groups {
         builder = builder.with_groups(tls::kx_groups(groups));
     }
     if let Some(AlpnList(protocols)) = &args.alpn {
         builder = builder.with_alpn_protocols(protocols.clone());
     }
-    if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
+    for (cert, key) in tls::cert_key_pairs(&args.cert, &args.key)? {
         builder =
-            builder.with_client_auth_cert(tls::load_chain(cert)?, Box::new(files::load_key(key)?));
+            builder.add_client_auth_cert(tls::load_chain(cert)?, Box::new(files::load_key(key)?));
     }
     let config = Arc::new(builder.build().map_err(CliError::Config)?);
 

@@ -64,6 +64,9 @@ pub(crate) enum CliError {
     /// A TLS configuration was refused.
     #[error("invalid TLS configuration: {0}")]
     Config(qssl::Error),
+    /// Arguments that clap accepts one by one but not together.
+    #[error("{0}")]
+    Usage(String),
     /// `--server-name` (or the host of HOST:PORT) is not a DNS name or IP address.
     #[error("invalid server name '{0}'")]
     ServerName(String),

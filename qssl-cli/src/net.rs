@@ -5,7 +5,7 @@ use std::io::{self, Read, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use qssl_crypto::ids::NamedGroup;
+use qssl_crypto::ids::{NamedGroup, SignatureScheme};
 use qssl_crypto::provider::default_provider;
 
 /// Parses an OpenSSL-style `-groups` list (`X25519MLKEM768:x25519`), keeping only
@@ -30,6 +30,36 @@ pub(crate) fn parse_groups(list: &str) -> Result<Vec<NamedGroup>, String> {
         }
     }
     Ok(groups)
+}
+
+/// Parses an OpenSSL-style `-sigalgs` list of TLS 1.3 scheme names
+/// (`mldsa65:ecdsa_secp256r1_sha256`), keeping only schemes the default provider
+/// verifies and TLS 1.3 allows in a CertificateVerify.
+pub(crate) fn parse_sigalgs(list: &str) -> Result<Vec<SignatureScheme>, String> {
+    let provider = default_provider();
+    let usable = |s: SignatureScheme| {
+        s.usable_in_tls13_handshake()
+            && provider.signature_verifiers.iter().any(|v| v.scheme() == s)
+    };
+    let known = || {
+        SignatureScheme::KNOWN
+            .iter()
+            .copied()
+            .filter(|s| usable(*s))
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut schemes = Vec::new();
+    for name in list.split(':') {
+        let scheme = SignatureScheme::from_name(name)
+            .filter(|s| usable(*s))
+            .ok_or_else(|| format!("unknown signature scheme '{name}' (known: {})", known()))?;
+        if !schemes.contains(&scheme) {
+            schemes.push(scheme);
+        }
+    }
+    Ok(schemes)
 }
 
 /// Parses a comma-separated ALPN list (`h2,http/1.1`).

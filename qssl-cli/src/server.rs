@@ -22,12 +22,15 @@ pub(crate) struct ServerArgs {
     /// address is printed).
     #[arg(long, value_name = "ADDR")]
     listen: String,
-    /// Certificate chain, leaf first (PEM).
-    #[arg(long, value_name = "chain.pem")]
-    cert: PathBuf,
-    /// The leaf's private key (PEM, PKCS#8 or SEC1/PKCS#1).
-    #[arg(long, value_name = "key.pem")]
-    key: PathBuf,
+    /// Certificate chain, leaf first (PEM). Repeat `--cert A --key A --cert B --key
+    /// B` to serve several chains: each client gets the first it can verify (e.g.
+    /// an ML-DSA chain first, an ECDSA chain for clients without ML-DSA).
+    #[arg(long, value_name = "chain.pem", required = true)]
+    cert: Vec<PathBuf>,
+    /// The private key of the leaf of the `--cert` in the same position (PEM,
+    /// PKCS#8 or SEC1/PKCS#1).
+    #[arg(long, value_name = "key.pem", required = true)]
+    key: Vec<PathBuf>,
     /// Key exchange groups in preference order, OpenSSL names separated by ':'.
     #[arg(long, value_name = "G:G", value_parser = tls::group_list)]
     groups: Option<GroupList>,
@@ -44,9 +47,10 @@ pub(crate) struct ServerArgs {
 
 /// Runs `qssl server`: returns only on a setup error.
 pub(crate) fn run(args: &ServerArgs) -> Result<(), CliError> {
-    let chain = tls::load_chain(&args.cert)?;
-    let key = files::load_key(&args.key)?;
-    let mut builder = ServerConfig::builder().with_single_cert(chain, Box::new(key));
+    let mut builder = ServerConfig::builder();
+    for (cert, key) in tls::cert_key_pairs(&args.cert, &args.key)? {
+        builder = builder.add_cert(tls::load_chain(cert)?, Box::new(files::load_key(key)?));
+    }
     if let Some(GroupList(groups)) = &args.groups {
         builder = builder.with_groups(tls::kx_groups(groups));
     }

@@ -2,13 +2,13 @@
 //! connection negotiated, and naming why a connection failed.
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use qssl::pki_types::CertificateDer;
 use qssl::{ConnectionCommon, RootCertStore};
-use qssl_crypto::ids::NamedGroup;
+use qssl_crypto::ids::{NamedGroup, SignatureScheme};
 use qssl_crypto::kx::SupportedKxGroup;
 use qssl_crypto::provider::default_provider;
 
@@ -29,6 +29,15 @@ pub(crate) fn group_list(s: &str) -> Result<GroupList, String> {
     net::parse_groups(s).map(GroupList)
 }
 
+/// A `--sigalgs` list (TLS 1.3 scheme names separated by ':').
+#[derive(Debug, Clone)]
+pub(crate) struct SigalgList(pub(crate) Vec<SignatureScheme>);
+
+/// clap value parser for [`SigalgList`].
+pub(crate) fn sigalg_list(s: &str) -> Result<SigalgList, String> {
+    net::parse_sigalgs(s).map(SigalgList)
+}
+
 /// An `--alpn` list (comma-separated).
 #[derive(Debug, Clone)]
 pub(crate) struct AlpnList(pub(crate) Vec<Vec<u8>>);
@@ -45,6 +54,21 @@ pub(crate) fn kx_groups(groups: &[NamedGroup]) -> Vec<&'static dyn SupportedKxGr
         .iter()
         .filter_map(|g| provider.kx_group(*g))
         .collect()
+}
+
+/// `--cert`/`--key` given as pairs, in order: the n-th key belongs to the n-th chain.
+pub(crate) fn cert_key_pairs<'a>(
+    certs: &'a [PathBuf],
+    keys: &'a [PathBuf],
+) -> Result<impl Iterator<Item = (&'a PathBuf, &'a PathBuf)>, CliError> {
+    if certs.len() != keys.len() {
+        return Err(CliError::Usage(format!(
+            "{} --cert but {} --key: give one --key after each --cert",
+            certs.len(),
+            keys.len()
+        )));
+    }
+    Ok(certs.iter().zip(keys))
 }
 
 /// A certificate chain file as DER certificates for a config.

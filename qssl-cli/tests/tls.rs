@@ -164,6 +164,84 @@ fn echo_over_loopback_with_mldsa_and_ecdsa_certificates() {
     }
 }
 
+/// One `qssl server` with two chains: a client that verifies ML-DSA gets the ML-DSA
+/// chain, one limited to classical schemes (`--sigalgs`) the ECDSA chain.
+#[test]
+fn server_with_two_chains_serves_each_client_the_one_it_verifies() {
+    let dir = TempDir::new("tls-two-chains");
+    make_pki(dir.path(), "ml", "mldsa65");
+    make_pki(dir.path(), "ec", "ecdsa-p256");
+    let both = std::fs::read_to_string(dir.path().join("ml/ca.pem")).unwrap()
+        + &std::fs::read_to_string(dir.path().join("ec/ca.pem")).unwrap();
+    std::fs::write(dir.path().join("both.pem"), both).unwrap();
+    let server = Server::start(
+        &[
+            "--cert",
+            "ml/chain.pem",
+            "--key",
+            "ml/key.pem",
+            "--cert",
+            "ec/chain.pem",
+            "--key",
+            "ec/key.pem",
+        ],
+        dir.path(),
+    );
+    for (sigalgs, signature, pq_auth) in [
+        (None, "mldsa65", "yes"),
+        (
+            Some("ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256:ed25519"),
+            "ecdsa_secp256r1_sha256",
+            "no",
+        ),
+    ] {
+        let mut args = vec![server.addr(), "--ca".into(), "both.pem".into()];
+        args.extend([
+            "--server-name".into(),
+            "localhost".into(),
+            "--send".into(),
+            "hi".into(),
+        ]);
+        if let Some(list) = sigalgs {
+            args.extend(["--sigalgs".into(), list.to_owned()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = client(dir.path(), &args);
+        assert!(run.status.success(), "{sigalgs:?}: {run:?}");
+        assert!(
+            run.stdout.contains(&format!("signature: {signature}\n")),
+            "{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains(&format!("authentication {pq_auth}")),
+            "{}",
+            run.stdout
+        );
+    }
+    // A --cert without its --key is one line, not a panic or a half-configured server.
+    let run = run_bounded(
+        qssl().current_dir(dir.path()).args([
+            "server",
+            "--listen",
+            "127.0.0.1:0",
+            "--cert",
+            "ml/chain.pem",
+            "--key",
+            "ml/key.pem",
+            "--cert",
+            "ec/chain.pem",
+        ]),
+        LIMIT,
+    );
+    assert!(!run.status.success());
+    assert!(
+        run.stderr.contains("2 --cert but 1 --key"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn http_mode_answers_with_the_negotiated_parameters() {
     let dir = TempDir::new("tls-http");

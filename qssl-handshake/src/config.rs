@@ -8,19 +8,10 @@ use qssl_crypto::hmac::{HMAC_SHA256, HmacKey};
 use qssl_crypto::kx::SupportedKxGroup;
 use qssl_crypto::provider::CryptoProvider;
 use qssl_crypto::rand::SecureRandom;
-use qssl_crypto::sign::SigningKey;
 use qssl_crypto::suites::Tls13CipherSuite;
 
-use crate::verify::{CertificateDer, ClientCertVerifier, ServerCertVerifier};
-
-/// A certificate chain (end entity first) and the key of its end entity.
-#[derive(Debug, Clone)]
-pub struct CertifiedKey {
-    /// The chain, end entity first.
-    pub chain: Vec<CertificateDer<'static>>,
-    /// The end entity's private key (software or HSM).
-    pub key: Arc<dyn SigningKey>,
-}
+use crate::resolve::CertificateResolver;
+use crate::verify::{ClientCertVerifier, ServerCertVerifier};
 
 /// Client handshake parameters.
 #[derive(Debug, Clone)]
@@ -34,8 +25,9 @@ pub struct ClientParams {
     pub groups: Vec<&'static dyn SupportedKxGroup>,
     /// Validates the server's chain and CertificateVerify.
     pub verifier: Arc<dyn ServerCertVerifier>,
-    /// Our certificate for client authentication, if any.
-    pub client_auth: Option<CertifiedKey>,
+    /// Chooses our certificate when the server asks for one (`None`: we have
+    /// none, and answer a CertificateRequest with an empty Certificate).
+    pub client_auth: Option<Arc<dyn CertificateResolver>>,
     /// ALPN protocols to offer, most preferred first (none: no extension).
     pub alpn_protocols: Vec<Vec<u8>>,
     /// Offer only post-quantum groups and refuse anything else.
@@ -62,10 +54,10 @@ pub struct ServerParams {
     pub suites: Vec<&'static Tls13CipherSuite>,
     /// Groups, most preferred first (server preference decides).
     pub groups: Vec<&'static dyn SupportedKxGroup>,
-    /// Our certificate chain and key.
-    pub cert: CertifiedKey,
-    /// A stapled OCSP response for our end-entity certificate.
-    pub ocsp_response: Option<Vec<u8>>,
+    /// Chooses our certificate chain and key for each ClientHello (and the OCSP
+    /// response stapled with it): one chain, or several for clients that verify
+    /// different algorithms ([`CertificateSet`](crate::CertificateSet)).
+    pub cert_resolver: Arc<dyn CertificateResolver>,
     /// Client authentication: `None` sends no CertificateRequest.
     pub client_verifier: Option<Arc<dyn ClientCertVerifier>>,
     /// ALPN protocols we speak, most preferred first (none: ALPN ignored).

@@ -62,6 +62,7 @@ mod config;
 mod error;
 pub mod fuzzing;
 pub mod key_schedule;
+pub mod resolve;
 mod server;
 #[doc(hidden)]
 pub mod testing;
@@ -70,7 +71,10 @@ pub mod verify;
 
 pub use action::{Action, HandshakeSummary, TrafficKey};
 pub use client::ClientHandshake;
-pub use config::{CertifiedKey, ClientParams, HrrCookieKey, ServerParams};
+pub use config::{ClientParams, HrrCookieKey, ServerParams};
+pub use resolve::{
+    CertificateCriteria, CertificateResolver, CertificateSet, CertificateSetError, CertifiedKey,
+};
 pub use server::ServerHandshake;
 
 pub use codec::extensions::{

@@ -18,8 +18,8 @@ use qssl_crypto::sign::{KeyAlgorithm, SigningKey};
 use qssl_handshake::verify::danger::NoServerVerification;
 use qssl_handshake::verify::{CertificateDer, ServerName, UnixTime};
 use qssl_handshake::{
-    Action, CertifiedKey, ClientHandshake, ClientParams, DecodeLimits, HandshakeJoiner,
-    HrrCookieKey, ServerHandshake, ServerParams,
+    Action, CertificateSet, CertifiedKey, ClientHandshake, ClientParams, DecodeLimits,
+    HandshakeJoiner, HrrCookieKey, ServerHandshake, ServerParams,
 };
 
 fn params(
@@ -51,11 +51,13 @@ fn params(
         provider: Arc::new(default_provider()),
         suites: provider.tls13_cipher_suites.clone(),
         groups: provider.kx_groups.clone(),
-        cert: CertifiedKey {
-            chain: vec![CertificateDer::from(cert.der)],
-            key,
-        },
-        ocsp_response: None,
+        cert_resolver: Arc::new(
+            CertificateSet::new(
+                vec![CertifiedKey::new(vec![CertificateDer::from(cert.der)], key)],
+                &qssl_crypto::provider::default_provider(),
+            )
+            .unwrap(),
+        ),
         client_verifier: None,
         alpn_protocols: Vec::new(),
         pq_only: false,

@@ -42,9 +42,9 @@ use qssl_crypto::sign::{KeyAlgorithm, SigningKey};
 use qssl_crypto::suites::ALL_TLS13_SUITES;
 use qssl_handshake::verify::{CertificateError, ServerCertVerifier};
 use qssl_handshake::{
-    Action, CertificateDer, CertifiedKey, ClientParams, Error, HandshakeJoiner, HandshakeSummary,
-    HandshakeType, HrrCookieKey, PeerMisbehaved, RawHandshake, ServerHandshake, ServerName,
-    ServerParams, UnixTime, testing,
+    Action, CertificateDer, CertificateSet, CertifiedKey, ClientParams, Error, HandshakeJoiner,
+    HandshakeSummary, HandshakeType, HrrCookieKey, PeerMisbehaved, RawHandshake, ServerHandshake,
+    ServerName, ServerParams, UnixTime, testing,
 };
 use qssl_record::{ContentType, Deframer, Protector, TlsVersion};
 use rsa::traits::PublicKeyParts;
@@ -652,11 +652,16 @@ fn server_params() -> Arc<ServerParams> {
             unimplemented(0x0103),
             unimplemented(0x0104),
         ],
-        cert: CertifiedKey {
-            chain: vec![CertificateDer::from(trace_certificate())],
-            key: Arc::new(TraceRsaKey(trace_rsa_private())),
-        },
-        ocsp_response: None,
+        cert_resolver: Arc::new(
+            CertificateSet::new(
+                vec![CertifiedKey::new(
+                    vec![CertificateDer::from(trace_certificate())],
+                    Arc::new(TraceRsaKey(trace_rsa_private())),
+                )],
+                &qssl_crypto::provider::default_provider(),
+            )
+            .unwrap(),
+        ),
         client_verifier: None,
         alpn_protocols: Vec::new(),
         pq_only: false,

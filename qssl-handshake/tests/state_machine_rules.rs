@@ -17,9 +17,9 @@ use qssl_crypto::sign::KeyAlgorithm;
 use qssl_crypto::suites::ALL_TLS13_SUITES;
 use qssl_handshake::verify::danger::NoServerVerification;
 use qssl_handshake::{
-    Action, CertificateDer, CertifiedKey, ClientHandshake, ClientParams, Error, Extension,
-    ExtensionType, HandshakeJoiner, HandshakeMessage, HandshakeType, HrrCookieKey, PeerMisbehaved,
-    RawHandshake, ServerHandshake, ServerName, ServerParams, UnixTime,
+    Action, CertificateDer, CertificateSet, CertifiedKey, ClientHandshake, ClientParams, Error,
+    Extension, ExtensionType, HandshakeJoiner, HandshakeMessage, HandshakeType, HrrCookieKey,
+    PeerMisbehaved, RawHandshake, ServerHandshake, ServerName, ServerParams, UnixTime,
 };
 
 const NOW: u64 = 1_750_000_000;
@@ -55,11 +55,16 @@ fn server_params(groups: Vec<&'static dyn qssl_crypto::kx::SupportedKxGroup>) ->
         provider: Arc::new(default_provider()),
         suites: ALL_TLS13_SUITES.to_vec(),
         groups,
-        cert: CertifiedKey {
-            chain: vec![CertificateDer::from(cert.der)],
-            key: Arc::new(key),
-        },
-        ocsp_response: None,
+        cert_resolver: Arc::new(
+            CertificateSet::new(
+                vec![CertifiedKey::new(
+                    vec![CertificateDer::from(cert.der)],
+                    Arc::new(key),
+                )],
+                &qssl_crypto::provider::default_provider(),
+            )
+            .unwrap(),
+        ),
         client_verifier: None,
         alpn_protocols: Vec::new(),
         pq_only: false,

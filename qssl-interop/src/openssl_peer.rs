@@ -20,7 +20,7 @@ use openssl::ssl::{
 };
 use openssl::x509::X509;
 use openssl::x509::store::X509StoreBuilder;
-use qssl_crypto::ids::{CipherSuite, NamedGroup};
+use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
 
 use crate::PeerError;
 use crate::peer::{ClientOptions, ClientPeer, Negotiated, ServerOptions, ServerPeer, TlsSession};
@@ -95,6 +95,18 @@ fn base(
     Ok(b)
 }
 
+/// OpenSSL 3.5 takes the IANA names of TLS 1.3 schemes in a sigalgs list.
+fn sigalgs_list(schemes: &[SignatureScheme]) -> Result<String, PeerError> {
+    let names = schemes
+        .iter()
+        .map(|s| {
+            s.name()
+                .ok_or_else(|| PeerError::Material(format!("no OpenSSL name for {s:?}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(names.join(":"))
+}
+
 fn load_identity(b: &mut SslContextBuilder, identity: &Identity) -> Result<(), PeerError> {
     let mut chain = X509::stack_from_pem(identity.chain_pem.as_bytes())?.into_iter();
     let leaf = chain
@@ -137,6 +149,11 @@ impl OpenSslServer {
     /// included), client certificates required if `client_ca_pem` is set, ALPN in
     /// the server's order of preference.
     pub fn new(opts: &ServerOptions) -> Result<Self, PeerError> {
+        if !opts.more_identities.is_empty() {
+            return Err(PeerError::Material(
+                "the OpenSSL server of this harness serves one chain".into(),
+            ));
+        }
         let mut b = base(SslMethod::tls_server(), &opts.groups, &opts.suites)?;
         load_identity(&mut b, &opts.identity)?;
         if let Some(ca) = &opts.client_ca_pem {
@@ -201,6 +218,9 @@ impl OpenSslClient {
         }
         if !opts.alpn.is_empty() {
             b.set_alpn_protos(&alpn_wire(&opts.alpn)?)?;
+        }
+        if !opts.signature_schemes.is_empty() {
+            b.set_sigalgs_list(&sigalgs_list(&opts.signature_schemes)?)?;
         }
         Ok(Self {
             ctx: b.build(),

@@ -48,6 +48,9 @@ pub struct ClientOptions {
     pub identity: Option<Identity>,
     /// ALPN protocols to offer.
     pub alpn: Vec<Vec<u8>>,
+    /// signature_algorithms to offer (the schemes the client verifies), most
+    /// preferred first; empty: the implementation's defaults.
+    pub signature_schemes: Vec<SignatureScheme>,
 }
 
 impl ClientOptions {
@@ -61,6 +64,7 @@ impl ClientOptions {
             server_name: crate::pki::SERVER_DNS_NAME.to_owned(),
             identity: None,
             alpn: Vec::new(),
+            signature_schemes: Vec::new(),
         }
     }
 }
@@ -74,6 +78,10 @@ pub struct ServerOptions {
     pub suites: Vec<CipherSuite>,
     /// The server's certificate chain and key.
     pub identity: Identity,
+    /// Further chains after `identity`, for a server that picks per client the
+    /// first chain it can verify (Q-SSL's `ServerConfigBuilder::add_cert`; the
+    /// OpenSSL and rustls servers of this harness refuse the option).
+    pub more_identities: Vec<Identity>,
     /// When set, a client certificate chaining to one of these roots (PEM) is required.
     pub client_ca_pem: Option<String>,
     /// ALPN protocols the server speaks, in preference order.
@@ -87,6 +95,7 @@ impl ServerOptions {
             groups: Vec::new(),
             suites: Vec::new(),
             identity,
+            more_identities: Vec::new(),
             client_ca_pem: None,
             alpn: Vec::new(),
         }

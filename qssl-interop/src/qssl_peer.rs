@@ -119,8 +119,16 @@ impl QsslClient {
     /// certificate, ALPN), for tests that set more (e.g. `pq_only`) before
     /// [`from_builder`](Self::from_builder).
     pub fn builder(opts: &ClientOptions) -> Result<ClientConfigBuilder, PeerError> {
-        let provider = default_provider();
-        let mut b = ClientConfig::builder().with_root_certificates(roots(&opts.trust_anchors_pem)?);
+        let mut provider = default_provider();
+        if !opts.signature_schemes.is_empty() {
+            // signature_algorithms come from the verifiers the provider lists.
+            provider
+                .signature_verifiers
+                .retain(|v| opts.signature_schemes.contains(&v.scheme()));
+        }
+        let mut b = ClientConfig::builder()
+            .with_provider(provider.clone())
+            .with_root_certificates(roots(&opts.trust_anchors_pem)?);
         if !opts.groups.is_empty() {
             b = b.with_groups(groups(&provider, &opts.groups)?);
         }
@@ -173,6 +181,9 @@ impl QsslServer {
         let provider = default_provider();
         let mut b = ServerConfig::builder()
             .with_single_cert(chain(&opts.identity.chain_pem)?, key(&opts.identity)?);
+        for id in &opts.more_identities {
+            b = b.add_cert(chain(&id.chain_pem)?, key(id)?);
+        }
         if !opts.groups.is_empty() {
             b = b.with_groups(groups(&provider, &opts.groups)?);
         }

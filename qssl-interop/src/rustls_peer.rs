@@ -121,6 +121,8 @@ fn seen_scheme(seen: &Seen) -> Option<SignatureScheme> {
 struct RecordingServerVerifier {
     inner: Arc<WebPkiServerVerifier>,
     seen: Seen,
+    /// When not empty, signature_algorithms offers only these (wire values).
+    only: Vec<u16>,
 }
 
 impl ServerCertVerifier for RecordingServerVerifier {
@@ -157,7 +159,11 @@ impl ServerCertVerifier for RecordingServerVerifier {
     }
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        let mut schemes = self.inner.supported_verify_schemes();
+        if !self.only.is_empty() {
+            schemes.retain(|s| self.only.contains(&u16::from(*s)));
+        }
+        schemes
     }
 }
 
@@ -225,6 +231,11 @@ impl RustlsServer {
     /// client CA); each connection then gets a fresh `ServerConfig`, so that the
     /// recorded client signature scheme belongs to that connection.
     pub fn new(opts: &ServerOptions) -> Result<Self, PeerError> {
+        if !opts.more_identities.is_empty() {
+            return Err(PeerError::Material(
+                "the rustls server of this harness serves one chain".into(),
+            ));
+        }
         let server = Self { opts: opts.clone() };
         server.config()?;
         Ok(server)
@@ -299,6 +310,7 @@ impl RustlsClient {
             .with_custom_certificate_verifier(Arc::new(RecordingServerVerifier {
                 inner,
                 seen: Arc::clone(&seen),
+                only: self.opts.signature_schemes.iter().map(|s| s.0).collect(),
             }));
         let mut config = match &self.opts.identity {
             Some(id) => {

@@ -15,7 +15,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use qssl_crypto::ids::{CipherSuite, NamedGroup};
+use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
 
 /// How many bytes of each direction a [`WireTap`] keeps: enough for the hellos
 /// (a ClientHello with an MLKEM1024 share is under 2 KiB; with HelloRetryRequest
@@ -149,6 +149,8 @@ pub struct ClientHelloSummary {
     pub versions: Vec<u16>,
     /// The ALPN protocol names offered.
     pub alpn: Vec<Vec<u8>>,
+    /// `signature_algorithms`, in the client's order.
+    pub signature_schemes: Vec<SignatureScheme>,
 }
 
 /// What a ServerHello chose.
@@ -176,6 +178,7 @@ const CHANGE_CIPHER_SPEC: u8 = 20;
 const CLIENT_HELLO: u8 = 1;
 const SERVER_HELLO: u8 = 2;
 const EXT_ALPN: u16 = 16;
+const EXT_SIGNATURE_ALGORITHMS: u16 = 13;
 const EXT_SUPPORTED_GROUPS: u16 = 10;
 const EXT_SUPPORTED_VERSIONS: u16 = 43;
 const EXT_KEY_SHARE: u16 = 51;
@@ -299,6 +302,12 @@ pub fn parse_client_hello(client_to_server: &[u8]) -> Option<ClientHelloSummary>
             }
             EXT_SUPPORTED_VERSIONS => {
                 summary.versions = u16_list(d.vec8()?)?;
+            }
+            EXT_SIGNATURE_ALGORITHMS => {
+                summary.signature_schemes = u16_list(d.vec16()?)?
+                    .into_iter()
+                    .map(SignatureScheme)
+                    .collect();
             }
             EXT_ALPN => {
                 let mut names = Cursor(d.vec16()?);

@@ -10,7 +10,10 @@ use qssl_crypto::suites::Tls13CipherSuite;
 use qssl_handshake::verify::{
     CertificateDer, ClientCertVerifier, RootCertStore, ServerCertVerifier, WebPkiServerVerifier,
 };
-use qssl_handshake::{CertifiedKey, ClientParams, HrrCookieKey, ServerParams};
+use qssl_handshake::{
+    CertificateResolver, CertificateSet, CertificateSetError, CertifiedKey, ClientParams,
+    HrrCookieKey, ServerParams,
+};
 
 use crate::error::Error;
 use crate::key_log::KeyLog;
@@ -57,6 +60,21 @@ pub fn default_server_groups(provider: &CryptoProvider) -> Vec<&'static dyn Supp
     groups
 }
 
+/// The built-in resolver over `certs`, or the configuration error that stops it.
+fn certificate_set(
+    certs: Vec<CertifiedKey>,
+    provider: &CryptoProvider,
+) -> Result<Arc<dyn CertificateResolver>, Error> {
+    match CertificateSet::new(certs, provider) {
+        Ok(set) => Ok(Arc::new(set)),
+        Err(CertificateSetError::EmptyChain(_)) => Err(Error::Config("empty certificate chain")),
+        Err(CertificateSetError::BadCertificate(..)) => Err(Error::Config(
+            "a certificate in the chain does not parse as X.509",
+        )),
+        Err(_) => Err(Error::Config("no certificate")),
+    }
+}
+
 /// How a client connects: shared by any number of connections (`Arc<ClientConfig>`).
 #[derive(Debug)]
 pub struct ClientConfig {
@@ -75,7 +93,8 @@ impl ClientConfig {
             roots: None,
             verifier: None,
             require_ocsp: false,
-            client_auth: None,
+            client_certs: Vec::new(),
+            client_cert_resolver: None,
             alpn_protocols: Vec::new(),
             pq_only: false,
             enable_sni: true,
@@ -104,7 +123,8 @@ pub struct ClientConfigBuilder {
     roots: Option<Arc<RootCertStore>>,
     verifier: Option<Arc<dyn ServerCertVerifier>>,
     require_ocsp: bool,
-    client_auth: Option<CertifiedKey>,
+    client_certs: Vec<CertifiedKey>,
+    client_cert_resolver: Option<Arc<dyn CertificateResolver>>,
     alpn_protocols: Vec<Vec<u8>>,
     pq_only: bool,
     enable_sni: bool,
@@ -150,22 +170,41 @@ impl ClientConfigBuilder {
         DangerousClientConfigBuilder { inner: self }
     }
 
-    /// Authenticates with `chain` (end entity first) and its `key` when asked.
+    /// Authenticates with `chain` (end entity first) and its `key` when asked
+    /// (replacing any certificate set before).
     pub fn with_client_auth_cert(
         mut self,
         chain: Vec<CertificateDer<'static>>,
         key: Box<dyn SigningKey>,
     ) -> Self {
-        self.client_auth = Some(CertifiedKey {
-            chain,
-            key: Arc::from(key),
-        });
+        self.client_certs = vec![CertifiedKey::new(chain, Arc::from(key))];
+        self.client_cert_resolver = None;
+        self
+    }
+
+    /// Adds a further certificate to choose from when asked, after those given
+    /// before: the first the server can verify is sent ([`CertificateSet`]).
+    pub fn add_client_auth_cert(
+        mut self,
+        chain: Vec<CertificateDer<'static>>,
+        key: Box<dyn SigningKey>,
+    ) -> Self {
+        self.client_certs
+            .push(CertifiedKey::new(chain, Arc::from(key)));
+        self
+    }
+
+    /// Chooses the client certificate with `resolver` (instead of the certificates
+    /// given with [`with_client_auth_cert`](Self::with_client_auth_cert)).
+    pub fn with_client_cert_resolver(mut self, resolver: Arc<dyn CertificateResolver>) -> Self {
+        self.client_cert_resolver = Some(resolver);
         self
     }
 
     /// No client certificate (an empty Certificate if the server asks).
     pub fn with_no_client_auth(mut self) -> Self {
-        self.client_auth = None;
+        self.client_certs.clear();
+        self.client_cert_resolver = None;
         self
     }
 
@@ -217,13 +256,18 @@ impl ClientConfigBuilder {
         if groups.is_empty() || suites.is_empty() {
             return Err(Error::Config("no groups or no cipher suites"));
         }
+        let client_auth = match (self.client_cert_resolver, self.client_certs.is_empty()) {
+            (Some(r), _) => Some(r),
+            (None, true) => None,
+            (None, false) => Some(certificate_set(self.client_certs, &self.provider)?),
+        };
         Ok(ClientConfig {
             params: Arc::new(ClientParams {
                 provider: Arc::new(self.provider),
                 suites,
                 groups,
                 verifier,
-                client_auth: self.client_auth,
+                client_auth,
                 alpn_protocols: self.alpn_protocols,
                 pq_only: self.pq_only,
                 enable_sni: self.enable_sni,
@@ -267,7 +311,8 @@ impl ServerConfig {
             provider: default_provider(),
             groups: None,
             suites: None,
-            cert: None,
+            certs: Vec::new(),
+            cert_resolver: None,
             ocsp_response: None,
             client_verifier: None,
             alpn_protocols: Vec::new(),
@@ -289,7 +334,8 @@ pub struct ServerConfigBuilder {
     provider: CryptoProvider,
     groups: Option<Vec<&'static dyn SupportedKxGroup>>,
     suites: Option<Vec<&'static Tls13CipherSuite>>,
-    cert: Option<CertifiedKey>,
+    certs: Vec<CertifiedKey>,
+    cert_resolver: Option<Arc<dyn CertificateResolver>>,
     ocsp_response: Option<Vec<u8>>,
     client_verifier: Option<Arc<dyn ClientCertVerifier>>,
     alpn_protocols: Vec<Vec<u8>>,
@@ -317,20 +363,47 @@ impl ServerConfigBuilder {
         self
     }
 
-    /// Our certificate chain (end entity first) and its key.
+    /// Our certificate chain (end entity first) and its key, replacing any given
+    /// before.
     pub fn with_single_cert(
         mut self,
         chain: Vec<CertificateDer<'static>>,
         key: Box<dyn SigningKey>,
     ) -> Self {
-        self.cert = Some(CertifiedKey {
-            chain,
-            key: Arc::from(key),
-        });
+        self.certs = vec![CertifiedKey::new(chain, Arc::from(key))];
+        self.cert_resolver = None;
         self
     }
 
-    /// A stapled OCSP response, sent to clients that ask (status_request).
+    /// Adds a further chain and key, after those given before. Each ClientHello
+    /// gets the first chain the client can verify ([`CertificateSet`]): e.g. an
+    /// ML-DSA chain first, for clients that offer ML-DSA, then an ECDSA chain for
+    /// the rest, on one listening socket.
+    pub fn add_cert(
+        mut self,
+        chain: Vec<CertificateDer<'static>>,
+        key: Box<dyn SigningKey>,
+    ) -> Self {
+        self.certs.push(CertifiedKey::new(chain, Arc::from(key)));
+        self
+    }
+
+    /// Adds a prepared [`CertifiedKey`] (e.g. one with its own OCSP staple).
+    pub fn add_certified_key(mut self, key: CertifiedKey) -> Self {
+        self.certs.push(key);
+        self
+    }
+
+    /// Chooses the chain for each ClientHello with `resolver` instead of the
+    /// built-in [`CertificateSet`] over the chains added here.
+    pub fn with_cert_resolver(mut self, resolver: Arc<dyn CertificateResolver>) -> Self {
+        self.cert_resolver = Some(resolver);
+        self
+    }
+
+    /// A stapled OCSP response for the first chain (the one of
+    /// [`with_single_cert`](Self::with_single_cert)), sent to clients that ask
+    /// (status_request). Other chains carry theirs in their [`CertifiedKey`].
     pub fn with_ocsp_response(mut self, response: Vec<u8>) -> Self {
         self.ocsp_response = Some(response);
         self
@@ -372,12 +445,19 @@ impl ServerConfigBuilder {
         self
     }
 
-    /// The configuration; [`Error::Config`] without a certificate.
-    pub fn build(self) -> Result<ServerConfig, Error> {
-        let cert = self.cert.ok_or(Error::Config("no server certificate"))?;
-        if cert.chain.is_empty() {
-            return Err(Error::Config("empty certificate chain"));
+    /// The configuration; [`Error::Config`] without a certificate (or resolver),
+    /// or with a chain that is empty or does not parse.
+    pub fn build(mut self) -> Result<ServerConfig, Error> {
+        if let (Some(first), Some(response)) = (self.certs.first_mut(), self.ocsp_response.take())
+            && first.ocsp.is_none()
+        {
+            first.ocsp = Some(response);
         }
+        let cert_resolver = match self.cert_resolver {
+            Some(r) => r,
+            None if self.certs.is_empty() => return Err(Error::Config("no server certificate")),
+            None => certificate_set(self.certs, &self.provider)?,
+        };
         let groups = self
             .groups
             .unwrap_or_else(|| default_server_groups(&self.provider));
@@ -394,8 +474,7 @@ impl ServerConfigBuilder {
                 provider: Arc::new(self.provider),
                 suites,
                 groups,
-                cert,
-                ocsp_response: self.ocsp_response,
+                cert_resolver,
                 client_verifier: self.client_verifier,
                 alpn_protocols: self.alpn_protocols,
                 pq_only: self.pq_only,

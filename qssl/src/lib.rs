@@ -90,7 +90,10 @@ pub use qssl_handshake::verify::{
     CertificateError, ClientCertVerifier, RootCertStore, ServerCertVerifier, WebPkiClientVerifier,
     WebPkiServerVerifier, danger,
 };
-pub use qssl_handshake::{HandshakeSummary, PeerIncompatible, PeerMisbehaved};
+pub use qssl_handshake::{
+    CertificateCriteria, CertificateResolver, CertificateSet, CertifiedKey, HandshakeSummary,
+    PeerIncompatible, PeerMisbehaved,
+};
 
 /// The certificate, name and time types of `rustls-pki-types`.
 pub mod pki_types {

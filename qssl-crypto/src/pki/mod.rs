@@ -53,12 +53,14 @@
 //! ```
 
 mod builder;
+mod inspect;
 mod name;
 mod params;
 mod pem;
 mod test_pki;
 
 pub use builder::{issue, self_signed};
+pub use inspect::{CertificateAlgorithms, certificate_algorithms};
 pub use params::{CertificateParams, CertificateRole};
 pub use pem::{PemBlock, PemError, pem_blocks, pem_certificates, pem_encode};
 pub use test_pki::{Leaf, TestPki};
@@ -147,6 +149,9 @@ pub enum PkiError {
     /// The issuer certificate's DER did not parse as an X.509 certificate.
     #[error("invalid issuer certificate")]
     InvalidIssuerCertificate,
+    /// A certificate to inspect did not parse as X.509.
+    #[error("invalid certificate")]
+    InvalidCertificate,
     /// The issuer's signer holds a different key from the one in the issuer
     /// certificate: the result would never verify.
     #[error("the signer's public key is not the issuer certificate's key")]

@@ -15,8 +15,8 @@ use crate::key_schedule::{HandshakeSecret, Side};
 use crate::transcript::Transcript;
 use crate::verify::{CertificateDer, UnixTime};
 use crate::{
-    Certificate, CertificateEntry, CertificateStatus, CertificateVerify, Extension, ExtensionType,
-    Finished, HandshakeMessage, ProtocolVersion,
+    Certificate, CertificateCriteria, CertificateEntry, CertificateRequest, CertificateStatus,
+    CertificateVerify, Extension, ExtensionType, Finished, HandshakeMessage, ProtocolVersion,
 };
 
 /// What the client knows once the ServerHello is in.
@@ -30,11 +30,32 @@ pub(crate) struct ClientHs {
     pub(crate) offered_alpn: bool,
     pub(crate) alpn_protocol: Option<Vec<u8>>,
     pub(crate) peer_record_size_limit: Option<u16>,
-    /// The CertificateRequest's context and signature_algorithms.
-    pub(crate) cert_request: Option<(Vec<u8>, Vec<SignatureScheme>)>,
+    /// The server's CertificateRequest (checked to carry signature_algorithms).
+    pub(crate) cert_request: Option<CertificateRequest>,
     pub(crate) peer_certificates: Vec<CertificateDer<'static>>,
     pub(crate) ocsp_response: Option<Vec<u8>>,
     pub(crate) server_scheme: Option<SignatureScheme>,
+}
+
+/// What a CertificateRequest says the server can verify (RFC 8446 §4.3.2).
+fn request_criteria(request: &CertificateRequest) -> CertificateCriteria<'_> {
+    let find = |typ| crate::find_extension(&request.extensions, typ);
+    let schemes = match find(ExtensionType::SIGNATURE_ALGORITHMS) {
+        Some(Extension::SignatureAlgorithms(s)) => s.as_slice(),
+        _ => &[],
+    };
+    let mut criteria = CertificateCriteria::new(schemes);
+    if let Some(Extension::SignatureAlgorithmsCert(s)) =
+        find(ExtensionType::SIGNATURE_ALGORITHMS_CERT)
+    {
+        criteria.cert_signature_schemes = Some(s);
+    }
+    if let Some(Extension::CertificateAuthorities(cas)) =
+        find(ExtensionType::CERTIFICATE_AUTHORITIES)
+    {
+        criteria.certificate_authorities = cas;
+    }
+    criteria
 }
 
 fn unexpected<T>(msg: &HandshakeMessage) -> Result<T, Error> {
@@ -100,12 +121,12 @@ impl ExpectCertificateOrRequest {
                 if !req.context.is_empty() {
                     return Err(PeerMisbehaved::BadCertificateRequestContext.into());
                 }
-                let Some(Extension::SignatureAlgorithms(schemes)) =
-                    crate::find_extension(&req.extensions, ExtensionType::SIGNATURE_ALGORITHMS)
-                else {
+                if crate::find_extension(&req.extensions, ExtensionType::SIGNATURE_ALGORITHMS)
+                    .is_none()
+                {
                     return Err(PeerMisbehaved::MissingExtension.into());
-                };
-                self.hs.cert_request = Some((req.context.clone(), schemes.clone()));
+                }
+                self.hs.cert_request = Some(req);
                 self.hs.transcript.add(raw);
                 Ok(ClientState::Certificate(ExpectCertificate { hs: self.hs }))
             }
@@ -235,17 +256,18 @@ impl ExpectFinished {
 
         // Second flight, under the client handshake key (installed at ServerHello).
         let mut client_scheme = None;
-        if let Some((context, schemes)) = hs.cert_request.take() {
-            let auth = params.client_auth.as_ref().and_then(|ck| {
-                let scheme = ck
-                    .key
-                    .schemes()
-                    .iter()
-                    .copied()
-                    .find(|s| s.usable_in_tls13_handshake() && schemes.contains(s))?;
-                Some((ck, scheme))
-            });
-            let entries = match auth {
+        if let Some(request) = hs.cert_request.take() {
+            let criteria = request_criteria(&request);
+            let auth = params
+                .client_auth
+                .as_ref()
+                .and_then(|resolver| resolver.resolve(&criteria))
+                .and_then(|ck| {
+                    let scheme = ck.tls13_scheme(criteria.signature_schemes)?;
+                    Some((ck, scheme))
+                });
+            let context = request.context;
+            let entries = match &auth {
                 Some((ck, _)) => ck
                     .chain
                     .iter()
@@ -261,7 +283,8 @@ impl ExpectFinished {
                 &mut hs.transcript,
                 out,
             );
-            if let Some((ck, scheme)) = auth {
+            if let Some((ck, scheme)) = &auth {
+                let scheme = *scheme;
                 let content = signed_content(CLIENT_CV_CONTEXT, &common::hash(&hs.transcript)?);
                 let signature = ck.key.sign(scheme, &content)?;
                 common::send(

@@ -14,6 +14,7 @@ use crate::common::{self, SERVER_CV_CONTEXT, key_log, signed_content, traffic_ke
 use crate::config::ServerParams;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::key_schedule::{EarlySecret, Side};
+use crate::resolve::CertificateCriteria;
 use crate::transcript::Transcript;
 use crate::{
     Certificate, CertificateEntry, CertificateRequest, CertificateStatus, CertificateVerify,
@@ -145,13 +146,24 @@ impl ExpectClientHello {
             .copied()
             .find_map(|g| shares.iter().find(|s| s.group == g.name()).map(|s| (g, s)));
 
-        let scheme = params
-            .cert
-            .key
-            .schemes()
-            .iter()
-            .copied()
-            .find(|s| s.usable_in_tls13_handshake() && client_schemes.contains(s))
+        let cert_schemes = match ch.extension(ExtensionType::SIGNATURE_ALGORITHMS_CERT) {
+            Some(Extension::SignatureAlgorithmsCert(s)) => Some(s.as_slice()),
+            _ => None,
+        };
+        let certificate_authorities = match ch.extension(ExtensionType::CERTIFICATE_AUTHORITIES) {
+            Some(Extension::CertificateAuthorities(cas)) => cas.as_slice(),
+            _ => &[],
+        };
+        let mut criteria = CertificateCriteria::new(client_schemes);
+        criteria.server_name = sni.as_deref();
+        criteria.cert_signature_schemes = cert_schemes;
+        criteria.certificate_authorities = certificate_authorities;
+        // A resolver that returns a key the client cannot verify is treated as if it
+        // had returned none: the same alert either way.
+        let (cert, scheme) = params
+            .cert_resolver
+            .resolve(&criteria)
+            .and_then(|c| c.tls13_scheme(client_schemes).map(|s| (c, s)))
             .ok_or(PeerIncompatible::NoCommonSignatureScheme)?;
 
         let alpn_protocol =
@@ -292,14 +304,13 @@ impl ExpectClientHello {
                 out,
             );
         }
-        let entries = params
-            .cert
+        let entries = cert
             .chain
             .iter()
             .enumerate()
             .map(|(i, c)| CertificateEntry {
                 cert_data: c.as_ref().to_vec(),
-                extensions: match (&params.ocsp_response, i, ocsp_requested) {
+                extensions: match (&cert.ocsp, i, ocsp_requested) {
                     (Some(r), 0, true) => {
                         vec![Extension::CertificateStatus(CertificateStatus::Ocsp(
                             r.clone(),
@@ -318,7 +329,7 @@ impl ExpectClientHello {
             out,
         );
         let content = signed_content(SERVER_CV_CONTEXT, &common::hash(&transcript)?);
-        let signature = params.cert.key.sign(scheme, &content)?;
+        let signature = cert.key.sign(scheme, &content)?;
         common::send(
             &HandshakeMessage::CertificateVerify(CertificateVerify { scheme, signature }),
             &mut transcript,
