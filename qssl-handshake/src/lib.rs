@@ -70,6 +70,7 @@ pub mod verify;
 
 pub use action::{Action, HandshakeSummary, TrafficKey};
 pub use client::ClientHandshake;
+pub use common::MAX_KEY_UPDATES_IN_A_ROW;
 pub use config::{CertifiedKey, ClientParams, HrrCookieKey, ServerParams};
 pub use server::ServerHandshake;
 

@@ -78,8 +78,8 @@ pub use config::{
     ServerConfigBuilder,
 };
 pub use conn::{
-    ClientConnection, ConnectionCommon, ConnectionInfo, HandshakeHook, IoState, Reader,
-    ServerConnection, Writer,
+    ClientConnection, ConnectionCommon, ConnectionInfo, HandshakeHook, IoState,
+    MAX_KEPT_TICKET_BYTES, MAX_KEPT_TICKETS, MAX_WARNING_ALERTS, Reader, ServerConnection, Writer,
 };
 pub use error::Error;
 pub use key_log::{KeyLog, KeyLogFile};
@@ -90,7 +90,9 @@ pub use qssl_handshake::verify::{
     CertificateError, ClientCertVerifier, RootCertStore, ServerCertVerifier, WebPkiClientVerifier,
     WebPkiServerVerifier, danger,
 };
-pub use qssl_handshake::{HandshakeSummary, PeerIncompatible, PeerMisbehaved};
+pub use qssl_handshake::{
+    HandshakeSummary, MAX_KEY_UPDATES_IN_A_ROW, NewSessionTicket, PeerIncompatible, PeerMisbehaved,
+};
 
 /// The certificate, name and time types of `rustls-pki-types`.
 pub mod pki_types {
