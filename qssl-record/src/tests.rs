@@ -414,7 +414,10 @@ fn has_decrypted_is_set_by_the_first_opened_protected_record() {
     assert!(!r.has_decrypted());
     let (_, mut r) = pair(AES_128_GCM, TlsVersion::Tls13);
     let mut wire = BytesMut::new();
-    w.write(ContentType::HANDSHAKE, b"hs", &mut wire).unwrap();
+    assert_eq!(
+        w.write(ContentType::HANDSHAKE, b"hs", &mut wire).unwrap(),
+        SealStatus::Ok
+    );
     read_all(&mut r, &wire).unwrap();
     assert!(r.has_decrypted());
 }
