@@ -614,8 +614,8 @@ impl ConnectionCommon {
     }
 
     /// [`write_tls`](Self::write_tls) that treats a transport taking nothing as an
-    /// error, so the write loops above cannot spin on it.
-    fn write_tls_some(&mut self, wr: &mut dyn io::Write) -> io::Result<usize> {
+    /// error (`WriteZero`), so a loop of writes cannot spin on it.
+    pub(crate) fn write_tls_some(&mut self, wr: &mut dyn io::Write) -> io::Result<usize> {
         match self.write_tls(wr)? {
             0 => Err(io::ErrorKind::WriteZero.into()),
             n => Ok(n),

@@ -198,6 +198,42 @@ fn complete_io_after_transport_end_returns() {
     assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
 }
 
+/// A transport whose `write` takes nothing (returns `Ok(0)`): `complete_io` and a
+/// blocking `Stream` report `WriteZero` instead of retrying for ever.
+#[test]
+fn a_transport_that_takes_nothing_is_write_zero() {
+    struct Stuck;
+    impl Read for Stuck {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::WouldBlock.into())
+        }
+    }
+    impl Write for Stuck {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Ok(0)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let (mut c, _) = ecdsa_pair();
+    let (mut c2, mut s2) = ecdsa_pair();
+    do_handshake(&mut c2, &mut s2);
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        // The ClientHello cannot be written.
+        let _ = tx.send(c.complete_io(&mut Stuck));
+        // After the handshake: the sealed data cannot be written.
+        let mut stuck = Stuck;
+        let mut stream = qssl::Stream::new(&mut c2, &mut stuck);
+        let _ = tx.send(stream.write(b"x").map(|n| (0, n)));
+    });
+    for what in ["complete_io", "Stream::write"] {
+        let e = expect_prompt_error(&rx, what);
+        assert_eq!(e.kind(), io::ErrorKind::WriteZero, "{what}");
+    }
+}
+
 // ------------------------------------------------------------------ item 2
 
 /// Five requests while we are silent: nothing is queued until we write; then one
