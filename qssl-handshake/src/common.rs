@@ -92,6 +92,11 @@ pub(crate) fn traffic_key(
     })
 }
 
+/// KeyUpdates accepted in a row without application data between them; the next one
+/// is [`PeerMisbehaved::TooManyKeyUpdates`] (unexpected_message). rustls allows the
+/// same 32. A well-behaved peer updates after about 2^24 records, or on a request.
+pub const MAX_KEY_UPDATES_IN_A_ROW: u32 = 32;
+
 /// The established connection's handshake side: application traffic secrets and the
 /// post-handshake messages (RFC 8446 §4.6).
 #[derive(Debug)]
@@ -103,9 +108,14 @@ pub(crate) struct Traffic {
     /// Our record_size_limit (read) and the peer's (write).
     pub(crate) read_limit: Option<u16>,
     pub(crate) write_limit: Option<u16>,
-    /// A KeyUpdate with update_requested arrived and our answer is not yet sent:
-    /// several requests before we answer get one answer.
+    /// The peer asked for an update (update_requested) and our KeyUpdate is owed. It
+    /// is sent just before our next application data record, where RFC 8446 §4.6.3
+    /// requires it, and not when the request arrives: a connection that only reads
+    /// then owes one flag, not one queued message per request, and however many
+    /// requests arrive while we are silent get a single answer (§4.6.3).
     pub(crate) answer_pending: bool,
+    /// KeyUpdates received since the peer's last application data.
+    pub(crate) key_updates_in_a_row: u32,
 }
 
 impl Traffic {
@@ -117,6 +127,10 @@ impl Traffic {
     ) -> Result<(), Error> {
         match msg {
             HandshakeMessage::KeyUpdate(ku) => {
+                self.key_updates_in_a_row += 1;
+                if self.key_updates_in_a_row > MAX_KEY_UPDATES_IN_A_ROW {
+                    return Err(PeerMisbehaved::TooManyKeyUpdates.into());
+                }
                 self.read_secret = next_traffic_secret(&self.read_secret)?;
                 out.push(Action::SetReadKey(traffic_key(
                     self.suite,
@@ -125,7 +139,6 @@ impl Traffic {
                 )?));
                 if ku.request_update == KeyUpdateRequest::UpdateRequested {
                     self.answer_pending = true;
-                    self.send_key_update(false, out)?;
                 }
                 Ok(())
             }
@@ -144,8 +157,22 @@ impl Traffic {
         }
     }
 
+    /// Sends the KeyUpdate owed for the peer's update_requested, if one is owed.
+    pub(crate) fn answer_key_update(&mut self, out: &mut Vec<Action>) -> Result<(), Error> {
+        if self.answer_pending {
+            self.send_key_update(false, out)?;
+        }
+        Ok(())
+    }
+
+    /// The peer sent application data: its KeyUpdate budget starts again.
+    pub(crate) fn application_data_received(&mut self) {
+        self.key_updates_in_a_row = 0;
+    }
+
     /// Sends a KeyUpdate and switches our write key. `request_peer`: ask the peer to
-    /// update too (only sent when no answer is owed, so requests never ping-pong).
+    /// update too (only when no answer is owed, so requests never ping-pong). Either
+    /// way it is the answer to an owed request.
     pub(crate) fn send_key_update(
         &mut self,
         request_peer: bool,
@@ -196,13 +223,18 @@ pub(crate) trait SideState: Sized {
 pub(crate) struct Machine<S> {
     state: Result<S, Error>,
     ccs_seen: bool,
+    /// Whether the first ClientHello has been sent or received: RFC 8446 §5 allows a
+    /// change_cipher_spec only after it. A client sends its hello when it starts.
+    hello_done: bool,
 }
 
 impl<S: SideState> Machine<S> {
-    pub(crate) fn new(state: S) -> Self {
+    /// `hello_sent`: this side has sent the first ClientHello (a client).
+    pub(crate) fn new(state: S, hello_sent: bool) -> Self {
         Self {
             state: Ok(state),
             ccs_seen: false,
+            hello_done: hello_sent,
         }
     }
 
@@ -221,13 +253,18 @@ impl<S: SideState> Machine<S> {
         });
         let result = next.as_ref().map(|_| ()).map_err(|e| *e);
         self.state = next;
+        // Only a server receives messages before any hello; its first one accepted
+        // is the ClientHello.
+        self.hello_done |= result.is_ok();
         result
     }
 
-    /// A plaintext change_cipher_spec (already checked to be `0x01`): allowed
-    /// once, during the handshake (RFC 8446 §5).
+    /// A plaintext change_cipher_spec (already checked to be `0x01`): allowed once,
+    /// during the handshake, after the first ClientHello (RFC 8446 §5: "at any time
+    /// after the first ClientHello message has been sent or received and before the
+    /// peer's Finished message has been received").
     pub(crate) fn handle_change_cipher_spec(&mut self) -> Result<(), Error> {
-        if self.ccs_seen || !self.is_handshaking() || self.state.is_err() {
+        if self.ccs_seen || !self.hello_done || !self.is_handshaking() || self.state.is_err() {
             return Err(self.fail(PeerMisbehaved::UnexpectedChangeCipherSpec.into()));
         }
         self.ccs_seen = true;
@@ -260,8 +297,122 @@ impl<S: SideState> Machine<S> {
         }
     }
 
+    /// Sends the KeyUpdate owed for the peer's update_requested, if any; nothing
+    /// before the handshake is complete or after an error.
+    pub(crate) fn answer_key_update(&mut self, out: &mut Vec<Action>) -> Result<(), Error> {
+        match &mut self.state {
+            Ok(s) => match s.traffic_mut() {
+                Some(t) => t.answer_key_update(out),
+                None => Ok(()),
+            },
+            Err(e) => Err(*e),
+        }
+    }
+
+    /// The peer sent application data (a non-empty record): its KeyUpdate budget
+    /// starts again.
+    pub(crate) fn application_data_received(&mut self) {
+        if let Ok(s) = &mut self.state
+            && let Some(t) = s.traffic_mut()
+        {
+            t.application_data_received();
+        }
+    }
+
     /// Whether the handshake is still in progress (or failed before completing).
     pub(crate) fn is_handshaking(&self) -> bool {
         !matches!(&self.state, Ok(s) if s.is_traffic())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qssl_crypto::suites::TLS13_AES_128_GCM_SHA256 as SUITE;
+
+    fn traffic() -> Traffic {
+        let prk = |b: u8| SUITE.hkdf.prk_from_secret(&[b; 32]).unwrap();
+        Traffic {
+            side: Side::Client,
+            suite: &SUITE,
+            read_secret: prk(1),
+            write_secret: prk(2),
+            read_limit: None,
+            write_limit: None,
+            answer_pending: false,
+            key_updates_in_a_row: 0,
+        }
+    }
+
+    fn key_update(request_update: KeyUpdateRequest) -> HandshakeMessage {
+        HandshakeMessage::KeyUpdate(KeyUpdate { request_update })
+    }
+
+    /// The KeyUpdate messages among `out`, decoded.
+    fn sent_key_updates(out: &[Action]) -> Vec<KeyUpdateRequest> {
+        out.iter()
+            .filter_map(|a| match a {
+                Action::SendHandshake { bytes, .. } => match HandshakeMessage::parse(bytes) {
+                    Ok(HandshakeMessage::KeyUpdate(ku)) => Some(ku.request_update),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn requests_while_silent_get_one_answer_when_we_next_send() {
+        let mut t = traffic();
+        let mut out = Vec::new();
+        for _ in 0..5 {
+            t.handle(key_update(KeyUpdateRequest::UpdateRequested), &mut out)
+                .unwrap();
+        }
+        // Five read-key changes, nothing sent yet.
+        assert_eq!(
+            out.iter()
+                .filter(|a| matches!(a, Action::SetReadKey(_)))
+                .count(),
+            5
+        );
+        assert!(sent_key_updates(&out).is_empty());
+        let mut out = Vec::new();
+        t.answer_key_update(&mut out).unwrap();
+        assert_eq!(
+            sent_key_updates(&out),
+            [KeyUpdateRequest::UpdateNotRequested]
+        );
+        assert!(matches!(out.last(), Some(Action::SetWriteKey(_))));
+        // Answered: the next send owes nothing.
+        let mut out = Vec::new();
+        t.answer_key_update(&mut out).unwrap();
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn key_updates_in_a_row_are_capped_until_application_data() {
+        let mut t = traffic();
+        let mut out = Vec::new();
+        for _ in 0..MAX_KEY_UPDATES_IN_A_ROW {
+            t.handle(key_update(KeyUpdateRequest::UpdateNotRequested), &mut out)
+                .unwrap();
+        }
+        t.application_data_received();
+        for _ in 0..MAX_KEY_UPDATES_IN_A_ROW {
+            t.handle(key_update(KeyUpdateRequest::UpdateRequested), &mut out)
+                .unwrap();
+        }
+        let err = t
+            .handle(key_update(KeyUpdateRequest::UpdateNotRequested), &mut out)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            Error::PeerMisbehaved(PeerMisbehaved::TooManyKeyUpdates)
+        );
+        assert_eq!(
+            err.alert(),
+            qssl_alert::AlertDescription::UNEXPECTED_MESSAGE
+        );
     }
 }

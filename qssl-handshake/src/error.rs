@@ -167,6 +167,20 @@ pub enum PeerMisbehaved {
     /// A TLS 1.3 ServerHello whose legacy_version is not 0x0303 (RFC 8446 §4.1.3).
     #[error("ServerHello legacy_version is not TLS 1.2")]
     BadLegacyVersion,
+    /// More than [`MAX_KEY_UPDATES_IN_A_ROW`](crate::MAX_KEY_UPDATES_IN_A_ROW)
+    /// KeyUpdates without application data between them: each costs a key derivation
+    /// and gives the application nothing (rustls has the same budget of 32).
+    #[error("too many KeyUpdates without application data")]
+    TooManyKeyUpdates,
+    /// More than the allowed number of warning alerts (user_canceled) on one
+    /// connection (the connection counts them; rustls allows 4).
+    #[error("too many warning alerts")]
+    TooManyWarningAlerts,
+    /// A record of another type arrived while a handshake message was half received
+    /// (RFC 8446 §5.1: handshake messages "MUST NOT be interleaved with other record
+    /// types").
+    #[error("record interleaved with a fragmented handshake message")]
+    InterleavedWithHandshakeMessage,
 }
 
 impl PeerMisbehaved {
@@ -178,7 +192,10 @@ impl PeerMisbehaved {
             | Self::UnexpectedChangeCipherSpec
             | Self::MessageSpansKeyChange
             | Self::SecondHelloRetryRequest
-            | Self::MisplacedPostHandshakeMessage => A::UNEXPECTED_MESSAGE,
+            | Self::MisplacedPostHandshakeMessage
+            | Self::TooManyKeyUpdates
+            | Self::TooManyWarningAlerts
+            | Self::InterleavedWithHandshakeMessage => A::UNEXPECTED_MESSAGE,
             Self::BadFinished | Self::BadCertificateVerify => A::DECRYPT_ERROR,
             Self::InvalidKeyShare
             | Self::IllegalHelloRetryRequest
@@ -329,6 +346,12 @@ mod tests {
             // §4.1.4: "MUST abort the handshake with an unexpected_message alert".
             (SecondHelloRetryRequest, A::UNEXPECTED_MESSAGE),
             (MisplacedPostHandshakeMessage, A::UNEXPECTED_MESSAGE),
+            // No RFC limit: messages past a budget are not expected (rustls does the
+            // same for KeyUpdates and warnings).
+            (TooManyKeyUpdates, A::UNEXPECTED_MESSAGE),
+            (TooManyWarningAlerts, A::UNEXPECTED_MESSAGE),
+            // §5.1: "MUST NOT be interleaved with other record types".
+            (InterleavedWithHandshakeMessage, A::UNEXPECTED_MESSAGE),
             // §4.4.4 and §4.4.3: decrypt_error.
             (BadFinished, A::DECRYPT_ERROR),
             (BadCertificateVerify, A::DECRYPT_ERROR),
@@ -371,6 +394,9 @@ mod tests {
                 | MessageSpansKeyChange
                 | SecondHelloRetryRequest
                 | MisplacedPostHandshakeMessage
+                | TooManyKeyUpdates
+                | TooManyWarningAlerts
+                | InterleavedWithHandshakeMessage
                 | BadFinished
                 | BadCertificateVerify
                 | InvalidKeyShare
@@ -395,8 +421,8 @@ mod tests {
                 | NoClientCertificate => {}
             }
         }
-        // 27 variants in `listed`, each once in `cases`.
-        assert_eq!(cases.len(), 27);
+        // 30 variants in `listed`, each once in `cases`.
+        assert_eq!(cases.len(), 30);
         let distinct: std::collections::HashSet<_> = cases.iter().map(|(e, _)| *e).collect();
         assert_eq!(distinct.len(), cases.len());
         for (e, a) in cases {

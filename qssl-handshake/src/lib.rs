@@ -71,6 +71,7 @@ pub mod verify;
 
 pub use action::{Action, HandshakeSummary, TrafficKey};
 pub use client::ClientHandshake;
+pub use common::MAX_KEY_UPDATES_IN_A_ROW;
 pub use config::{ClientParams, HrrCookieKey, ServerParams};
 pub use resolve::{
     CertificateCriteria, CertificateResolver, CertificateSet, CertificateSetError, CertifiedKey,

@@ -53,6 +53,10 @@ pub enum RecordError {
     /// An alert record that is not exactly one two-byte alert (RFC 8446 §5.1).
     #[error("alert record of {0} bytes (an alert record carries exactly 2)")]
     AlertLength(usize),
+    /// More than [`MAX_EMPTY_RECORDS_IN_A_ROW`](crate::MAX_EMPTY_RECORDS_IN_A_ROW)
+    /// zero-length records without a non-empty record between them.
+    #[error("too many empty records in a row")]
+    TooManyEmptyRecords,
     /// A change_cipher_spec record whose body is not the single byte 0x01.
     #[error("change_cipher_spec record is not the single byte 0x01")]
     BadChangeCipherSpec,
@@ -90,6 +94,7 @@ impl RecordError {
     /// | `MissingInnerContentType` | unexpected_message | RFC 8446 §5.4 |
     /// | `EmptyFragment` | unexpected_message | RFC 8446 §5.4 |
     /// | `AlertLength` | decode_error | RFC 8446 §5.1 ("exactly one message") with §6 |
+    /// | `TooManyEmptyRecords` | unexpected_message | no RFC limit; OpenSSL sends the same after 32 |
     /// | `BadChangeCipherSpec` | unexpected_message | RFC 8446 §5 |
     /// | `ProtectedChangeCipherSpec` | unexpected_message | RFC 8446 §5 |
     /// | `UnexpectedPlaintext` | unexpected_message | RFC 8446 §5, §5.1 |
@@ -101,6 +106,7 @@ impl RecordError {
             Self::UnknownContentType(_)
             | Self::MissingInnerContentType
             | Self::EmptyFragment(_)
+            | Self::TooManyEmptyRecords
             | Self::BadChangeCipherSpec
             | Self::ProtectedChangeCipherSpec
             | Self::UnexpectedPlaintext(_) => AlertDescription::UNEXPECTED_MESSAGE,

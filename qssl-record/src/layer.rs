@@ -4,7 +4,7 @@
 use crate::deframer::InboundRecord;
 use crate::error::RecordError;
 use crate::header::RecordHeader;
-use crate::limits::MAX_PLAINTEXT_LEN;
+use crate::limits::{MAX_EMPTY_RECORDS_IN_A_ROW, MAX_PLAINTEXT_LEN};
 use crate::protector::{Protector, SealStatus};
 use crate::types::{ContentType, ProtocolVersion};
 use bytes::{BufMut, BytesMut};
@@ -22,6 +22,11 @@ pub struct RecordLayer {
     read: Option<Protector>,
     write: Option<Protector>,
     plaintext_version: ProtocolVersion,
+    /// Whether a record has been deprotected: from then on the peer sends nothing in
+    /// the clear but change_cipher_spec.
+    has_decrypted: bool,
+    /// Zero-length records received since the last non-empty one.
+    empty_in_a_row: usize,
 }
 
 impl Default for RecordLayer {
@@ -37,6 +42,8 @@ impl RecordLayer {
             read: None,
             write: None,
             plaintext_version: ProtocolVersion::TLSV1_2,
+            has_decrypted: false,
+            empty_in_a_row: 0,
         }
     }
 
@@ -59,6 +66,14 @@ impl RecordLayer {
     /// The read direction's protector, if keys are installed.
     pub fn read_protector(&self) -> Option<&Protector> {
         self.read.as_ref()
+    }
+
+    /// Whether a protected record has been opened successfully. A TLS 1.3 peer may
+    /// send an alert in the clear only before its first protected record (it fails
+    /// before it has keys); once one has been opened, a plaintext alert cannot be the
+    /// peer's and must go through [`open`](Self::open), which refuses it.
+    pub fn has_decrypted(&self) -> bool {
+        self.has_decrypted
     }
 
     /// The write direction's protector, if keys are installed (e.g. to set padding).
@@ -144,7 +159,12 @@ impl RecordLayer {
     ///   (RFC 8446 §5.4); an alert record holds exactly two bytes (RFC 8446 §5.1),
     ///   otherwise `decode_error` (§6); change_cipher_spec is exactly `0x01`;
     /// - plaintext longer than 2^14 (or the advertised record_size_limit) is
-    ///   `record_overflow`.
+    ///   `record_overflow`;
+    /// - more than [`MAX_EMPTY_RECORDS_IN_A_ROW`] zero-length records (only
+    ///   application data may be empty) without a non-empty record between them are
+    ///   `unexpected_message` ([`RecordError::TooManyEmptyRecords`]): each costs us a
+    ///   decryption and gives the reader nothing, so an unbounded run of them keeps a
+    ///   reader busy for ever.
     pub fn open<'a>(
         &mut self,
         record: InboundRecord<'a>,
@@ -158,6 +178,7 @@ impl RecordLayer {
             }
             Some(p) => {
                 let (typ, data) = p.open_in_place(record)?;
+                self.has_decrypted = true;
                 if typ == ContentType::CHANGE_CIPHER_SPEC {
                     return Err(RecordError::ProtectedChangeCipherSpec);
                 }
@@ -171,6 +192,14 @@ impl RecordLayer {
             }
         };
         check_content(typ, data)?;
+        if data.is_empty() {
+            self.empty_in_a_row += 1;
+            if self.empty_in_a_row > MAX_EMPTY_RECORDS_IN_A_ROW {
+                return Err(RecordError::TooManyEmptyRecords);
+            }
+        } else {
+            self.empty_in_a_row = 0;
+        }
         Ok((typ, data))
     }
 }

@@ -67,8 +67,8 @@ pub use crate::header::{HEADER_LEN, RecordHeader};
 pub use crate::layer::RecordLayer;
 pub use crate::limits::{
     AES_GCM_KEY_UPDATE_THRESHOLD, CHACHA20_POLY1305_KEY_UPDATE_THRESHOLD, MAX_CIPHERTEXT_LEN_TLS12,
-    MAX_CIPHERTEXT_LEN_TLS13, MAX_INNER_PLAINTEXT_LEN_TLS13, MAX_PLAINTEXT_LEN,
-    MIN_RECORD_SIZE_LIMIT,
+    MAX_CIPHERTEXT_LEN_TLS13, MAX_EMPTY_RECORDS_IN_A_ROW, MAX_INNER_PLAINTEXT_LEN_TLS13,
+    MAX_PLAINTEXT_LEN, MIN_RECORD_SIZE_LIMIT,
 };
 pub use crate::protector::{GCM_EXPLICIT_NONCE_LEN, GCM_SALT_LEN, Padding, Protector, SealStatus};
 pub use crate::types::{ContentType, ProtocolVersion};

@@ -11,6 +11,11 @@ pub const MAX_CIPHERTEXT_LEN_TLS12: usize = MAX_PLAINTEXT_LEN + 2048;
 /// Smallest record_size_limit a peer may send (RFC 8449 §4).
 pub const MIN_RECORD_SIZE_LIMIT: usize = 64;
 
+/// Zero-length records (only application data may be empty, RFC 8446 §5.4) accepted
+/// in a row; the next one is `unexpected_message`. OpenSSL's `MAX_EMPTY_RECORDS` is
+/// the same 32. A non-empty record of any type starts the count again.
+pub const MAX_EMPTY_RECORDS_IN_A_ROW: usize = 32;
+
 /// Records sealed under one AES-GCM key before `SealStatus::KeyUpdateDue`
 /// (see [`crate::SealStatus`]). RFC 8446 §5.5 allows 2^24.5 full-size records; we ask
 /// for a new key at 2^24 to keep a margin.

@@ -373,6 +373,56 @@ fn zero_length_handshake_and_alert_are_unexpected_message() {
 }
 
 #[test]
+fn empty_records_are_capped_in_a_row() {
+    // 32 empty application data records pass, a non-empty one resets the count ...
+    let (_, mut r) = pair(AES_128_GCM, TlsVersion::Tls13);
+    let mut wire = Vec::new();
+    let mut seq = 0;
+    let mut push = |wire: &mut Vec<u8>, inner: &[u8]| {
+        wire.extend(raw_tls13_record(AES_128_GCM, seq, inner));
+        seq += 1;
+    };
+    for _ in 0..MAX_EMPTY_RECORDS_IN_A_ROW {
+        push(&mut wire, &[23]);
+    }
+    push(&mut wire, &[b'x', 23]);
+    for _ in 0..MAX_EMPTY_RECORDS_IN_A_ROW {
+        push(&mut wire, &[23]);
+    }
+    let got = read_all(&mut r, &wire).unwrap();
+    assert_eq!(got.len(), 2 * MAX_EMPTY_RECORDS_IN_A_ROW + 1);
+    // ... and one more empty record without one between is unexpected_message.
+    push(&mut wire, &[23]);
+    let (_, mut r) = pair(AES_128_GCM, TlsVersion::Tls13);
+    let err = read_all(&mut r, &wire).unwrap_err();
+    assert_eq!(err, RecordError::TooManyEmptyRecords);
+    assert_eq!(err.alert(), A::UNEXPECTED_MESSAGE);
+}
+
+#[test]
+fn has_decrypted_is_set_by_the_first_opened_protected_record() {
+    let (mut w, mut r) = pair(AES_128_GCM, TlsVersion::Tls13);
+    assert!(!r.has_decrypted());
+    // A plaintext change_cipher_spec under read keys is not a decryption.
+    read_all(&mut r, &[20, 3, 3, 0, 1, 1]).unwrap();
+    assert!(!r.has_decrypted());
+    // A record that fails authentication is not either.
+    let mut bad = raw_tls13_record(AES_128_GCM, 0, &[b'x', 23]);
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    assert!(read_all(&mut r, &bad).is_err());
+    assert!(!r.has_decrypted());
+    let (_, mut r) = pair(AES_128_GCM, TlsVersion::Tls13);
+    let mut wire = BytesMut::new();
+    assert_eq!(
+        w.write(ContentType::HANDSHAKE, b"hs", &mut wire).unwrap(),
+        SealStatus::Ok
+    );
+    read_all(&mut r, &wire).unwrap();
+    assert!(r.has_decrypted());
+}
+
+#[test]
 fn alert_records_not_two_bytes_are_decode_error() {
     for body in [&[2][..], &[2, 40, 2][..], &[1, 0, 1, 0][..]] {
         let mut inner = body.to_vec();
@@ -606,6 +656,7 @@ fn every_error_maps_to_its_alert() {
         (RecordError::MissingInnerContentType, A::UNEXPECTED_MESSAGE),
         (RecordError::EmptyFragment(t), A::UNEXPECTED_MESSAGE),
         (RecordError::AlertLength(3), A::DECODE_ERROR),
+        (RecordError::TooManyEmptyRecords, A::UNEXPECTED_MESSAGE),
         (RecordError::BadChangeCipherSpec, A::UNEXPECTED_MESSAGE),
         (
             RecordError::ProtectedChangeCipherSpec,

@@ -7,7 +7,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use bytes::{Buf, BytesMut};
-use qssl_alert::{Alert, AlertAction, TlsVersion};
+use qssl_alert::{Alert, AlertAction, AlertDescription, TlsVersion};
 use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
 use qssl_handshake::verify::{CertificateDer, ServerName, UnixTime};
 use qssl_handshake::{
@@ -24,6 +24,16 @@ use crate::key_log::KeyLog;
 const MAX_EARLY_PLAINTEXT: usize = 64 * 1024;
 /// `read_tls` stops taking bytes while this much received plaintext is unread.
 const MAX_RECEIVED_PLAINTEXT: usize = 16 * 1024 * 1024;
+/// Warning alerts (user_canceled) accepted on one connection; the next one is
+/// `PeerMisbehaved::TooManyWarningAlerts` (unexpected_message). Counted in total, not
+/// in a row: a peer has no reason to send more than one (RFC 8446 §6.1 wants
+/// close_notify after user_canceled), and a total cannot be reset by interleaving
+/// other records. rustls allows the same 4.
+pub const MAX_WARNING_ALERTS: u32 = 4;
+/// Session tickets kept for the application (the newest ones; older ones are dropped).
+pub const MAX_KEPT_TICKETS: usize = 8;
+/// Encoded bytes of the session tickets kept; the oldest are dropped past it.
+pub const MAX_KEPT_TICKET_BYTES: usize = 128 * 1024;
 
 /// What [`ConnectionCommon::process_new_packets`] left for the caller to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,11 +106,57 @@ impl Handshake {
         }
     }
 
+    fn answer_key_update(&mut self, out: &mut Vec<Action>) -> Result<(), qssl_handshake::Error> {
+        match self {
+            Self::Client(h) => h.answer_key_update(out),
+            Self::Server(h) => h.answer_key_update(out),
+        }
+    }
+
+    fn application_data_received(&mut self) {
+        match self {
+            Self::Client(h) => h.application_data_received(),
+            Self::Server(h) => h.application_data_received(),
+        }
+    }
+
     fn is_handshaking(&self) -> bool {
         match self {
             Self::Client(h) => h.is_handshaking(),
             Self::Server(h) => h.is_handshaking(),
         }
+    }
+}
+
+/// The newest NewSessionTickets, bounded by [`MAX_KEPT_TICKETS`] and
+/// [`MAX_KEPT_TICKET_BYTES`]: a server may send any number of them.
+#[derive(Debug, Default)]
+struct ReceivedTickets {
+    tickets: Vec<NewSessionTicket>,
+    /// Encoded size of each ticket in `tickets`, in the same order.
+    sizes: Vec<usize>,
+    bytes: usize,
+}
+
+impl ReceivedTickets {
+    fn push(&mut self, t: NewSessionTicket) {
+        let mut encoded = Vec::new();
+        t.encode(&mut encoded);
+        let size = encoded.len();
+        self.tickets.push(t);
+        self.sizes.push(size);
+        self.bytes += size;
+        // At most MAX_KEPT_TICKETS + 1 entries: removing from the front is cheap.
+        while self.tickets.len() > MAX_KEPT_TICKETS || self.bytes > MAX_KEPT_TICKET_BYTES {
+            self.tickets.remove(0);
+            self.bytes -= self.sizes.remove(0);
+        }
+    }
+
+    fn take(&mut self) -> Vec<NewSessionTicket> {
+        self.sizes.clear();
+        self.bytes = 0;
+        core::mem::take(&mut self.tickets)
     }
 }
 
@@ -121,13 +177,14 @@ pub struct ConnectionCommon {
     actions: Vec<Action>,
     error: Option<Error>,
     summary: Option<Box<HandshakeSummary>>,
-    tickets: Vec<NewSessionTicket>,
+    tickets: ReceivedTickets,
     key_log: Option<Arc<dyn KeyLog>>,
     hook: Option<HandshakeHook>,
     peer_closed: bool,
     sent_close: bool,
     seen_eof: bool,
     sent_fatal: bool,
+    warning_alerts: u32,
 }
 
 impl core::fmt::Debug for ConnectionCommon {
@@ -154,13 +211,14 @@ impl ConnectionCommon {
             actions: Vec::new(),
             error: None,
             summary: None,
-            tickets: Vec::new(),
+            tickets: ReceivedTickets::default(),
             key_log,
             hook: None,
             peer_closed: false,
             sent_close: false,
             seen_eof: false,
             sent_fatal: false,
+            warning_alerts: 0,
         }
     }
 
@@ -233,14 +291,24 @@ impl ConnectionCommon {
             };
             let record = record?;
             // A peer that fails before it has our keys alerts in the clear: accept a
-            // plaintext alert during the handshake so the real reason is reported.
-            let plaintext_alert =
-                record.header.typ == ContentType::ALERT && self.hs.is_handshaking();
+            // plaintext alert, so the real reason is reported, until the peer's first
+            // protected record. After that everything but change_cipher_spec must be
+            // protected, and a plaintext alert is an on-path attacker's: the record
+            // layer refuses it. Anything but two bytes is not one alert (§5.1) and goes
+            // to the record layer too.
+            let plaintext_alert = record.header.typ == ContentType::ALERT
+                && !self.record.has_decrypted()
+                && record.payload.len() == Alert::LEN;
             let (typ, data) = if plaintext_alert {
                 (ContentType::ALERT, &mut *record.payload)
             } else {
                 self.record.open(record)?
             };
+            // RFC 8446 §5.1: a handshake message split over records has no record of
+            // another type between its pieces.
+            if typ != ContentType::HANDSHAKE && self.joiner.is_mid_message() {
+                return Err(PeerMisbehaved::InterleavedWithHandshakeMessage.into());
+            }
             match typ {
                 ContentType::HANDSHAKE => {
                     self.joiner.push(data)?;
@@ -265,15 +333,28 @@ impl ConnectionCommon {
                 ContentType::ALERT => {
                     let alert = Alert::parse(data).map_err(|_| Error::MalformedAlert)?;
                     match alert.action_in(TlsVersion::Tls13) {
+                        // The handshake cannot complete without the peer's messages:
+                        // it ends here rather than waiting for bytes that will not come.
+                        AlertAction::CloseRead if self.hs.is_handshaking() => {
+                            return Err(Error::PeerClosedDuringHandshake);
+                        }
                         AlertAction::CloseRead => self.peer_closed = true,
                         AlertAction::Terminate => {
                             self.sent_fatal = true;
                             return Err(Error::AlertReceived(alert.description));
                         }
-                        AlertAction::NoteCanceled | AlertAction::IgnoreWarning => {}
+                        AlertAction::NoteCanceled | AlertAction::IgnoreWarning => {
+                            self.warning_alerts += 1;
+                            if self.warning_alerts > MAX_WARNING_ALERTS {
+                                return Err(PeerMisbehaved::TooManyWarningAlerts.into());
+                            }
+                        }
                     }
                 }
                 ContentType::APPLICATION_DATA if !self.hs.is_handshaking() => {
+                    if !data.is_empty() {
+                        self.hs.application_data_received();
+                    }
                     self.received.extend(data.iter());
                 }
                 other => return Err(Error::UnexpectedRecord(other)),
@@ -300,16 +381,26 @@ impl ConnectionCommon {
             self.sent_fatal = true;
             // Anything half-written for the handshake goes first: the alert ends it.
             self.pending_handshake.clear();
-            let _ = self.record.write(
-                ContentType::ALERT,
-                &Alert::fatal(alert).to_bytes(),
-                &mut self.sendable,
-            );
+            // close_notify is a closure alert, sent at the warning level (RFC 8446 §6.1).
+            let alert = if alert == AlertDescription::CLOSE_NOTIFY {
+                Alert::close_notify()
+            } else {
+                Alert::fatal(alert)
+            };
+            let _ = self
+                .record
+                .write(ContentType::ALERT, &alert.to_bytes(), &mut self.sendable);
         }
         e
     }
 
     fn send_plaintext(&mut self, data: &[u8]) -> Result<(), Error> {
+        // A KeyUpdate owed for the peer's update_requested goes just before our next
+        // application data (RFC 8446 §4.6.3), once however many requests came.
+        self.hs
+            .answer_key_update(&mut self.actions)
+            .map_err(Error::Handshake)?;
+        self.flush_actions()?;
         let status = self
             .record
             .write(ContentType::APPLICATION_DATA, data, &mut self.sendable)?;
@@ -430,9 +521,19 @@ impl ConnectionCommon {
         self.summary()
     }
 
-    /// Session tickets received so far (client side; kept for resumption).
+    /// The session tickets received and not yet taken (client side), oldest first.
+    ///
+    /// A server may send any number of NewSessionTickets: only the newest
+    /// [`MAX_KEPT_TICKETS`] are kept, and older ones are dropped while the kept
+    /// tickets' encoded size exceeds [`MAX_KEPT_TICKET_BYTES`].
     pub fn received_tickets(&self) -> &[NewSessionTicket] {
-        &self.tickets
+        &self.tickets.tickets
+    }
+
+    /// Takes the session tickets received so far (see
+    /// [`received_tickets`](Self::received_tickets)); the connection keeps none.
+    pub fn take_received_tickets(&mut self) -> Vec<NewSessionTicket> {
+        self.tickets.take()
     }
 
     /// The fatal error that ended the connection, if any.
@@ -455,16 +556,22 @@ impl ConnectionCommon {
 
     /// Blocking helper: drives I/O on `io` until the handshake completes (if it was in
     /// progress) or until some bytes moved. Returns (bytes read, bytes written).
+    ///
+    /// Every turn of its loop reads, writes or changes the handshake's state; a turn
+    /// that does none of these (the connection wants neither to read nor to write
+    /// and the handshake is not over) is an error, never a spin.
     pub fn complete_io<T: io::Read + io::Write>(
         &mut self,
         io: &mut T,
     ) -> io::Result<(usize, usize)> {
         let until_handshaked = self.is_handshaking();
         let (mut rdlen, mut wrlen) = (0, 0);
-        let mut eof = false;
+        // The transport may have ended in an earlier read_tls.
+        let mut eof = self.seen_eof;
         loop {
+            let before = (rdlen, wrlen, eof, self.is_handshaking());
             while self.wants_write() {
-                wrlen += self.write_tls(io)?;
+                wrlen += self.write_tls_some(io)?;
             }
             io.flush()?;
             if !until_handshaked && wrlen > 0 {
@@ -478,7 +585,7 @@ impl ConnectionCommon {
             }
             if let Err(e) = self.process_new_packets() {
                 while self.wants_write() {
-                    if self.write_tls(io).is_err() {
+                    if !matches!(self.write_tls(io), Ok(n) if n > 0) {
                         break;
                     }
                 }
@@ -488,7 +595,7 @@ impl ConnectionCommon {
             match (eof, until_handshaked, self.is_handshaking()) {
                 (_, true, false) => {
                     while self.wants_write() {
-                        wrlen += self.write_tls(io)?;
+                        wrlen += self.write_tls_some(io)?;
                     }
                     io.flush()?;
                     return Ok((rdlen, wrlen));
@@ -497,6 +604,21 @@ impl ConnectionCommon {
                 (true, true, true) => return Err(io::ErrorKind::UnexpectedEof.into()),
                 (false, true, true) => {}
             }
+            if (rdlen, wrlen, eof, self.is_handshaking()) == before {
+                return Err(io::Error::other(
+                    "complete_io: no progress (the handshake is incomplete and the \
+                     connection wants neither to read nor to write)",
+                ));
+            }
+        }
+    }
+
+    /// [`write_tls`](Self::write_tls) that treats a transport taking nothing as an
+    /// error (`WriteZero`), so a loop of writes cannot spin on it.
+    pub(crate) fn write_tls_some(&mut self, wr: &mut dyn io::Write) -> io::Result<usize> {
+        match self.write_tls(wr)? {
+            0 => Err(io::ErrorKind::WriteZero.into()),
+            n => Ok(n),
         }
     }
 }
@@ -511,7 +633,7 @@ fn apply_actions(
     hook: &mut Option<HandshakeHook>,
     key_log: &Option<Arc<dyn KeyLog>>,
     summary: &mut Option<Box<HandshakeSummary>>,
-    tickets: &mut Vec<NewSessionTicket>,
+    tickets: &mut ReceivedTickets,
 ) -> Result<(), Error> {
     let flush = |record: &mut RecordLayer, pending: &mut Vec<u8>, sendable: &mut BytesMut| {
         if pending.is_empty() {

@@ -27,6 +27,10 @@ pub enum Error {
     /// An alert record that is not two well-formed bytes.
     #[error("malformed alert record")]
     MalformedAlert,
+    /// The peer sent close_notify before the handshake completed: the handshake
+    /// cannot finish. We answer with close_notify (see [`Error::alert`]).
+    #[error("peer closed the connection (close_notify) during the handshake")]
+    PeerClosedDuringHandshake,
     /// The configuration cannot work (e.g. no verifier, no certificate).
     #[error("invalid configuration: {0}")]
     Config(&'static str),
@@ -40,6 +44,11 @@ fn alert_name(a: AlertDescription) -> String {
 impl Error {
     /// The alert sent to the peer for this error, if any. Chosen here and in the
     /// `alert` functions of the wrapped errors, nowhere else.
+    ///
+    /// [`Error::PeerClosedDuringHandshake`] gets close_notify (at the warning level):
+    /// the peer broke no rule, it stopped, so an error alert would misreport it; and
+    /// RFC 8446 §6.1 wants close_notify from a side that closes its write side
+    /// without an error alert. The peer may still read (closure is per direction).
     pub fn alert(&self) -> Option<AlertDescription> {
         match self {
             Self::Handshake(e) => Some(e.alert()),
@@ -47,6 +56,7 @@ impl Error {
             Self::AlertReceived(_) => None,
             Self::UnexpectedRecord(_) => Some(AlertDescription::UNEXPECTED_MESSAGE),
             Self::MalformedAlert => Some(AlertDescription::DECODE_ERROR),
+            Self::PeerClosedDuringHandshake => Some(AlertDescription::CLOSE_NOTIFY),
             Self::Config(_) => Some(AlertDescription::INTERNAL_ERROR),
         }
     }

@@ -78,8 +78,8 @@ pub use config::{
     ServerConfig, ServerConfigBuilder, default_server_groups,
 };
 pub use conn::{
-    ClientConnection, ConnectionCommon, ConnectionInfo, HandshakeHook, IoState, Reader,
-    ServerConnection, Writer,
+    ClientConnection, ConnectionCommon, ConnectionInfo, HandshakeHook, IoState,
+    MAX_KEPT_TICKET_BYTES, MAX_KEPT_TICKETS, MAX_WARNING_ALERTS, Reader, ServerConnection, Writer,
 };
 pub use error::Error;
 pub use key_log::{KeyLog, KeyLogFile};
@@ -92,7 +92,7 @@ pub use qssl_handshake::verify::{
 };
 pub use qssl_handshake::{
     CertificateCriteria, CertificateResolver, CertificateSet, CertifiedKey, HandshakeSummary,
-    PeerIncompatible, PeerMisbehaved,
+    MAX_KEY_UPDATES_IN_A_ROW, NewSessionTicket, PeerIncompatible, PeerMisbehaved,
 };
 
 /// The certificate, name and time types of `rustls-pki-types`.

@@ -64,7 +64,7 @@ where
         let n = self.conn.writer().write(buf)?;
         // Push what was sealed without waiting for the peer.
         while self.conn.wants_write() {
-            self.conn.write_tls(self.sock)?;
+            self.conn.write_tls_some(self.sock)?;
         }
         Ok(n)
     }
@@ -72,7 +72,7 @@ where
     fn flush(&mut self) -> io::Result<()> {
         self.complete_prior_io()?;
         while self.conn.wants_write() {
-            self.conn.write_tls(self.sock)?;
+            self.conn.write_tls_some(self.sock)?;
         }
         self.sock.flush()
     }

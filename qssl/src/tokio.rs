@@ -340,9 +340,9 @@ where
             return Poll::Ready(Ok(()));
         }
         // Only the transport's read side is polled here, so a reader and a writer in
-        // two tasks (`tokio::io::split`) never take each other's wakers. Whatever the
-        // connection queued meanwhile (a KeyUpdate answer) goes out with the next
-        // write or flush.
+        // two tasks (`tokio::io::split`) never take each other's wakers. A KeyUpdate
+        // the peer asked for is not queued here: the connection sends it just before
+        // our next application data, so an idle writer costs nothing.
         loop {
             match this.conn.reader().read(buf.initialize_unfilled()) {
                 Ok(n) => {

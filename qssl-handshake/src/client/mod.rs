@@ -118,7 +118,7 @@ impl ClientHandshake {
     ) -> Result<Self, Error> {
         let state = hello::start(params, server_name, out)?;
         Ok(Self {
-            machine: Machine::new(ClientState::ServerHello(state)),
+            machine: Machine::new(ClientState::ServerHello(state), true),
         })
     }
 
@@ -131,7 +131,7 @@ impl ClientHandshake {
     ) -> Result<Self, Error> {
         let state = hello::start_from_hello(params, server_name, hello, kx)?;
         Ok(Self {
-            machine: Machine::new(ClientState::ServerHello(state)),
+            machine: Machine::new(ClientState::ServerHello(state), true),
         })
     }
 
@@ -162,6 +162,21 @@ impl ClientHandshake {
     /// switches the write key. Only once the handshake is complete.
     pub fn update_keys(&mut self, request_peer: bool, out: &mut Vec<Action>) -> Result<(), Error> {
         self.machine.update_keys(request_peer, out)
+    }
+
+    /// Sends the KeyUpdate owed for the server's update_requested, if one is owed.
+    /// The connection calls this before each application data record it writes:
+    /// RFC 8446 §4.6.3 wants the answer before our next application data, and several
+    /// requests meanwhile get one answer. Nothing to do during the handshake.
+    pub fn answer_key_update(&mut self, out: &mut Vec<Action>) -> Result<(), Error> {
+        self.machine.answer_key_update(out)
+    }
+
+    /// The connection received a non-empty application data record: the server's
+    /// budget of [`MAX_KEY_UPDATES_IN_A_ROW`](crate::MAX_KEY_UPDATES_IN_A_ROW)
+    /// KeyUpdates starts again.
+    pub fn application_data_received(&mut self) {
+        self.machine.application_data_received();
     }
 
     /// Whether the handshake is still in progress (or failed before completing).

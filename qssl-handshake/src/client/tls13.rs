@@ -363,6 +363,7 @@ impl ExpectFinished {
             read_limit: own_limit,
             write_limit: peer_limit,
             answer_pending: false,
+            key_updates_in_a_row: 0,
         }))
     }
 }

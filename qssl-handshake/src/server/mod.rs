@@ -95,9 +95,10 @@ impl ServerHandshake {
     /// A server waiting for the ClientHello.
     pub fn new(params: Arc<ServerParams>) -> Self {
         Self {
-            machine: Machine::new(ServerState::ClientHello(hello::ExpectClientHello::new(
-                params,
-            ))),
+            machine: Machine::new(
+                ServerState::ClientHello(hello::ExpectClientHello::new(params)),
+                false,
+            ),
         }
     }
 
@@ -113,7 +114,7 @@ impl ServerHandshake {
     }
 
     /// A plaintext change_cipher_spec (already checked to be `0x01`) arrived: allowed
-    /// once, during the handshake (RFC 8446 §5).
+    /// once, during the handshake, after the ClientHello (RFC 8446 §5).
     pub fn handle_change_cipher_spec(&mut self) -> Result<(), Error> {
         self.machine.handle_change_cipher_spec()
     }
@@ -128,6 +129,21 @@ impl ServerHandshake {
     /// switches the write key. Only once the handshake is complete.
     pub fn update_keys(&mut self, request_peer: bool, out: &mut Vec<Action>) -> Result<(), Error> {
         self.machine.update_keys(request_peer, out)
+    }
+
+    /// Sends the KeyUpdate owed for the client's update_requested, if one is owed.
+    /// The connection calls this before each application data record it writes:
+    /// RFC 8446 §4.6.3 wants the answer before our next application data, and several
+    /// requests meanwhile get one answer. Nothing to do during the handshake.
+    pub fn answer_key_update(&mut self, out: &mut Vec<Action>) -> Result<(), Error> {
+        self.machine.answer_key_update(out)
+    }
+
+    /// The connection received a non-empty application data record: the client's
+    /// budget of [`MAX_KEY_UPDATES_IN_A_ROW`](crate::MAX_KEY_UPDATES_IN_A_ROW)
+    /// KeyUpdates starts again.
+    pub fn application_data_received(&mut self) {
+        self.machine.application_data_received();
     }
 
     /// Whether the handshake is still in progress (or failed before completing).

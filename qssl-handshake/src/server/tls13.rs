@@ -166,6 +166,7 @@ impl ExpectFinished {
             read_limit: own_limit,
             write_limit: hs.client_limit,
             answer_pending: false,
+            key_updates_in_a_row: 0,
         }))
     }
 }
