@@ -64,8 +64,14 @@ fn every_group_suite_and_scheme() {
                 assert_eq!(info.cipher_suite, suite.suite);
                 assert_eq!(info.server_signature_scheme, scheme);
                 assert_eq!(info.kx_post_quantum, group.name().is_post_quantum());
-                assert_eq!(info.auth_post_quantum, scheme.is_post_quantum());
             }
+            // Root and leaf of one algorithm: the client's view of the server is
+            // post-quantum exactly for ML-DSA; the server saw no client certificate.
+            assert_eq!(
+                c.connection_info().unwrap().peer_auth_post_quantum,
+                scheme.is_post_quantum()
+            );
+            assert!(!s.connection_info().unwrap().peer_auth_post_quantum);
             assert_eq!(c.peer_signature_scheme(), Some(scheme));
             send_and_check(&mut c, &mut s, b"ping from client");
             send_and_check(&mut s, &mut c, b"pong from server");
@@ -221,6 +227,117 @@ fn mutual_tls_accepted_and_missing_cert_refused() {
     let (mut c, mut s) = pair(cb.build().unwrap(), server);
     do_handshake(&mut c, &mut s);
     assert_eq!(s.peer_certificates(), None);
+}
+
+/// The certificate signature scheme an issuer key of `alg` makes (the key
+/// algorithm → scheme mapping of `qssl_crypto::pki`).
+fn cert_scheme(alg: KeyAlgorithm) -> SignatureScheme {
+    ALGS.iter().find(|(a, _)| *a == alg).unwrap().1
+}
+
+/// Post-quantum authentication is reported only when the whole verified path and
+/// the CertificateVerify are ML-DSA, on the client (server authentication) and on
+/// the server (client authentication); the per-link list names each certificate's
+/// signature, leaf first.
+#[test]
+fn peer_auth_post_quantum_needs_every_signature_on_the_path() {
+    use KeyAlgorithm::*;
+    // (issuer key algorithms, root first; leaf key ML-DSA-65 always; expected flag)
+    let cases: [(&'static [KeyAlgorithm], bool); 6] = [
+        // An ML-DSA leaf and CertificateVerify under an ECDSA or RSA root: forging
+        // the root's classical signature impersonates the peer.
+        (&[EcdsaP256], false),
+        (&[Rsa], false),
+        // ML-DSA leaf and intermediate, classical root.
+        (&[EcdsaP384, MlDsa65], false),
+        // A classical intermediate between ML-DSA root and leaf.
+        (&[MlDsa87, Ed25519, MlDsa44], false),
+        // All ML-DSA (different parameter sets).
+        (&[MlDsa65], true),
+        (&[MlDsa87, MlDsa44, MlDsa65], true),
+    ];
+    for (issuers, expected) in cases {
+        let mut spec = PkiSpec::new(MlDsa65);
+        spec.chain_len = issuers.len();
+        spec.issuer_algs = Some(issuers);
+        let p = pki(spec);
+        // The signature on certificate i of the chain was made by issuer len-1-i.
+        let links: Vec<(usize, SignatureScheme)> = issuers
+            .iter()
+            .rev()
+            .enumerate()
+            .map(|(i, alg)| (i, cert_scheme(*alg)))
+            .collect();
+
+        // Server authentication, seen by the client.
+        let (cb, sb) = configs(&p);
+        let (mut c, mut s) = pair(cb.build().unwrap(), sb.build().unwrap());
+        do_handshake(&mut c, &mut s);
+        let info = c.connection_info().unwrap();
+        assert_eq!(info.server_signature_scheme, SignatureScheme::MLDSA65);
+        assert_eq!(info.peer_auth_post_quantum, expected, "{issuers:?}");
+        let path = c.peer_verified_path().unwrap();
+        let got: Vec<(usize, SignatureScheme)> = path
+            .signatures()
+            .iter()
+            .map(|l| (l.certificate(), l.scheme()))
+            .collect();
+        assert_eq!(got, links, "{issuers:?}");
+        assert_eq!(path.is_post_quantum(), expected);
+        assert!(
+            path.signatures()
+                .iter()
+                .all(|l| l.is_post_quantum() == l.scheme().is_post_quantum())
+        );
+
+        // Client authentication with the same chain, seen by the server.
+        let server_pki = pki_for(EcdsaP256);
+        let (cb, sb) = configs(&server_pki);
+        let client = cb
+            .with_client_auth_cert(p.chain.clone(), p.key())
+            .build()
+            .unwrap();
+        let server = sb
+            .with_client_cert_verifier(client_verifier(&p, true))
+            .build()
+            .unwrap();
+        let (mut c, mut s) = pair(client, server);
+        do_handshake(&mut c, &mut s);
+        assert_eq!(s.peer_signature_scheme(), Some(SignatureScheme::MLDSA65));
+        let info = s.connection_info().unwrap();
+        assert_eq!(info.peer_auth_post_quantum, expected, "client {issuers:?}");
+        let got: Vec<(usize, SignatureScheme)> = s
+            .peer_verified_path()
+            .unwrap()
+            .signatures()
+            .iter()
+            .map(|l| (l.certificate(), l.scheme()))
+            .collect();
+        assert_eq!(got, links, "client {issuers:?}");
+        // The client's view of the ECDSA server is classical.
+        assert!(!c.connection_info().unwrap().peer_auth_post_quantum);
+    }
+}
+
+/// A verifier that validates no path (here `danger::NoServerVerification`) never
+/// yields post-quantum authentication, even for an all-ML-DSA server.
+#[test]
+fn unverified_path_is_never_post_quantum() {
+    let p = pki_for(KeyAlgorithm::MlDsa65);
+    let (_, sb) = configs(&p);
+    let client = qssl::ClientConfig::builder()
+        .dangerous()
+        .with_verifier(Arc::new(qssl::danger::NoServerVerification::new(
+            &default_provider(),
+        )))
+        .build()
+        .unwrap();
+    let (mut c, mut s) = pair(client, sb.build().unwrap());
+    do_handshake(&mut c, &mut s);
+    assert_eq!(c.peer_signature_scheme(), Some(SignatureScheme::MLDSA65));
+    assert!(!c.connection_info().unwrap().peer_auth_post_quantum);
+    let path = c.peer_verified_path().unwrap();
+    assert!(!path.is_verified() && path.signatures().is_empty());
 }
 
 #[test]

@@ -9,6 +9,12 @@
 //! tests and custom verifiers. Every refusal is a [`CertificateError`] whose alert is
 //! [`CertificateError::alert`].
 //!
+//! A verifier returns the [`VerifiedPath`] it validated: the signature algorithm of
+//! every certificate from the leaf up to the one signed by the trust anchor's key.
+//! The handshake reports the peer's authentication as post-quantum only when all of
+//! those and the CertificateVerify are ML-DSA: an ML-DSA leaf under an ECDSA or RSA
+//! CA is only as strong as the CA's classical signature.
+//!
 //! Sans-I/O: the time of validation is an argument (`now`); nothing here reads a
 //! clock or fetches anything (no AIA chasing, no OCSP or CRL fetching).
 //!
@@ -20,7 +26,7 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use qssl_crypto::sign::{KeyAlgorithm, SigningKey};
+//! use qssl_crypto::sign::{KeyAlgorithm, SignatureScheme, SigningKey};
 //! use qssl_crypto::{keys, pki, provider::default_provider};
 //! use qssl_handshake::verify::{
 //!     CertificateDer, CertificateError, RootCertStore, ServerCertVerifier, ServerName,
@@ -45,7 +51,11 @@
 //! let leaf = CertificateDer::from(leaf.der);
 //!
 //! let name = ServerName::try_from("example.com")?;
-//! verifier.verify_server_cert(&leaf, &[], &name, &[], at)?;
+//! let path = verifier.verify_server_cert(&leaf, &[], &name, &[], at)?;
+//! // One link: the leaf, signed by the root's ML-DSA-65 key.
+//! assert_eq!(path.signatures().len(), 1);
+//! assert_eq!(path.signatures()[0].scheme(), SignatureScheme::MLDSA65);
+//! assert!(path.is_post_quantum());
 //!
 //! let other = ServerName::try_from("example.org")?;
 //! let err = verifier.verify_server_cert(&leaf, &[], &other, &[], at).unwrap_err();
@@ -64,9 +74,11 @@ use rustls_pki_types::SignatureVerificationAlgorithm;
 pub use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 
 mod error;
+mod path;
 mod roots;
 
 pub use error::CertificateError;
+pub use path::{PathSignature, VerifiedPath};
 pub use roots::RootCertStore;
 
 use error::from_webpki;
@@ -77,6 +89,10 @@ pub trait ServerCertVerifier: Send + Sync + fmt::Debug {
     /// Validates the server's chain: `end_entity` first, then the `intermediates` it
     /// sent (in any order; path building picks what it needs), for `server_name`, at
     /// time `now`. `ocsp_response` is the stapled OCSP response (empty if none).
+    ///
+    /// Returns the path it verified ([`VerifiedPath::unverified`] if it did not
+    /// validate a path to a trust anchor): the handshake reports post-quantum
+    /// authentication from it.
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -84,7 +100,7 @@ pub trait ServerCertVerifier: Send + Sync + fmt::Debug {
         server_name: &ServerName<'_>,
         ocsp_response: &[u8],
         now: UnixTime,
-    ) -> Result<(), CertificateError>;
+    ) -> Result<VerifiedPath, CertificateError>;
 
     /// Checks a TLS 1.3 CertificateVerify signature made by `cert`'s key over `message`
     /// (the 64 spaces ‖ context string ‖ 0 ‖ transcript hash content, built by the caller).
@@ -112,13 +128,14 @@ pub trait ClientCertVerifier: Send + Sync + fmt::Debug {
     fn root_hint_subjects(&self) -> Vec<Vec<u8>>;
 
     /// Validates the client's chain (`end_entity` first, then `intermediates`) at
-    /// time `now`, for clientAuth.
+    /// time `now`, for clientAuth. Returns the path it verified, as
+    /// [`ServerCertVerifier::verify_server_cert`] does.
     fn verify_client_cert(
         &self,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
-    ) -> Result<(), CertificateError>;
+    ) -> Result<VerifiedPath, CertificateError>;
 
     /// Checks a TLS 1.3 CertificateVerify signature made by `cert`'s key over `message`
     /// (the 64 spaces ‖ context string ‖ 0 ‖ transcript hash content, built by the caller).
@@ -170,23 +187,24 @@ impl Algorithms {
         now: UnixTime,
         usage: webpki::KeyUsage,
         server_name: Option<&ServerName<'_>>,
-    ) -> Result<(), CertificateError> {
+    ) -> Result<VerifiedPath, CertificateError> {
         let cert = webpki::EndEntityCert::try_from(end_entity).map_err(from_webpki)?;
-        cert.verify_for_usage(
-            &self.cert_algs,
-            roots.anchors(),
-            intermediates,
-            now,
-            usage,
-            None,
-            None,
-        )
-        .map_err(from_webpki)?;
+        let path = cert
+            .verify_for_usage(
+                &self.cert_algs,
+                roots.anchors(),
+                intermediates,
+                now,
+                usage,
+                None,
+                None,
+            )
+            .map_err(from_webpki)?;
         if let Some(name) = server_name {
             cert.verify_is_valid_for_subject_name(name)
                 .map_err(from_webpki)?;
         }
-        Ok(())
+        path::describe(&self.verifiers, end_entity, intermediates, &path)
     }
 
     fn verify_tls13_signature(
@@ -271,8 +289,8 @@ impl ServerCertVerifier for WebPkiServerVerifier {
         server_name: &ServerName<'_>,
         ocsp_response: &[u8],
         now: UnixTime,
-    ) -> Result<(), CertificateError> {
-        self.algorithms.verify_chain(
+    ) -> Result<VerifiedPath, CertificateError> {
+        let path = self.algorithms.verify_chain(
             &self.roots,
             end_entity,
             intermediates,
@@ -284,7 +302,7 @@ impl ServerCertVerifier for WebPkiServerVerifier {
         if self.require_ocsp && ocsp_response.is_empty() {
             return Err(CertificateError::OcspResponseRequired);
         }
-        Ok(())
+        Ok(path)
     }
 
     fn verify_tls13_signature(
@@ -339,7 +357,7 @@ impl ClientCertVerifier for WebPkiClientVerifier {
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
-    ) -> Result<(), CertificateError> {
+    ) -> Result<VerifiedPath, CertificateError> {
         self.algorithms.verify_chain(
             &self.roots,
             end_entity,
@@ -370,7 +388,7 @@ impl ClientCertVerifier for WebPkiClientVerifier {
 pub mod danger {
     use super::{
         Algorithms, CertificateDer, CertificateError, CryptoProvider, ServerCertVerifier,
-        ServerName, SignatureScheme, UnixTime,
+        ServerName, SignatureScheme, UnixTime, VerifiedPath,
     };
 
     /// **DANGER: accepts ANY server certificate chain, for ANY name, at ANY time.**
@@ -382,7 +400,9 @@ pub mod danger {
     ///
     /// It still checks the CertificateVerify signature against the presented leaf's
     /// key (so the peer holds the key of the certificate it sent), refusing PKCS#1
-    /// and unknown schemes like the real verifiers do.
+    /// and unknown schemes like the real verifiers do. It returns
+    /// [`VerifiedPath::unverified`], so the connection never reports post-quantum
+    /// authentication, whatever the CertificateVerify scheme.
     #[derive(Debug, Clone)]
     pub struct NoServerVerification {
         algorithms: Algorithms,
@@ -405,8 +425,10 @@ pub mod danger {
             _server_name: &ServerName<'_>,
             _ocsp_response: &[u8],
             _now: UnixTime,
-        ) -> Result<(), CertificateError> {
-            Ok(())
+        ) -> Result<VerifiedPath, CertificateError> {
+            // Nothing verified: the handshake never reports this peer's
+            // authentication as post-quantum.
+            Ok(VerifiedPath::unverified())
         }
 
         fn verify_tls13_signature(
