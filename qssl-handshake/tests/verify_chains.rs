@@ -657,15 +657,19 @@ fn ocsp_required() {
         CertificateError::OcspResponseRequired,
         AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE,
     );
-    // Present (its content is not validated: see the module docs).
-    v.verify_server_cert(
-        &leaf.cert,
-        &[],
-        &dns(),
-        &[0x30, 0x03, 0x0a, 0x01, 0x00],
-        at(NOW),
-    )
-    .unwrap();
+    // Present but not a usable response (successful, no responseBytes): refused
+    // (tests/verify_ocsp.rs has the OpenSSL-made responses).
+    refused(
+        v.verify_server_cert(
+            &leaf.cert,
+            &[],
+            &dns(),
+            &[0x30, 0x03, 0x0a, 0x01, 0x00],
+            at(NOW),
+        ),
+        CertificateError::OcspMalformed,
+        AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE,
+    );
     // A bad chain is reported as such, not as a missing OCSP response.
     refused(
         v.verify_server_cert(&leaf.cert, &[], &dns(), &[], at(NOW + VALID_AFTER + 1)),

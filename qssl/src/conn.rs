@@ -661,7 +661,9 @@ impl ClientConnection {
         Ok(Self { inner })
     }
 
-    /// The OCSP response the server stapled, if any.
+    /// The OCSP response the server stapled, if any, as received: whether it was
+    /// validated and good is [`VerifiedPath::ocsp_good`] of
+    /// [`peer_verified_path`](ConnectionCommon::peer_verified_path).
     pub fn ocsp_response(&self) -> Option<&[u8]> {
         self.inner
             .summary()

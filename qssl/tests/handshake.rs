@@ -340,25 +340,103 @@ fn unverified_path_is_never_post_quantum() {
     assert!(!path.is_verified() && path.signatures().is_empty());
 }
 
-#[test]
-fn ocsp_staple_delivered_and_required() {
-    let p = pki_for(KeyAlgorithm::EcdsaP256);
-    let staple = b"\x30\x03\x0a\x01\x00".to_vec();
-    let (cb, sb) = configs(&p);
-    let server = sb.with_ocsp_response(staple.clone()).build().unwrap();
-    let (mut c, mut s) = pair(cb.require_ocsp(true).build().unwrap(), server);
-    do_handshake(&mut c, &mut s);
-    assert_eq!(c.ocsp_response(), Some(&staple[..]));
+/// The OpenSSL-made OCSP test PKI and responses of qssl-handshake (see
+/// qssl-handshake/tests/vectors/ocsp/README.md): a root, an issuing CA, leaves for
+/// `ocsp.qssl.example`, responses valid for a century (this test runs on the clock).
+macro_rules! ocsp_vector {
+    ($name:literal) => {
+        include_bytes!(concat!("../../qssl-handshake/tests/vectors/ocsp/", $name))
+    };
+}
 
-    let (cb, sb) = configs(&p);
-    let (mut c, mut s) = pair(cb.require_ocsp(true).build().unwrap(), sb.build().unwrap());
-    let (cr, sr) = run(&mut c, &mut s);
-    let client_alert = alert_of(cr).unwrap();
-    assert_eq!(sr, Err(Error::AlertReceived(client_alert)));
-    assert_eq!(
-        client_alert,
-        AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE
-    );
+fn pem_cert(pem: &[u8]) -> qssl::pki_types::CertificateDer<'static> {
+    let pem = std::str::from_utf8(pem).unwrap();
+    qssl_crypto::pki::pem_certificates(pem)
+        .unwrap()
+        .remove(0)
+        .into()
+}
+
+/// A client (trusting the OCSP test root) and a server for `leaf` / `key` that
+/// staples `staple`, connected as "ocsp.qssl.example".
+fn ocsp_pair(
+    require: bool,
+    leaf: &[u8],
+    key: &[u8],
+    staple: Option<&[u8]>,
+) -> (qssl::ClientConnection, qssl::ServerConnection) {
+    let mut roots = qssl::RootCertStore::new();
+    roots.add(pem_cert(ocsp_vector!("root.pem"))).unwrap();
+    let client = qssl::ClientConfig::builder()
+        .with_root_certificates(Arc::new(roots))
+        .require_ocsp(require)
+        .build()
+        .unwrap();
+    let key = qssl_crypto::keys::load_private_key_pem(std::str::from_utf8(key).unwrap()).unwrap();
+    let chain = vec![pem_cert(leaf), pem_cert(ocsp_vector!("ca.pem"))];
+    let mut server = qssl::ServerConfig::builder().with_single_cert(chain, Box::new(key));
+    if let Some(staple) = staple {
+        server = server.with_ocsp_response(staple.to_vec());
+    }
+    let c = qssl::ClientConnection::new(Arc::new(client), "ocsp.qssl.example".try_into().unwrap())
+        .unwrap();
+    let s = qssl::ServerConnection::new(Arc::new(server.build().unwrap())).unwrap();
+    (c, s)
+}
+
+#[test]
+fn ocsp_staple_validated_end_to_end() {
+    let good = ocsp_vector!("good.der");
+    let revoked = ocsp_vector!("revoked.der");
+    let (good_leaf, good_key) = (ocsp_vector!("good.pem"), ocsp_vector!("good.key"));
+    let (revoked_leaf, revoked_key) = (ocsp_vector!("revoked.pem"), ocsp_vector!("revoked.key"));
+
+    // Required, stapled, good: accepted, and the client says it checked.
+    let (mut c, mut s) = ocsp_pair(true, good_leaf, good_key, Some(good));
+    do_handshake(&mut c, &mut s);
+    assert_eq!(c.ocsp_response(), Some(&good[..]));
+    assert!(c.peer_verified_path().unwrap().ocsp_good());
+    send_and_check(&mut c, &mut s, b"status good");
+
+    // Revoked: the client refuses with certificate_revoked, required or not.
+    for require in [true, false] {
+        let (mut c, mut s) = ocsp_pair(require, revoked_leaf, revoked_key, Some(revoked));
+        let (cr, sr) = run(&mut c, &mut s);
+        assert_eq!(alert_of(cr), Some(AlertDescription::CERTIFICATE_REVOKED));
+        assert_eq!(
+            sr,
+            Err(Error::AlertReceived(AlertDescription::CERTIFICATE_REVOKED))
+        );
+    }
+
+    // Required: a response about another certificate, or bytes that are no OCSP
+    // response, are refused with bad_certificate_status_response; so is no staple.
+    for staple in [
+        Some(&good[..]),
+        Some(&[0x30, 0x03, 0x0a, 0x01, 0x00][..]),
+        None,
+    ] {
+        let (mut c, mut s) = ocsp_pair(true, revoked_leaf, revoked_key, staple);
+        let (cr, sr) = run(&mut c, &mut s);
+        assert_eq!(
+            alert_of(cr),
+            Some(AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE),
+            "{staple:?}"
+        );
+        assert_eq!(
+            sr,
+            Err(Error::AlertReceived(
+                AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE
+            ))
+        );
+    }
+
+    // Not required (the default): an unusable staple is delivered but not trusted.
+    let junk = [0x30, 0x03, 0x0a, 0x01, 0x00];
+    let (mut c, mut s) = ocsp_pair(false, good_leaf, good_key, Some(&junk));
+    do_handshake(&mut c, &mut s);
+    assert_eq!(c.ocsp_response(), Some(&junk[..]));
+    assert!(!c.peer_verified_path().unwrap().ocsp_good());
 }
 
 #[test]

@@ -18,11 +18,19 @@
 //! Sans-I/O: the time of validation is an argument (`now`); nothing here reads a
 //! clock or fetches anything (no AIA chasing, no OCSP or CRL fetching).
 //!
-//! OCSP: the server verifier receives the stapled response bytes. With
-//! [`WebPkiServerVerifier::require_ocsp`] an empty response is refused
-//! ([`CertificateError::OcspResponseRequired`]). The response itself is **not**
-//! parsed or validated (signature, freshness, certificate status): that is out of
-//! scope for now, so a stapled response only satisfies the "present" policy.
+//! OCSP: the server verifier receives the stapled response bytes and validates them
+//! per RFC 6960 against the end entity's issuer on the verified path: signed by the
+//! issuer or by a delegated responder certificate it issued (id-kp-OCSPSigning),
+//! about this certificate (CertID), current at `now` (thisUpdate, nextUpdate, with
+//! [`OCSP_CLOCK_SKEW`]; [`OCSP_MAX_AGE_WITHOUT_NEXT_UPDATE`] without a nextUpdate),
+//! status good. With [`WebPkiServerVerifier::require_ocsp`] a missing staple is
+//! [`CertificateError::OcspResponseRequired`] and every validation failure is its
+//! own error (bad_certificate_status_response; revoked is
+//! [`CertificateError::Revoked`], certificate_revoked). Without it (the default) a
+//! staple is still validated: a valid "revoked" refuses the connection, and any
+//! staple that fails validation is ignored, as if none had been sent, because the
+//! client did not make OCSP a condition and an unverifiable staple proves nothing.
+//! [`VerifiedPath::ocsp_good`] says whether a staple was validated and good.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -74,10 +82,12 @@ use rustls_pki_types::SignatureVerificationAlgorithm;
 pub use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 
 mod error;
+mod ocsp;
 mod path;
 mod roots;
 
 pub use error::CertificateError;
+pub use ocsp::{MAX_RESPONDER_CANDIDATES, OCSP_CLOCK_SKEW, OCSP_MAX_AGE_WITHOUT_NEXT_UPDATE};
 pub use path::{PathSignature, VerifiedPath};
 pub use roots::RootCertStore;
 
@@ -174,11 +184,14 @@ impl Algorithms {
         }
     }
 
-    /// Path validation to `roots` for `usage`, then (for servers) the name check.
+    /// Path validation to `roots` for `usage`, then (for servers) the name check,
+    /// then, for a non-empty `ocsp_response`, its validation against the end
+    /// entity's issuer on the verified path (the second value; `None` without one).
     ///
     /// The work a hostile chain can cause is bounded by `webpki` (path depth, at most
     /// 100 signature checks per validation) and by the handshake codec's limit on the
     /// Certificate message.
+    #[allow(clippy::too_many_arguments)]
     fn verify_chain(
         &self,
         roots: &RootCertStore,
@@ -187,7 +200,8 @@ impl Algorithms {
         now: UnixTime,
         usage: webpki::KeyUsage,
         server_name: Option<&ServerName<'_>>,
-    ) -> Result<VerifiedPath, CertificateError> {
+        ocsp_response: &[u8],
+    ) -> Result<(VerifiedPath, Option<Result<(), CertificateError>>), CertificateError> {
         let cert = webpki::EndEntityCert::try_from(end_entity).map_err(from_webpki)?;
         let path = cert
             .verify_for_usage(
@@ -204,7 +218,29 @@ impl Algorithms {
             cert.verify_is_valid_for_subject_name(name)
                 .map_err(from_webpki)?;
         }
-        path::describe(&self.verifiers, end_entity, intermediates, &path)
+        let verified = path::describe(&self.verifiers, end_entity, intermediates, &path)?;
+        if ocsp_response.is_empty() {
+            return Ok((verified, None));
+        }
+        // The issuer of the end entity: the first intermediate on the path, else the
+        // trust anchor.
+        let issuer_der;
+        let issuer = match path.intermediate_certificates().next() {
+            Some(cert) => {
+                issuer_der = cert.der();
+                webpki::anchor_from_trusted_cert(&issuer_der).map_err(from_webpki)?
+            }
+            None => path.anchor().clone(),
+        };
+        let status = ocsp::check(
+            ocsp_response,
+            end_entity,
+            &issuer,
+            &self.verifiers,
+            &self.cert_algs,
+            now,
+        );
+        Ok((verified, Some(status)))
     }
 
     fn verify_tls13_signature(
@@ -272,9 +308,12 @@ impl WebPkiServerVerifier {
         }
     }
 
-    /// Whether a server that staples no OCSP response is refused
-    /// ([`CertificateError::OcspResponseRequired`]). Off by default. The response is
-    /// not validated, only required to be present (see the module docs).
+    /// Whether the server must staple a valid OCSP response saying good: none is
+    /// [`CertificateError::OcspResponseRequired`], an invalid one is refused with the
+    /// `Ocsp*` error of its defect, a revoked status with
+    /// [`CertificateError::Revoked`]. Off by default: a stapled response is then
+    /// still validated, a valid "revoked" still refuses the certificate, and an
+    /// invalid staple is ignored (see the module docs).
     pub fn require_ocsp(mut self, require: bool) -> Self {
         self.require_ocsp = require;
         self
@@ -290,19 +329,25 @@ impl ServerCertVerifier for WebPkiServerVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<VerifiedPath, CertificateError> {
-        let path = self.algorithms.verify_chain(
+        let (path, ocsp) = self.algorithms.verify_chain(
             &self.roots,
             end_entity,
             intermediates,
             now,
             webpki::KeyUsage::server_auth(),
             Some(server_name),
+            ocsp_response,
         )?;
         // After the chain: a bad chain is the more useful error to report.
-        if self.require_ocsp && ocsp_response.is_empty() {
-            return Err(CertificateError::OcspResponseRequired);
+        match ocsp {
+            None if self.require_ocsp => Err(CertificateError::OcspResponseRequired),
+            None => Ok(path),
+            Some(Ok(())) => Ok(path.with_ocsp_good()),
+            // Not asked for: a verified "revoked" from the issuer's responder still
+            // ends the connection; any other failure leaves the staple unused.
+            Some(Err(e)) if self.require_ocsp || e == CertificateError::Revoked => Err(e),
+            Some(Err(_)) => Ok(path),
         }
-        Ok(path)
     }
 
     fn verify_tls13_signature(
@@ -358,14 +403,16 @@ impl ClientCertVerifier for WebPkiClientVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<VerifiedPath, CertificateError> {
-        self.algorithms.verify_chain(
+        let (path, _) = self.algorithms.verify_chain(
             &self.roots,
             end_entity,
             intermediates,
             now,
             webpki::KeyUsage::client_auth(),
             None,
-        )
+            &[],
+        )?;
+        Ok(path)
     }
 
     fn verify_tls13_signature(

@@ -63,6 +63,7 @@ impl PathSignature {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct VerifiedPath {
     signatures: Vec<PathSignature>,
+    ocsp_good: bool,
 }
 
 impl VerifiedPath {
@@ -75,7 +76,25 @@ impl VerifiedPath {
     /// trust anchor's key) the caller has verified. A custom verifier that does its
     /// own path validation may return one; it is reported as given.
     pub fn new(signatures: Vec<PathSignature>) -> Self {
-        Self { signatures }
+        Self {
+            signatures,
+            ocsp_good: false,
+        }
+    }
+
+    /// The same path, with a stapled OCSP response for the end entity validated and
+    /// saying good.
+    pub fn with_ocsp_good(mut self) -> Self {
+        self.ocsp_good = true;
+        self
+    }
+
+    /// Whether a stapled OCSP response was validated for the end entity (signed by
+    /// its issuer or a delegated responder, about this certificate, current) and
+    /// says good. False when none was stapled, and when one was stapled but not
+    /// required and failed validation (it is then ignored).
+    pub fn ocsp_good(&self) -> bool {
+        self.ocsp_good
     }
 
     /// Whether a path to a trust anchor was verified.
@@ -213,6 +232,23 @@ pub(super) fn cert_spki(cert: &[u8]) -> Result<&[u8], CertificateError> {
     }
     let (spki, _, _) = next_sequence(rest)?;
     Ok(spki)
+}
+
+/// The `serialNumber` INTEGER contents and the complete DER `issuer` Name of a
+/// certificate: what an OCSP CertID identifies it by.
+pub(super) fn cert_serial_and_issuer(cert: &[u8]) -> Result<(&[u8], &[u8]), CertificateError> {
+    let bad = CertificateError::BadEncoding;
+    let (_, tbs, _) = next_sequence(sequence(cert)?)?;
+    let (mut tag, mut serial, mut rest) = der_tlv(tbs).ok_or(bad)?;
+    if tag == 0xa0 {
+        (tag, serial, rest) = der_tlv(rest).ok_or(bad)?;
+    }
+    if tag != 0x02 {
+        return Err(bad);
+    }
+    let (_, _, rest) = next_sequence(rest)?; // signature
+    let (issuer, _, _) = next_sequence(rest)?;
+    Ok((serial, issuer))
 }
 
 /// The contents of the `algorithm` of a complete DER `SubjectPublicKeyInfo`.
