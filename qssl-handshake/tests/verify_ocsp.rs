@@ -375,3 +375,38 @@ fn not_required_uses_valid_responses_only() {
         Err(CertificateError::UnknownIssuer)
     );
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Arbitrary bytes never pass and never panic; the alert is always
+        /// bad_certificate_status_response.
+        #[test]
+        fn arbitrary_bytes_are_refused(bytes in proptest::collection::vec(any::<u8>(), 1..2048)) {
+            let e = check(true, GOOD, &bytes, now()).unwrap_err();
+            prop_assert_eq!(e.alert(), AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE);
+        }
+
+        /// Overwriting any run of the signed part of a good response with random bytes
+        /// is refused.
+        #[test]
+        fn overwritten_runs_are_refused(
+            start in 0usize..1000,
+            junk in proptest::collection::vec(any::<u8>(), 1..64),
+        ) {
+            let good = vector!("good.der");
+            let signed_end = good.len() - cert(vector!("ca.pem")).len();
+            let start = start % signed_end;
+            let mut bytes = good.to_vec();
+            let end = (start + junk.len()).min(signed_end);
+            bytes[start..end].copy_from_slice(&junk[..end - start]);
+            prop_assume!(bytes != good);
+            let e = check(true, GOOD, &bytes, now()).unwrap_err();
+            prop_assert_eq!(e.alert(), AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE);
+        }
+    }
+}
