@@ -114,7 +114,7 @@ pub(crate) fn run(args: &ClientArgs) -> Result<(), CliError> {
     let start = Instant::now();
     tls.conn.complete_io(&mut tls.sock).map_err(tls_err)?;
     let elapsed = start.elapsed();
-    let negotiated = tls::negotiated(&tls.conn)
+    let negotiated = tls::negotiated(&tls.conn, true)
         .ok_or_else(|| tls_err(io::Error::other("handshake did not complete")))?;
 
     let mut stdout = io::stdout().lock();

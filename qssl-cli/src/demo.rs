@@ -103,7 +103,7 @@ pub(crate) fn run() -> Result<(), CliError> {
     tls.conn.complete_io(&mut tls.sock).map_err(tls_err)?;
     let handshake_time = handshake_start.elapsed();
     let (received, sent) = counters.get();
-    let negotiated = tls::negotiated(&tls.conn)
+    let negotiated = tls::negotiated(&tls.conn, true)
         .ok_or_else(|| tls_err(io::Error::other("handshake did not complete")))?;
 
     tls.write_all(MESSAGE)

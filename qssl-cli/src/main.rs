@@ -7,8 +7,10 @@
 //! qssl client 127.0.0.1:4433 --ca pki/ca.pem --server-name localhost --send hello
 //! ```
 //!
-//! `client` prints `version:`, `suite:`, `group:`, `signature:` and `pq:` lines, then
-//! the reply. Every failure (a bad flag, a missing or unreadable file, a failed
+//! `client` prints `version:`, `suite:`, `group:`, `signature:`, `pq:` and
+//! `chain-signatures:` lines, then the reply. `pq: ..., authentication yes` only when
+//! every signature on the server's verified certificate path and its CertificateVerify
+//! are ML-DSA. Every failure (a bad flag, a missing or unreadable file, a failed
 //! handshake) ends the process with a non-zero status and one line on stderr naming
 //! the cause, e.g. the alert sent or received.
 

@@ -22,29 +22,75 @@ pub(crate) struct Negotiated {
     pub(crate) alpn: Option<Vec<u8>>,
     /// Whether the key exchange resists a quantum adversary.
     pub(crate) kx_post_quantum: bool,
-    /// Whether the server's authentication resists a quantum adversary.
-    pub(crate) auth_post_quantum: bool,
+    /// Whether this side is the client: the peer it authenticated is then the server.
+    pub(crate) is_client: bool,
+    /// The peer's authentication as this side verified it: `None` if the peer sent
+    /// no certificate (a server without client authentication), else the verified
+    /// path's certificate signature schemes (leaf first; empty if the verifier
+    /// validated no path) and whether it and the CertificateVerify are all
+    /// post-quantum.
+    pub(crate) peer_auth: Option<PeerAuth>,
+}
+
+/// What this side verified of the peer's certificate chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PeerAuth {
+    /// The signature scheme of each certificate on the verified path, leaf first.
+    pub(crate) path: Vec<SignatureScheme>,
+    /// Every signature on the path and the CertificateVerify are ML-DSA.
+    pub(crate) post_quantum: bool,
 }
 
 fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
+impl PeerAuth {
+    /// `yes` / `no`, for the `pq:` line and the server's log.
+    pub(crate) fn pq(&self) -> &'static str {
+        yes_no(self.post_quantum)
+    }
+
+    /// The `chain-signatures:` value: the schemes leaf first, or why there are none.
+    pub(crate) fn path_text(&self) -> String {
+        if self.path.is_empty() {
+            return "not verified".to_owned();
+        }
+        let names: Vec<String> = self.path.iter().map(ToString::to_string).collect();
+        names.join(", ")
+    }
+}
+
 impl Negotiated {
-    /// `label: value` lines: `version:`, `suite:`, `group:`, `signature:`, `pq:`, then
-    /// `client-signature:` and `alpn:` when they apply.
+    /// `label: value` lines: `version:`, `suite:`, `group:`, `signature:`, `pq:`,
+    /// `chain-signatures:`, then `client-signature:` and `alpn:` when they apply.
+    ///
+    /// A client's `pq:` line says `authentication yes` only if the server's verified
+    /// certificate path (every certificate signature up to the trust anchor's) and
+    /// its CertificateVerify are all ML-DSA; `chain-signatures:` lists the path's
+    /// signatures, leaf first. A server cannot know how the client verified the
+    /// server's chain, so it reports the client's authentication instead
+    /// (`client authentication none` without a client certificate).
     pub(crate) fn lines(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "version: {}", self.version);
         let _ = writeln!(out, "suite: {}", self.suite);
         let _ = writeln!(out, "group: {}", self.group);
         let _ = writeln!(out, "signature: {}", self.signature);
+        let peer = if self.is_client {
+            "authentication"
+        } else {
+            "client authentication"
+        };
         let _ = writeln!(
             out,
-            "pq: key exchange {}, authentication {}",
+            "pq: key exchange {}, {peer} {}",
             yes_no(self.kx_post_quantum),
-            yes_no(self.auth_post_quantum)
+            self.peer_auth.as_ref().map_or("none", PeerAuth::pq)
         );
+        if let Some(auth) = &self.peer_auth {
+            let _ = writeln!(out, "chain-signatures: {}", auth.path_text());
+        }
         if let Some(scheme) = self.client_signature {
             let _ = writeln!(out, "client-signature: {scheme}");
         }
@@ -89,7 +135,11 @@ mod tests {
             client_signature: None,
             alpn: Some(b"<h2>".to_vec()),
             kx_post_quantum: true,
-            auth_post_quantum: true,
+            is_client: true,
+            peer_auth: Some(PeerAuth {
+                path: vec![SignatureScheme::MLDSA65, SignatureScheme::MLDSA87],
+                post_quantum: true,
+            }),
         }
     }
 
@@ -98,8 +148,46 @@ mod tests {
         assert_eq!(
             sample().lines(),
             "version: TLSv1.3\nsuite: TLS_AES_256_GCM_SHA384\ngroup: X25519MLKEM768\n\
-             signature: mldsa65\npq: key exchange yes, authentication yes\nalpn: <h2>\n"
+             signature: mldsa65\npq: key exchange yes, authentication yes\n\
+             chain-signatures: mldsa65, mldsa87\nalpn: <h2>\n"
         );
+    }
+
+    #[test]
+    fn classical_links_and_unverified_paths_are_reported() {
+        let mut n = sample();
+        n.peer_auth = Some(PeerAuth {
+            path: vec![
+                SignatureScheme::MLDSA65,
+                SignatureScheme::ECDSA_SECP384R1_SHA384,
+            ],
+            post_quantum: false,
+        });
+        let lines = n.lines();
+        assert!(
+            lines.contains(
+                "pq: key exchange yes, authentication no\n\
+                 chain-signatures: mldsa65, ecdsa_secp384r1_sha384\n"
+            ),
+            "{lines}"
+        );
+        n.peer_auth = Some(PeerAuth {
+            path: Vec::new(),
+            post_quantum: false,
+        });
+        assert!(
+            n.lines()
+                .contains("authentication no\nchain-signatures: not verified\n")
+        );
+        // The server's view: the client's authentication, or none.
+        n.is_client = false;
+        n.peer_auth = None;
+        let lines = n.lines();
+        assert!(
+            lines.contains("pq: key exchange yes, client authentication none\n"),
+            "{lines}"
+        );
+        assert!(!lines.contains("chain-signatures"));
     }
 
     #[test]

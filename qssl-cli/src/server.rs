@@ -13,6 +13,7 @@ use qssl_crypto::provider::default_provider;
 
 use crate::error::CliError;
 use crate::files;
+use crate::report::PeerAuth;
 use crate::tls::{self, AlpnList, GroupList, IO_TIMEOUT};
 
 /// `qssl server` arguments.
@@ -113,17 +114,19 @@ fn serve(config: Arc<ServerConfig>, sock: TcpStream, http: bool, peer: &str) -> 
     let conn = ServerConnection::new(config)?;
     let mut tls = StreamOwned::new(conn, sock);
     tls.conn.complete_io(&mut tls.sock)?;
-    let Some(negotiated) = tls::negotiated(&tls.conn) else {
+    let Some(negotiated) = tls::negotiated(&tls.conn, false) else {
         return Err(io::Error::other("handshake did not complete"));
     };
+    // pq-client-auth: the client's authentication as this server verified it (a
+    // server cannot know how the client verified the server's own chain).
     println!(
-        "{peer}: {} {} {} {} pq-kx={} pq-auth={}",
+        "{peer}: {} {} {} {} pq-kx={} pq-client-auth={}",
         negotiated.version,
         negotiated.suite,
         negotiated.group,
         negotiated.signature,
         negotiated.kx_post_quantum,
-        negotiated.auth_post_quantum
+        negotiated.peer_auth.as_ref().map_or("none", PeerAuth::pq)
     );
     let _ = io::stdout().flush();
     if http {

@@ -15,7 +15,7 @@ use qssl_crypto::provider::default_provider;
 use crate::error::CliError;
 use crate::files;
 use crate::net;
-use crate::report::Negotiated;
+use crate::report::{Negotiated, PeerAuth};
 
 /// How long a socket may sit idle before the command gives up on it.
 pub(crate) const IO_TIMEOUT: Duration = Duration::from_secs(30);
@@ -93,8 +93,9 @@ pub(crate) fn load_roots(path: &Path) -> Result<Arc<RootCertStore>, CliError> {
     Ok(Arc::new(roots))
 }
 
-/// What `conn` negotiated, once its handshake is complete.
-pub(crate) fn negotiated(conn: &ConnectionCommon) -> Option<Negotiated> {
+/// What `conn` negotiated, once its handshake is complete; `is_client`: which side
+/// `conn` is (the report describes the peer's authentication).
+pub(crate) fn negotiated(conn: &ConnectionCommon, is_client: bool) -> Option<Negotiated> {
     let info = conn.connection_info()?;
     Some(Negotiated {
         version: info.protocol_version.to_string(),
@@ -106,7 +107,16 @@ pub(crate) fn negotiated(conn: &ConnectionCommon) -> Option<Negotiated> {
             .and_then(|s| s.client_signature_scheme),
         alpn: conn.alpn_protocol().map(<[u8]>::to_vec),
         kx_post_quantum: info.kx_post_quantum,
-        auth_post_quantum: info.auth_post_quantum,
+        is_client,
+        // A client always authenticates its server; a server only a client that
+        // sent a certificate.
+        peer_auth: (is_client || conn.peer_certificates().is_some()).then(|| PeerAuth {
+            path: conn
+                .peer_verified_path()
+                .map(|p| p.signatures().iter().map(|l| l.scheme()).collect())
+                .unwrap_or_default(),
+            post_quantum: info.peer_auth_post_quantum,
+        }),
     })
 }
 

@@ -139,6 +139,12 @@ fn echo_over_loopback_with_mldsa_and_ecdsa_certificates() {
             out.contains(&format!("pq: key exchange yes, authentication {pq_auth}\n")),
             "{out}"
         );
+        // `qssl cert` makes root -> intermediate -> leaf of one algorithm: the leaf's
+        // and the intermediate's signatures are on the verified path.
+        assert!(
+            out.contains(&format!("chain-signatures: {signature}, {signature}\n")),
+            "{out}"
+        );
         assert!(out.ends_with("ping 123"), "echo missing: {out}");
 
         // A classical group when asked for one, verified by IP address this time.
@@ -278,6 +284,11 @@ fn http_mode_answers_with_the_negotiated_parameters() {
         .1;
     assert!(page.contains("group: SecP256r1MLKEM768"), "{page}");
     assert!(page.contains("signature: ecdsa_secp256r1_sha256"), "{page}");
+    // The server reports the client's authentication (it has none), not its own.
+    assert!(
+        page.contains("pq: key exchange yes, client authentication none\n"),
+        "{page}"
+    );
 }
 
 #[test]

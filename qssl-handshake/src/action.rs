@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 use crate::NewSessionTicket;
 use crate::codec::{HandshakeType, ProtocolVersion};
 use crate::key_schedule::record_protector;
-use crate::verify::CertificateDer;
+use crate::verify::{CertificateDer, VerifiedPath};
 
 /// One instruction from a state machine to its connection, in order.
 #[derive(Debug)]
@@ -97,6 +97,17 @@ pub struct HandshakeSummary {
     pub peer_record_size_limit: Option<u16>,
     /// Whether the key exchange resists a quantum adversary (hybrid or pure ML-KEM).
     pub kx_post_quantum: bool,
-    /// Whether the server's authentication (its CertificateVerify) is post-quantum (ML-DSA).
-    pub auth_post_quantum: bool,
+    /// The certificate path this side's verifier validated for the peer (the server
+    /// on a client, the client on a server): each certificate's signature algorithm,
+    /// end entity first. [`VerifiedPath::unverified`] if the peer sent no
+    /// certificate or the verifier validated no path (e.g.
+    /// [`NoServerVerification`](crate::verify::danger::NoServerVerification)).
+    pub peer_verified_path: VerifiedPath,
+    /// Whether the peer's authentication resists a quantum adversary: a path to a
+    /// trust anchor was verified, every signature on it is ML-DSA, and so is the
+    /// peer's CertificateVerify. On a client this is the server's authentication; on
+    /// a server, the client's (false when the client sent no certificate). A server
+    /// cannot know how a client verified the server's own chain, so it reports no
+    /// such flag for itself.
+    pub peer_auth_post_quantum: bool,
 }

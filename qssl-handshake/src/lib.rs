@@ -96,6 +96,7 @@ pub use codec::server_flight::{
 pub use codec::{HandshakeType, ProtocolVersion};
 pub use error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 pub use verify::{
-    CertificateDer, CertificateError, ClientCertVerifier, RootCertStore, ServerCertVerifier,
-    ServerName, TrustAnchor, UnixTime, WebPkiClientVerifier, WebPkiServerVerifier,
+    CertificateDer, CertificateError, ClientCertVerifier, PathSignature, RootCertStore,
+    ServerCertVerifier, ServerName, TrustAnchor, UnixTime, VerifiedPath, WebPkiClientVerifier,
+    WebPkiServerVerifier,
 };

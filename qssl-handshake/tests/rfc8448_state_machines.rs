@@ -40,7 +40,7 @@ use qssl_crypto::provider::default_provider;
 use qssl_crypto::rand::{OS_RANDOM, SecureRandom};
 use qssl_crypto::sign::{KeyAlgorithm, SigningKey};
 use qssl_crypto::suites::ALL_TLS13_SUITES;
-use qssl_handshake::verify::{CertificateError, ServerCertVerifier};
+use qssl_handshake::verify::{CertificateError, ServerCertVerifier, VerifiedPath};
 use qssl_handshake::{
     Action, CertificateDer, CertificateSet, CertifiedKey, ClientParams, Error, HandshakeJoiner,
     HandshakeSummary, HandshakeType, HrrCookieKey, PeerMisbehaved, RawHandshake, ServerHandshake,
@@ -278,7 +278,7 @@ impl ServerCertVerifier for TraceVerifier {
         server_name: &ServerName<'_>,
         _ocsp_response: &[u8],
         now: UnixTime,
-    ) -> Result<(), CertificateError> {
+    ) -> Result<VerifiedPath, CertificateError> {
         if end_entity.as_ref() != self.cert.as_slice() || !intermediates.is_empty() {
             return Err(CertificateError::UnknownIssuer);
         }
@@ -292,7 +292,8 @@ impl ServerCertVerifier for TraceVerifier {
         if t > CERT_NOT_AFTER {
             return Err(CertificateError::Expired);
         }
-        Ok(())
+        // A pinned certificate, not a path to a trust anchor.
+        Ok(VerifiedPath::unverified())
     }
 
     fn verify_tls13_signature(

@@ -9,6 +9,7 @@
 mod verify_support;
 
 use qssl_alert::AlertDescription;
+use qssl_crypto::ids::SignatureScheme;
 use qssl_crypto::keys;
 use qssl_crypto::pki::{self, CertificateRole};
 use qssl_crypto::provider::default_provider;
@@ -16,7 +17,7 @@ use qssl_crypto::sign::KeyAlgorithm;
 use qssl_handshake::verify::danger::NoServerVerification;
 use qssl_handshake::verify::{
     CertificateDer, CertificateError, ClientCertVerifier, RootCertStore, ServerCertVerifier,
-    ServerName, WebPkiClientVerifier, WebPkiServerVerifier,
+    ServerName, VerifiedPath, WebPkiClientVerifier, WebPkiServerVerifier,
 };
 use verify_support::*;
 
@@ -30,9 +31,39 @@ fn client_verifier(anchors: &[&CertificateDer<'_>]) -> WebPkiClientVerifier {
 
 /// Checks `result` is exactly `error`, sent to the peer as `alert`.
 #[track_caller]
-fn refused(result: Result<(), CertificateError>, error: CertificateError, alert: AlertDescription) {
-    assert_eq!(result, Err(error));
+fn refused<T: std::fmt::Debug>(
+    result: Result<T, CertificateError>,
+    error: CertificateError,
+    alert: AlertDescription,
+) {
+    match result {
+        Ok(v) => panic!("accepted ({v:?}), expected {error:?}"),
+        Err(e) => assert_eq!(e, error),
+    }
     assert_eq!(error.alert(), alert, "{error:?}");
+}
+
+/// The scheme a certificate signature by a key of `alg` is made with
+/// (`qssl_crypto::pki` signs RSA certificates with RSA-PSS SHA-256).
+fn cert_scheme(alg: KeyAlgorithm) -> SignatureScheme {
+    match alg {
+        KeyAlgorithm::MlDsa44 => SignatureScheme::MLDSA44,
+        KeyAlgorithm::MlDsa65 => SignatureScheme::MLDSA65,
+        KeyAlgorithm::MlDsa87 => SignatureScheme::MLDSA87,
+        KeyAlgorithm::EcdsaP256 => SignatureScheme::ECDSA_SECP256R1_SHA256,
+        KeyAlgorithm::EcdsaP384 => SignatureScheme::ECDSA_SECP384R1_SHA384,
+        KeyAlgorithm::Ed25519 => SignatureScheme::ED25519,
+        KeyAlgorithm::Rsa => SignatureScheme::RSA_PSS_RSAE_SHA256,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// `(position in the sent chain, scheme)` of every link, leaf first.
+fn links(path: &VerifiedPath) -> Vec<(usize, SignatureScheme)> {
+    path.signatures()
+        .iter()
+        .map(|l| (l.certificate(), l.scheme()))
+        .collect()
 }
 
 #[test]
@@ -117,10 +148,19 @@ fn rsa_pkcs1_certificate_signatures_verify() {
     let mut store = RootCertStore::new();
     assert_eq!(store.add_pem(root_pem), Ok(1));
     let server = WebPkiServerVerifier::new(std::sync::Arc::new(store), &default_provider());
-    for pem in [
-        include_str!("vectors/verify/rsa-int-pkcs1-sha256.cert.pem"),
-        include_str!("vectors/verify/rsa-int-pkcs1-sha384.cert.pem"),
-        include_str!("vectors/verify/rsa-int-pkcs1-sha512.cert.pem"),
+    for (pem, pkcs1) in [
+        (
+            include_str!("vectors/verify/rsa-int-pkcs1-sha256.cert.pem"),
+            SignatureScheme::RSA_PKCS1_SHA256,
+        ),
+        (
+            include_str!("vectors/verify/rsa-int-pkcs1-sha384.cert.pem"),
+            SignatureScheme::RSA_PKCS1_SHA384,
+        ),
+        (
+            include_str!("vectors/verify/rsa-int-pkcs1-sha512.cert.pem"),
+            SignatureScheme::RSA_PKCS1_SHA512,
+        ),
     ] {
         let int_der = pki::pem_certificates(pem).unwrap().remove(0);
         let int = Issued {
@@ -131,7 +171,7 @@ fn rsa_pkcs1_certificate_signatures_verify() {
         let mut p = pki::CertificateParams::new("", &[9], now - 60, now + 60);
         p.dns_names = vec![DNS_NAME.into()];
         let leaf = issue(KeyAlgorithm::EcdsaP256, &p, &int);
-        server
+        let path = server
             .verify_server_cert(
                 &leaf.cert,
                 std::slice::from_ref(&int.cert),
@@ -140,6 +180,13 @@ fn rsa_pkcs1_certificate_signatures_verify() {
                 at(now),
             )
             .unwrap();
+        // The leaf: RSA-PSS by the intermediate; the intermediate: PKCS#1 v1.5 by
+        // the root, with the hash of its fixture.
+        assert_eq!(
+            links(&path),
+            [(0, SignatureScheme::RSA_PSS_RSAE_SHA256), (1, pkcs1)]
+        );
+        assert!(!path.is_post_quantum());
 
         // The same chain without the PKCS#1 verifiers: the intermediate's signature
         // algorithm is unsupported.
@@ -163,6 +210,58 @@ fn rsa_pkcs1_certificate_signatures_verify() {
             CertificateError::UnsupportedSignatureAlgorithm,
             AlertDescription::BAD_CERTIFICATE,
         );
+    }
+}
+
+/// The verified path names every certificate signature, leaf first, each with the
+/// scheme of the issuer key that made it and the certificate's position in the
+/// chain as sent (path building skips and reorders what it does not need).
+#[test]
+fn verified_path_lists_every_link() {
+    use KeyAlgorithm::*;
+    for [r, a, b, l] in [
+        [MlDsa65, MlDsa44, MlDsa87, MlDsa65],
+        [EcdsaP256, MlDsa65, MlDsa65, MlDsa65],
+        [MlDsa87, Ed25519, MlDsa44, MlDsa65],
+        [MlDsa65, MlDsa65, Rsa, MlDsa65],
+        [Rsa, EcdsaP384, EcdsaP256, Ed25519],
+    ] {
+        let stray = intermediate(MlDsa44, &root(MlDsa44));
+        let direct_leaf = |issuer: &Issued| leaf(l, issuer);
+        let root = root(r);
+        let int1 = intermediate(a, &root);
+        let int2 = intermediate(b, &int1);
+        let leaf = direct_leaf(&int2);
+        let all_pq = [r, a, b].iter().all(|k| k.is_post_quantum());
+        let expected = vec![
+            (0, cert_scheme(b)),
+            (2, cert_scheme(a)),
+            (3, cert_scheme(r)),
+        ];
+        // Sent: a stray CA that is not on the path, then the path top-down.
+        let sent = [stray.cert.clone(), int2.cert.clone(), int1.cert.clone()];
+        let server = server_verifier(&[&root.cert]);
+        let path = server
+            .verify_server_cert(&leaf.cert, &sent, &dns(), &[], at(NOW))
+            .unwrap();
+        assert_eq!(links(&path), expected, "{r:?} {a:?} {b:?}");
+        assert!(path.is_verified());
+        assert_eq!(path.is_post_quantum(), all_pq, "{r:?} {a:?} {b:?}");
+        for link in path.signatures() {
+            assert_eq!(link.is_post_quantum(), link.scheme().is_post_quantum());
+        }
+        let path = client_verifier(&[&root.cert])
+            .verify_client_cert(&leaf.cert, &sent, at(NOW))
+            .unwrap();
+        assert_eq!(links(&path), expected, "client {r:?} {a:?} {b:?}");
+
+        // The leaf directly under the root: one link, the root's.
+        let direct = direct_leaf(&root);
+        let path = server
+            .verify_server_cert(&direct.cert, &[], &dns(), &[], at(NOW))
+            .unwrap();
+        assert_eq!(links(&path), [(0, cert_scheme(r))]);
+        assert_eq!(path.is_post_quantum(), r.is_post_quantum());
     }
 }
 
@@ -558,15 +657,19 @@ fn ocsp_required() {
         CertificateError::OcspResponseRequired,
         AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE,
     );
-    // Present (its content is not validated: see the module docs).
-    v.verify_server_cert(
-        &leaf.cert,
-        &[],
-        &dns(),
-        &[0x30, 0x03, 0x0a, 0x01, 0x00],
-        at(NOW),
-    )
-    .unwrap();
+    // Present but not a usable response (successful, no responseBytes): refused
+    // (tests/verify_ocsp.rs has the OpenSSL-made responses).
+    refused(
+        v.verify_server_cert(
+            &leaf.cert,
+            &[],
+            &dns(),
+            &[0x30, 0x03, 0x0a, 0x01, 0x00],
+            at(NOW),
+        ),
+        CertificateError::OcspMalformed,
+        AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE,
+    );
     // A bad chain is reported as such, not as a missing OCSP response.
     refused(
         v.verify_server_cert(&leaf.cert, &[], &dns(), &[], at(NOW + VALID_AFTER + 1)),
@@ -632,12 +735,16 @@ fn root_store_pem() {
 fn no_server_verification_accepts_any_chain() {
     let v = NoServerVerification::new(&default_provider());
     let garbage = CertificateDer::from(vec![1, 2, 3]);
-    v.verify_server_cert(
-        &garbage,
-        &[],
-        &ServerName::try_from("anything.example").unwrap(),
-        &[],
-        at(0),
-    )
-    .unwrap();
+    let path = v
+        .verify_server_cert(
+            &garbage,
+            &[],
+            &ServerName::try_from("anything.example").unwrap(),
+            &[],
+            at(0),
+        )
+        .unwrap();
+    // Nothing was verified, so nothing is claimed post-quantum.
+    assert_eq!(path, VerifiedPath::unverified());
+    assert!(!path.is_verified() && !path.is_post_quantum());
 }

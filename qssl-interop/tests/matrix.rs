@@ -574,9 +574,19 @@ impl Case {
                     info.kx_post_quantum == group.is_post_quantum(),
                     format!("Q-SSL kx_post_quantum {}", info.kx_post_quantum),
                 );
+                // Q-SSL reports the peer's authentication: the server's when it is
+                // the client, the client's (if any) when it is the server. Each
+                // TestPki is of one algorithm, so the whole path is PQ or not.
+                let peer_pq = match self.dir {
+                    Dir::QsslClient => server_alg.is_post_quantum(),
+                    Dir::QsslServer => self.mutual && self.pki.client.algorithm.is_post_quantum(),
+                };
                 check(
-                    info.auth_post_quantum == server_alg.is_post_quantum(),
-                    format!("Q-SSL auth_post_quantum {}", info.auth_post_quantum),
+                    info.peer_auth_post_quantum == peer_pq,
+                    format!(
+                        "Q-SSL peer_auth_post_quantum {}",
+                        info.peer_auth_post_quantum
+                    ),
                 );
                 check(
                     scheme_fits(info.server_signature_scheme, server_alg),

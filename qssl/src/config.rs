@@ -158,8 +158,12 @@ impl ClientConfigBuilder {
         self
     }
 
-    /// Asks for an OCSP staple and refuses servers without one (with root
-    /// certificates; a custom verifier decides for itself).
+    /// Refuses servers that do not staple a valid OCSP response (RFC 6960: signed by
+    /// the issuer or its delegated responder, for this certificate, current) saying
+    /// good; applies with root certificates, a custom verifier decides for itself.
+    /// Off by default: the client still asks for a staple and validates it, refuses
+    /// a valid "revoked" status, and ignores a staple that fails validation
+    /// ([`WebPkiServerVerifier::require_ocsp`](crate::WebPkiServerVerifier::require_ocsp)).
     pub fn require_ocsp(mut self, require: bool) -> Self {
         self.require_ocsp = require;
         self

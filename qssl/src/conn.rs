@@ -9,7 +9,7 @@ use std::sync::Arc;
 use bytes::{Buf, BytesMut};
 use qssl_alert::{Alert, AlertAction, AlertDescription, TlsVersion};
 use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
-use qssl_handshake::verify::{CertificateDer, ServerName, UnixTime};
+use qssl_handshake::verify::{CertificateDer, ServerName, UnixTime, VerifiedPath};
 use qssl_handshake::{
     Action, ClientHandshake, DecodeLimits, HandshakeJoiner, HandshakeSummary, HandshakeType,
     NewSessionTicket, PeerMisbehaved, ProtocolVersion, RawHandshake, ServerHandshake,
@@ -59,8 +59,14 @@ pub struct ConnectionInfo {
     pub server_signature_scheme: SignatureScheme,
     /// Whether the key exchange is post-quantum (hybrid or ML-KEM).
     pub kx_post_quantum: bool,
-    /// Whether the server's authentication is post-quantum (ML-DSA).
-    pub auth_post_quantum: bool,
+    /// Whether the peer's authentication, as this side verified it, is post-quantum:
+    /// its certificate path was validated to a trust anchor, every signature on it
+    /// (each certificate's, up to the one made by the anchor's key) is ML-DSA, and so
+    /// is its CertificateVerify. On a client this is the server's authentication, on
+    /// a server the client's (false without a client certificate). False with a
+    /// verifier that validates no path (`danger::NoServerVerification`). The links
+    /// are in [`ConnectionCommon::peer_verified_path`].
+    pub peer_auth_post_quantum: bool,
 }
 
 pub(crate) enum Handshake {
@@ -507,8 +513,14 @@ impl ConnectionCommon {
             key_exchange_group: s.group,
             server_signature_scheme: s.server_signature_scheme,
             kx_post_quantum: s.kx_post_quantum,
-            auth_post_quantum: s.auth_post_quantum,
+            peer_auth_post_quantum: s.peer_auth_post_quantum,
         })
+    }
+
+    /// The certificate path this side verified for the peer, end entity first, with
+    /// each signature's algorithm (`None` before the handshake ends).
+    pub fn peer_verified_path(&self) -> Option<&VerifiedPath> {
+        self.summary().map(|s| &s.peer_verified_path)
     }
 
     /// Whether the key exchange is post-quantum (`None` before the handshake ends).
@@ -771,7 +783,9 @@ impl ClientConnection {
         Ok(Self { inner })
     }
 
-    /// The OCSP response the server stapled, if any.
+    /// The OCSP response the server stapled, if any, as received: whether it was
+    /// validated and good is [`VerifiedPath::ocsp_good`] of
+    /// [`peer_verified_path`](ConnectionCommon::peer_verified_path).
     pub fn ocsp_response(&self) -> Option<&[u8]> {
         self.inner
             .summary()

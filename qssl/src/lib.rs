@@ -6,7 +6,11 @@
 //! [`ServerConnection`] is sans-I/O (`read_tls` → `process_new_packets` → `reader()`,
 //! `writer()` → `write_tls`), and [`Stream`] / [`StreamOwned`] drive one over any
 //! blocking `Read + Write`. Every connection reports whether its key exchange and its
-//! authentication are post-quantum ([`ConnectionInfo`]).
+//! peer's authentication are post-quantum ([`ConnectionInfo`]). Authentication counts
+//! as post-quantum only when the whole verified certificate path (every certificate
+//! signature up to the trust anchor's) and the CertificateVerify are ML-DSA: an
+//! ML-DSA leaf under an ECDSA or RSA CA is not
+//! ([`ConnectionCommon::peer_verified_path`] lists the links).
 //!
 //! A blocking client and server over loopback TCP:
 //!
@@ -59,7 +63,7 @@
 //! assert_eq!(&echo, b"hello");
 //! let info = tls.conn.connection_info().unwrap();
 //! assert_eq!(info.key_exchange_group, qssl_crypto::ids::NamedGroup::X25519MLKEM768);
-//! assert!(info.kx_post_quantum && !info.auth_post_quantum);
+//! assert!(info.kx_post_quantum && !info.peer_auth_post_quantum);
 //! server.join().unwrap()?;
 //! # Ok(()) }
 //! ```
@@ -87,8 +91,8 @@ pub use stream::{Stream, StreamOwned};
 
 pub use qssl_alert::AlertDescription;
 pub use qssl_handshake::verify::{
-    CertificateError, ClientCertVerifier, RootCertStore, ServerCertVerifier, WebPkiClientVerifier,
-    WebPkiServerVerifier, danger,
+    CertificateError, ClientCertVerifier, PathSignature, RootCertStore, ServerCertVerifier,
+    VerifiedPath, WebPkiClientVerifier, WebPkiServerVerifier, danger,
 };
 pub use qssl_handshake::{
     CertificateCriteria, CertificateResolver, CertificateSet, CertifiedKey, HandshakeSummary,

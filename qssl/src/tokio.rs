@@ -60,7 +60,7 @@
 //!
 //!     let mut tls = connector.connect(ServerName::try_from("localhost")?, client_io).await?;
 //!     let info = tls.get_ref().1.connection_info().expect("handshake done");
-//!     assert!(info.kx_post_quantum && info.auth_post_quantum);
+//!     assert!(info.kx_post_quantum && info.peer_auth_post_quantum);
 //!     tls.write_all(b"hello").await?;
 //!     let mut echo = Vec::new();
 //!     tls.read_to_end(&mut echo).await?; // up to the server's close_notify

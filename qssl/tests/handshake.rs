@@ -64,8 +64,14 @@ fn every_group_suite_and_scheme() {
                 assert_eq!(info.cipher_suite, suite.suite);
                 assert_eq!(info.server_signature_scheme, scheme);
                 assert_eq!(info.kx_post_quantum, group.name().is_post_quantum());
-                assert_eq!(info.auth_post_quantum, scheme.is_post_quantum());
             }
+            // Root and leaf of one algorithm: the client's view of the server is
+            // post-quantum exactly for ML-DSA; the server saw no client certificate.
+            assert_eq!(
+                c.connection_info().unwrap().peer_auth_post_quantum,
+                scheme.is_post_quantum()
+            );
+            assert!(!s.connection_info().unwrap().peer_auth_post_quantum);
             assert_eq!(c.peer_signature_scheme(), Some(scheme));
             send_and_check(&mut c, &mut s, b"ping from client");
             send_and_check(&mut s, &mut c, b"pong from server");
@@ -223,25 +229,214 @@ fn mutual_tls_accepted_and_missing_cert_refused() {
     assert_eq!(s.peer_certificates(), None);
 }
 
-#[test]
-fn ocsp_staple_delivered_and_required() {
-    let p = pki_for(KeyAlgorithm::EcdsaP256);
-    let staple = b"\x30\x03\x0a\x01\x00".to_vec();
-    let (cb, sb) = configs(&p);
-    let server = sb.with_ocsp_response(staple.clone()).build().unwrap();
-    let (mut c, mut s) = pair(cb.require_ocsp(true).build().unwrap(), server);
-    do_handshake(&mut c, &mut s);
-    assert_eq!(c.ocsp_response(), Some(&staple[..]));
+/// The certificate signature scheme an issuer key of `alg` makes (the key
+/// algorithm → scheme mapping of `qssl_crypto::pki`).
+fn cert_scheme(alg: KeyAlgorithm) -> SignatureScheme {
+    ALGS.iter().find(|(a, _)| *a == alg).unwrap().1
+}
 
-    let (cb, sb) = configs(&p);
-    let (mut c, mut s) = pair(cb.require_ocsp(true).build().unwrap(), sb.build().unwrap());
-    let (cr, sr) = run(&mut c, &mut s);
-    let client_alert = alert_of(cr).unwrap();
-    assert_eq!(sr, Err(Error::AlertReceived(client_alert)));
-    assert_eq!(
-        client_alert,
-        AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE
-    );
+/// Post-quantum authentication is reported only when the whole verified path and
+/// the CertificateVerify are ML-DSA, on the client (server authentication) and on
+/// the server (client authentication); the per-link list names each certificate's
+/// signature, leaf first.
+#[test]
+fn peer_auth_post_quantum_needs_every_signature_on_the_path() {
+    use KeyAlgorithm::*;
+    // (issuer key algorithms, root first; leaf key ML-DSA-65 always; expected flag)
+    let cases: [(&'static [KeyAlgorithm], bool); 6] = [
+        // An ML-DSA leaf and CertificateVerify under an ECDSA or RSA root: forging
+        // the root's classical signature impersonates the peer.
+        (&[EcdsaP256], false),
+        (&[Rsa], false),
+        // ML-DSA leaf and intermediate, classical root.
+        (&[EcdsaP384, MlDsa65], false),
+        // A classical intermediate between ML-DSA root and leaf.
+        (&[MlDsa87, Ed25519, MlDsa44], false),
+        // All ML-DSA (different parameter sets).
+        (&[MlDsa65], true),
+        (&[MlDsa87, MlDsa44, MlDsa65], true),
+    ];
+    for (issuers, expected) in cases {
+        let mut spec = PkiSpec::new(MlDsa65);
+        spec.chain_len = issuers.len();
+        spec.issuer_algs = Some(issuers);
+        let p = pki(spec);
+        // The signature on certificate i of the chain was made by issuer len-1-i.
+        let links: Vec<(usize, SignatureScheme)> = issuers
+            .iter()
+            .rev()
+            .enumerate()
+            .map(|(i, alg)| (i, cert_scheme(*alg)))
+            .collect();
+
+        // Server authentication, seen by the client.
+        let (cb, sb) = configs(&p);
+        let (mut c, mut s) = pair(cb.build().unwrap(), sb.build().unwrap());
+        do_handshake(&mut c, &mut s);
+        let info = c.connection_info().unwrap();
+        assert_eq!(info.server_signature_scheme, SignatureScheme::MLDSA65);
+        assert_eq!(info.peer_auth_post_quantum, expected, "{issuers:?}");
+        let path = c.peer_verified_path().unwrap();
+        let got: Vec<(usize, SignatureScheme)> = path
+            .signatures()
+            .iter()
+            .map(|l| (l.certificate(), l.scheme()))
+            .collect();
+        assert_eq!(got, links, "{issuers:?}");
+        assert_eq!(path.is_post_quantum(), expected);
+        assert!(
+            path.signatures()
+                .iter()
+                .all(|l| l.is_post_quantum() == l.scheme().is_post_quantum())
+        );
+
+        // Client authentication with the same chain, seen by the server.
+        let server_pki = pki_for(EcdsaP256);
+        let (cb, sb) = configs(&server_pki);
+        let client = cb
+            .with_client_auth_cert(p.chain.clone(), p.key())
+            .build()
+            .unwrap();
+        let server = sb
+            .with_client_cert_verifier(client_verifier(&p, true))
+            .build()
+            .unwrap();
+        let (mut c, mut s) = pair(client, server);
+        do_handshake(&mut c, &mut s);
+        assert_eq!(s.peer_signature_scheme(), Some(SignatureScheme::MLDSA65));
+        let info = s.connection_info().unwrap();
+        assert_eq!(info.peer_auth_post_quantum, expected, "client {issuers:?}");
+        let got: Vec<(usize, SignatureScheme)> = s
+            .peer_verified_path()
+            .unwrap()
+            .signatures()
+            .iter()
+            .map(|l| (l.certificate(), l.scheme()))
+            .collect();
+        assert_eq!(got, links, "client {issuers:?}");
+        // The client's view of the ECDSA server is classical.
+        assert!(!c.connection_info().unwrap().peer_auth_post_quantum);
+    }
+}
+
+/// A verifier that validates no path (here `danger::NoServerVerification`) never
+/// yields post-quantum authentication, even for an all-ML-DSA server.
+#[test]
+fn unverified_path_is_never_post_quantum() {
+    let p = pki_for(KeyAlgorithm::MlDsa65);
+    let (_, sb) = configs(&p);
+    let client = qssl::ClientConfig::builder()
+        .dangerous()
+        .with_verifier(Arc::new(qssl::danger::NoServerVerification::new(
+            &default_provider(),
+        )))
+        .build()
+        .unwrap();
+    let (mut c, mut s) = pair(client, sb.build().unwrap());
+    do_handshake(&mut c, &mut s);
+    assert_eq!(c.peer_signature_scheme(), Some(SignatureScheme::MLDSA65));
+    assert!(!c.connection_info().unwrap().peer_auth_post_quantum);
+    let path = c.peer_verified_path().unwrap();
+    assert!(!path.is_verified() && path.signatures().is_empty());
+}
+
+/// The OpenSSL-made OCSP test PKI and responses of qssl-handshake (see
+/// qssl-handshake/tests/vectors/ocsp/README.md): a root, an issuing CA, leaves for
+/// `ocsp.qssl.example`, responses valid for a century (this test runs on the clock).
+macro_rules! ocsp_vector {
+    ($name:literal) => {
+        include_bytes!(concat!("../../qssl-handshake/tests/vectors/ocsp/", $name))
+    };
+}
+
+fn pem_cert(pem: &[u8]) -> qssl::pki_types::CertificateDer<'static> {
+    let pem = std::str::from_utf8(pem).unwrap();
+    qssl_crypto::pki::pem_certificates(pem)
+        .unwrap()
+        .remove(0)
+        .into()
+}
+
+/// A client (trusting the OCSP test root) and a server for `leaf` / `key` that
+/// staples `staple`, connected as "ocsp.qssl.example".
+fn ocsp_pair(
+    require: bool,
+    leaf: &[u8],
+    key: &[u8],
+    staple: Option<&[u8]>,
+) -> (qssl::ClientConnection, qssl::ServerConnection) {
+    let mut roots = qssl::RootCertStore::new();
+    roots.add(pem_cert(ocsp_vector!("root.pem"))).unwrap();
+    let client = qssl::ClientConfig::builder()
+        .with_root_certificates(Arc::new(roots))
+        .require_ocsp(require)
+        .build()
+        .unwrap();
+    let key = qssl_crypto::keys::load_private_key_pem(std::str::from_utf8(key).unwrap()).unwrap();
+    let chain = vec![pem_cert(leaf), pem_cert(ocsp_vector!("ca.pem"))];
+    let mut server = qssl::ServerConfig::builder().with_single_cert(chain, Box::new(key));
+    if let Some(staple) = staple {
+        server = server.with_ocsp_response(staple.to_vec());
+    }
+    let c = qssl::ClientConnection::new(Arc::new(client), "ocsp.qssl.example".try_into().unwrap())
+        .unwrap();
+    let s = qssl::ServerConnection::new(Arc::new(server.build().unwrap())).unwrap();
+    (c, s)
+}
+
+#[test]
+fn ocsp_staple_validated_end_to_end() {
+    let good = ocsp_vector!("good.der");
+    let revoked = ocsp_vector!("revoked.der");
+    let (good_leaf, good_key) = (ocsp_vector!("good.pem"), ocsp_vector!("good.key"));
+    let (revoked_leaf, revoked_key) = (ocsp_vector!("revoked.pem"), ocsp_vector!("revoked.key"));
+
+    // Required, stapled, good: accepted, and the client says it checked.
+    let (mut c, mut s) = ocsp_pair(true, good_leaf, good_key, Some(good));
+    do_handshake(&mut c, &mut s);
+    assert_eq!(c.ocsp_response(), Some(&good[..]));
+    assert!(c.peer_verified_path().unwrap().ocsp_good());
+    send_and_check(&mut c, &mut s, b"status good");
+
+    // Revoked: the client refuses with certificate_revoked, required or not.
+    for require in [true, false] {
+        let (mut c, mut s) = ocsp_pair(require, revoked_leaf, revoked_key, Some(revoked));
+        let (cr, sr) = run(&mut c, &mut s);
+        assert_eq!(alert_of(cr), Some(AlertDescription::CERTIFICATE_REVOKED));
+        assert_eq!(
+            sr,
+            Err(Error::AlertReceived(AlertDescription::CERTIFICATE_REVOKED))
+        );
+    }
+
+    // Required: a response about another certificate, or bytes that are no OCSP
+    // response, are refused with bad_certificate_status_response; so is no staple.
+    for staple in [
+        Some(&good[..]),
+        Some(&[0x30, 0x03, 0x0a, 0x01, 0x00][..]),
+        None,
+    ] {
+        let (mut c, mut s) = ocsp_pair(true, revoked_leaf, revoked_key, staple);
+        let (cr, sr) = run(&mut c, &mut s);
+        assert_eq!(
+            alert_of(cr),
+            Some(AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE),
+            "{staple:?}"
+        );
+        assert_eq!(
+            sr,
+            Err(Error::AlertReceived(
+                AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE
+            ))
+        );
+    }
+
+    // Not required (the default): an unusable staple is delivered but not trusted.
+    let junk = [0x30, 0x03, 0x0a, 0x01, 0x00];
+    let (mut c, mut s) = ocsp_pair(false, good_leaf, good_key, Some(&junk));
+    do_handshake(&mut c, &mut s);
+    assert_eq!(c.ocsp_response(), Some(&junk[..]));
+    assert!(!c.peer_verified_path().unwrap().ocsp_good());
 }
 
 #[test]

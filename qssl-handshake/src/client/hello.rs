@@ -359,6 +359,7 @@ impl ExpectServerHello {
                     cert_request: None,
                     peer_certificates: Vec::new(),
                     ocsp_response: None,
+                    verified_path: crate::verify::VerifiedPath::unverified(),
                     server_scheme: None,
                 },
             },

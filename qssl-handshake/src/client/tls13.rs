@@ -13,7 +13,7 @@ use crate::common::{
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule::{HandshakeSecret, Side};
 use crate::transcript::Transcript;
-use crate::verify::{CertificateDer, UnixTime};
+use crate::verify::{CertificateDer, UnixTime, VerifiedPath};
 use crate::{
     Certificate, CertificateCriteria, CertificateEntry, CertificateRequest, CertificateStatus,
     CertificateVerify, Extension, ExtensionType, Finished, HandshakeMessage, ProtocolVersion,
@@ -34,6 +34,8 @@ pub(crate) struct ClientHs {
     pub(crate) cert_request: Option<CertificateRequest>,
     pub(crate) peer_certificates: Vec<CertificateDer<'static>>,
     pub(crate) ocsp_response: Option<Vec<u8>>,
+    /// What the verifier validated of the server's chain.
+    pub(crate) verified_path: VerifiedPath,
     pub(crate) server_scheme: Option<SignatureScheme>,
 }
 
@@ -180,7 +182,7 @@ impl ExpectCertificate {
             .into_iter()
             .map(|e| CertificateDer::from(e.cert_data))
             .collect();
-        self.hs.start.params.verifier.verify_server_cert(
+        self.hs.verified_path = self.hs.start.params.verifier.verify_server_cert(
             &chain[0],
             &chain[1..],
             &self.hs.start.server_name,
@@ -352,7 +354,9 @@ impl ExpectFinished {
             hello_retry_request: hs.hello_retry_request,
             peer_record_size_limit: peer_limit,
             kx_post_quantum: hs.group.is_post_quantum(),
-            auth_post_quantum: server_scheme.is_post_quantum(),
+            peer_auth_post_quantum: hs.verified_path.is_post_quantum()
+                && server_scheme.is_post_quantum(),
+            peer_verified_path: hs.verified_path,
         })));
         let (client, server) = master.into_traffic_secrets();
         Ok(ClientState::Traffic(Traffic {

@@ -383,6 +383,7 @@ impl ExpectClientHello {
             client_limit,
             hello_retry_request: after_retry,
             client_certificates: Vec::new(),
+            client_path: crate::verify::VerifiedPath::unverified(),
             client_scheme: None,
         };
         Ok(match &params.client_verifier {

@@ -12,7 +12,7 @@ use crate::config::ServerParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule::{MasterSecret, Side};
 use crate::transcript::Transcript;
-use crate::verify::{CertificateDer, UnixTime};
+use crate::verify::{CertificateDer, UnixTime, VerifiedPath};
 use crate::{HandshakeMessage, ProtocolVersion};
 
 /// What the server knows once its flight is sent.
@@ -28,6 +28,8 @@ pub(crate) struct ServerHs {
     pub(crate) client_limit: Option<u16>,
     pub(crate) hello_retry_request: bool,
     pub(crate) client_certificates: Vec<CertificateDer<'static>>,
+    /// What the client verifier validated of the client's chain.
+    pub(crate) client_path: VerifiedPath,
     pub(crate) client_scheme: Option<SignatureScheme>,
 }
 
@@ -70,7 +72,7 @@ impl ExpectCertificate {
             .into_iter()
             .map(|e| CertificateDer::from(e.cert_data))
             .collect();
-        verifier.verify_client_cert(&chain[0], &chain[1..], now)?;
+        self.hs.client_path = verifier.verify_client_cert(&chain[0], &chain[1..], now)?;
         self.hs.client_certificates = chain;
         Ok(ServerState::CertificateVerify(ExpectCertificateVerify {
             hs: self.hs,
@@ -155,7 +157,10 @@ impl ExpectFinished {
             hello_retry_request: hs.hello_retry_request,
             peer_record_size_limit: hs.client_limit,
             kx_post_quantum: hs.group.is_post_quantum(),
-            auth_post_quantum: hs.scheme.is_post_quantum(),
+            // The client's authentication: the server's own is judged by the client.
+            peer_auth_post_quantum: hs.client_path.is_post_quantum()
+                && hs.client_scheme.is_some_and(|s| s.is_post_quantum()),
+            peer_verified_path: hs.client_path,
         })));
         let (client, server) = hs.master.into_traffic_secrets();
         Ok(ServerState::Traffic(Traffic {

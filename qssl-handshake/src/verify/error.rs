@@ -20,8 +20,9 @@ use qssl_alert::AlertDescription;
 /// | `BadSignature` | `bad_certificate` | "contained signatures that did not verify" (a signature *in the chain*) |
 /// | `UnsupportedSignatureAlgorithm` | `bad_certificate` | the chain is signed with an algorithm the provider does not offer |
 /// | `UnsupportedCertVersion`, `UnsupportedCriticalExtension` | `unsupported_certificate` | "a certificate was of an unsupported type" |
-/// | `Revoked` | `certificate_revoked` | |
+/// | `Revoked` | `certificate_revoked` | a validated stapled OCSP response says revoked |
 /// | `OcspResponseRequired` | `bad_certificate_status_response` | RFC 8446 §4.4.2.1 / RFC 6066 §8: the stapled status is missing and the policy requires it |
+/// | `OcspMalformed`, `OcspUnsuccessful`, `OcspUnauthorizedResponder`, `OcspBadSignature`, `OcspUnsupportedAlgorithm`, `OcspWrongCertificate`, `OcspNotYetValid`, `OcspExpired`, `OcspStatusUnknown` | `bad_certificate_status_response` | RFC 8446 §6.2: "an invalid or unacceptable OCSP response" (a revoked status is `Revoked`) |
 /// | `BadHandshakeSignature` | `decrypt_error` | RFC 8446 §4.4.3: a CertificateVerify that does not verify |
 /// | `UnsupportedHandshakeSignatureScheme` | `illegal_parameter` | a CertificateVerify scheme not usable in TLS 1.3 or not offered (RFC 8446 §4.4.3; OpenSSL sends illegal_parameter) |
 /// | `HandshakeSignatureKeyMismatch` | `illegal_parameter` | a CertificateVerify scheme that the certificate's key cannot make (RFC 8446 §4.4.3 "MUST be compatible with the key"; OpenSSL's wrong signature type / wrong curve) |
@@ -85,6 +86,40 @@ pub enum CertificateError {
     /// The verifier requires a stapled OCSP response and the peer sent none.
     #[error("OCSP response required but none stapled")]
     OcspResponseRequired,
+    /// The stapled OCSP response is not a DER `OCSPResponse` carrying a
+    /// `BasicOCSPResponse`, or carries a critical extension that is not understood.
+    #[error("OCSP response malformed")]
+    OcspMalformed,
+    /// The OCSP responseStatus is not successful (malformedRequest, internalError,
+    /// tryLater, sigRequired, unauthorized): the response holds no status.
+    #[error("OCSP response status not successful")]
+    OcspUnsuccessful,
+    /// The OCSP response is signed neither by the certificate's issuer nor by a
+    /// delegated responder (a certificate in the response, issued by the issuer, valid
+    /// now, with extKeyUsage id-kp-OCSPSigning).
+    #[error("OCSP response signer not authorized for this certificate")]
+    OcspUnauthorizedResponder,
+    /// The OCSP response signature does not verify under its signer's key.
+    #[error("OCSP response signature invalid")]
+    OcspBadSignature,
+    /// The OCSP response is signed with an algorithm the provider lacks (or that does
+    /// not fit the signer's key), or identifies certificates with an unsupported hash.
+    #[error("OCSP response algorithm unsupported")]
+    OcspUnsupportedAlgorithm,
+    /// No SingleResponse in the OCSP response is about this certificate (serial
+    /// number, issuer name hash, issuer key hash).
+    #[error("OCSP response is for another certificate")]
+    OcspWrongCertificate,
+    /// The OCSP response's thisUpdate is in the future (beyond the allowed clock skew).
+    #[error("OCSP response not valid yet")]
+    OcspNotYetValid,
+    /// The OCSP response's nextUpdate has passed, or without a nextUpdate its
+    /// thisUpdate is older than the maximum age.
+    #[error("OCSP response expired")]
+    OcspExpired,
+    /// The OCSP responder does not know the certificate (certStatus unknown).
+    #[error("OCSP responder does not know the certificate")]
+    OcspStatusUnknown,
     /// A TLS 1.3 CertificateVerify signature did not verify.
     #[error("handshake signature invalid")]
     BadHandshakeSignature,
@@ -118,7 +153,16 @@ impl CertificateError {
             | Self::UnsupportedCertVersion
             | Self::UnsupportedCriticalExtension => AlertDescription::UNSUPPORTED_CERTIFICATE,
             Self::Revoked => AlertDescription::CERTIFICATE_REVOKED,
-            Self::OcspResponseRequired => AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE,
+            Self::OcspResponseRequired
+            | Self::OcspMalformed
+            | Self::OcspUnsuccessful
+            | Self::OcspUnauthorizedResponder
+            | Self::OcspBadSignature
+            | Self::OcspUnsupportedAlgorithm
+            | Self::OcspWrongCertificate
+            | Self::OcspNotYetValid
+            | Self::OcspExpired
+            | Self::OcspStatusUnknown => AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE,
             Self::BadHandshakeSignature => AlertDescription::DECRYPT_ERROR,
             Self::UnsupportedHandshakeSignatureScheme | Self::HandshakeSignatureKeyMismatch => {
                 AlertDescription::ILLEGAL_PARAMETER
@@ -245,6 +289,42 @@ mod tests {
             (C::Revoked, AlertDescription::CERTIFICATE_REVOKED),
             (
                 C::OcspResponseRequired,
+                AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE,
+            ),
+            (
+                C::OcspMalformed,
+                AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE,
+            ),
+            (
+                C::OcspUnsuccessful,
+                AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE,
+            ),
+            (
+                C::OcspUnauthorizedResponder,
+                AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE,
+            ),
+            (
+                C::OcspBadSignature,
+                AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE,
+            ),
+            (
+                C::OcspUnsupportedAlgorithm,
+                AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE,
+            ),
+            (
+                C::OcspWrongCertificate,
+                AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE,
+            ),
+            (
+                C::OcspNotYetValid,
+                AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE,
+            ),
+            (
+                C::OcspExpired,
+                AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE,
+            ),
+            (
+                C::OcspStatusUnknown,
                 AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE,
             ),
             (C::BadHandshakeSignature, AlertDescription::DECRYPT_ERROR),

@@ -9,18 +9,32 @@
 //! tests and custom verifiers. Every refusal is a [`CertificateError`] whose alert is
 //! [`CertificateError::alert`].
 //!
+//! A verifier returns the [`VerifiedPath`] it validated: the signature algorithm of
+//! every certificate from the leaf up to the one signed by the trust anchor's key.
+//! The handshake reports the peer's authentication as post-quantum only when all of
+//! those and the CertificateVerify are ML-DSA: an ML-DSA leaf under an ECDSA or RSA
+//! CA is only as strong as the CA's classical signature.
+//!
 //! Sans-I/O: the time of validation is an argument (`now`); nothing here reads a
 //! clock or fetches anything (no AIA chasing, no OCSP or CRL fetching).
 //!
-//! OCSP: the server verifier receives the stapled response bytes. With
-//! [`WebPkiServerVerifier::require_ocsp`] an empty response is refused
-//! ([`CertificateError::OcspResponseRequired`]). The response itself is **not**
-//! parsed or validated (signature, freshness, certificate status): that is out of
-//! scope for now, so a stapled response only satisfies the "present" policy.
+//! OCSP: the server verifier receives the stapled response bytes and validates them
+//! per RFC 6960 against the end entity's issuer on the verified path: signed by the
+//! issuer or by a delegated responder certificate it issued (id-kp-OCSPSigning),
+//! about this certificate (CertID), current at `now` (thisUpdate, nextUpdate, with
+//! [`OCSP_CLOCK_SKEW`]; [`OCSP_MAX_AGE_WITHOUT_NEXT_UPDATE`] without a nextUpdate),
+//! status good. With [`WebPkiServerVerifier::require_ocsp`] a missing staple is
+//! [`CertificateError::OcspResponseRequired`] and every validation failure is its
+//! own error (bad_certificate_status_response; revoked is
+//! [`CertificateError::Revoked`], certificate_revoked). Without it (the default) a
+//! staple is still validated: a valid "revoked" refuses the connection, and any
+//! staple that fails validation is ignored, as if none had been sent, because the
+//! client did not make OCSP a condition and an unverifiable staple proves nothing.
+//! [`VerifiedPath::ocsp_good`] says whether a staple was validated and good.
 //!
 //! ```
 //! use std::sync::Arc;
-//! use qssl_crypto::sign::{KeyAlgorithm, SigningKey};
+//! use qssl_crypto::sign::{KeyAlgorithm, SignatureScheme, SigningKey};
 //! use qssl_crypto::{keys, pki, provider::default_provider};
 //! use qssl_handshake::verify::{
 //!     CertificateDer, CertificateError, RootCertStore, ServerCertVerifier, ServerName,
@@ -45,7 +59,11 @@
 //! let leaf = CertificateDer::from(leaf.der);
 //!
 //! let name = ServerName::try_from("example.com")?;
-//! verifier.verify_server_cert(&leaf, &[], &name, &[], at)?;
+//! let path = verifier.verify_server_cert(&leaf, &[], &name, &[], at)?;
+//! // One link: the leaf, signed by the root's ML-DSA-65 key.
+//! assert_eq!(path.signatures().len(), 1);
+//! assert_eq!(path.signatures()[0].scheme(), SignatureScheme::MLDSA65);
+//! assert!(path.is_post_quantum());
 //!
 //! let other = ServerName::try_from("example.org")?;
 //! let err = verifier.verify_server_cert(&leaf, &[], &other, &[], at).unwrap_err();
@@ -64,9 +82,13 @@ use rustls_pki_types::SignatureVerificationAlgorithm;
 pub use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 
 mod error;
+mod ocsp;
+mod path;
 mod roots;
 
 pub use error::CertificateError;
+pub use ocsp::{MAX_RESPONDER_CANDIDATES, OCSP_CLOCK_SKEW, OCSP_MAX_AGE_WITHOUT_NEXT_UPDATE};
+pub use path::{PathSignature, VerifiedPath};
 pub use roots::RootCertStore;
 
 use error::from_webpki;
@@ -77,6 +99,10 @@ pub trait ServerCertVerifier: Send + Sync + fmt::Debug {
     /// Validates the server's chain: `end_entity` first, then the `intermediates` it
     /// sent (in any order; path building picks what it needs), for `server_name`, at
     /// time `now`. `ocsp_response` is the stapled OCSP response (empty if none).
+    ///
+    /// Returns the path it verified ([`VerifiedPath::unverified`] if it did not
+    /// validate a path to a trust anchor): the handshake reports post-quantum
+    /// authentication from it.
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -84,7 +110,7 @@ pub trait ServerCertVerifier: Send + Sync + fmt::Debug {
         server_name: &ServerName<'_>,
         ocsp_response: &[u8],
         now: UnixTime,
-    ) -> Result<(), CertificateError>;
+    ) -> Result<VerifiedPath, CertificateError>;
 
     /// Checks a TLS 1.3 CertificateVerify signature made by `cert`'s key over `message`
     /// (the 64 spaces ‖ context string ‖ 0 ‖ transcript hash content, built by the caller).
@@ -112,13 +138,14 @@ pub trait ClientCertVerifier: Send + Sync + fmt::Debug {
     fn root_hint_subjects(&self) -> Vec<Vec<u8>>;
 
     /// Validates the client's chain (`end_entity` first, then `intermediates`) at
-    /// time `now`, for clientAuth.
+    /// time `now`, for clientAuth. Returns the path it verified, as
+    /// [`ServerCertVerifier::verify_server_cert`] does.
     fn verify_client_cert(
         &self,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
-    ) -> Result<(), CertificateError>;
+    ) -> Result<VerifiedPath, CertificateError>;
 
     /// Checks a TLS 1.3 CertificateVerify signature made by `cert`'s key over `message`
     /// (the 64 spaces ‖ context string ‖ 0 ‖ transcript hash content, built by the caller).
@@ -157,11 +184,14 @@ impl Algorithms {
         }
     }
 
-    /// Path validation to `roots` for `usage`, then (for servers) the name check.
+    /// Path validation to `roots` for `usage`, then (for servers) the name check,
+    /// then, for a non-empty `ocsp_response`, its validation against the end
+    /// entity's issuer on the verified path (the second value; `None` without one).
     ///
     /// The work a hostile chain can cause is bounded by `webpki` (path depth, at most
     /// 100 signature checks per validation) and by the handshake codec's limit on the
     /// Certificate message.
+    #[allow(clippy::too_many_arguments)]
     fn verify_chain(
         &self,
         roots: &RootCertStore,
@@ -170,23 +200,47 @@ impl Algorithms {
         now: UnixTime,
         usage: webpki::KeyUsage,
         server_name: Option<&ServerName<'_>>,
-    ) -> Result<(), CertificateError> {
+        ocsp_response: &[u8],
+    ) -> Result<(VerifiedPath, Option<Result<(), CertificateError>>), CertificateError> {
         let cert = webpki::EndEntityCert::try_from(end_entity).map_err(from_webpki)?;
-        cert.verify_for_usage(
-            &self.cert_algs,
-            roots.anchors(),
-            intermediates,
-            now,
-            usage,
-            None,
-            None,
-        )
-        .map_err(from_webpki)?;
+        let path = cert
+            .verify_for_usage(
+                &self.cert_algs,
+                roots.anchors(),
+                intermediates,
+                now,
+                usage,
+                None,
+                None,
+            )
+            .map_err(from_webpki)?;
         if let Some(name) = server_name {
             cert.verify_is_valid_for_subject_name(name)
                 .map_err(from_webpki)?;
         }
-        Ok(())
+        let verified = path::describe(&self.verifiers, end_entity, intermediates, &path)?;
+        if ocsp_response.is_empty() {
+            return Ok((verified, None));
+        }
+        // The issuer of the end entity: the first intermediate on the path, else the
+        // trust anchor.
+        let issuer_der;
+        let issuer = match path.intermediate_certificates().next() {
+            Some(cert) => {
+                issuer_der = cert.der();
+                webpki::anchor_from_trusted_cert(&issuer_der).map_err(from_webpki)?
+            }
+            None => path.anchor().clone(),
+        };
+        let status = ocsp::check(
+            ocsp_response,
+            end_entity,
+            &issuer,
+            &self.verifiers,
+            &self.cert_algs,
+            now,
+        );
+        Ok((verified, Some(status)))
     }
 
     fn verify_tls13_signature(
@@ -254,9 +308,12 @@ impl WebPkiServerVerifier {
         }
     }
 
-    /// Whether a server that staples no OCSP response is refused
-    /// ([`CertificateError::OcspResponseRequired`]). Off by default. The response is
-    /// not validated, only required to be present (see the module docs).
+    /// Whether the server must staple a valid OCSP response saying good: none is
+    /// [`CertificateError::OcspResponseRequired`], an invalid one is refused with the
+    /// `Ocsp*` error of its defect, a revoked status with
+    /// [`CertificateError::Revoked`]. Off by default: a stapled response is then
+    /// still validated, a valid "revoked" still refuses the certificate, and an
+    /// invalid staple is ignored (see the module docs).
     pub fn require_ocsp(mut self, require: bool) -> Self {
         self.require_ocsp = require;
         self
@@ -271,20 +328,26 @@ impl ServerCertVerifier for WebPkiServerVerifier {
         server_name: &ServerName<'_>,
         ocsp_response: &[u8],
         now: UnixTime,
-    ) -> Result<(), CertificateError> {
-        self.algorithms.verify_chain(
+    ) -> Result<VerifiedPath, CertificateError> {
+        let (path, ocsp) = self.algorithms.verify_chain(
             &self.roots,
             end_entity,
             intermediates,
             now,
             webpki::KeyUsage::server_auth(),
             Some(server_name),
+            ocsp_response,
         )?;
         // After the chain: a bad chain is the more useful error to report.
-        if self.require_ocsp && ocsp_response.is_empty() {
-            return Err(CertificateError::OcspResponseRequired);
+        match ocsp {
+            None if self.require_ocsp => Err(CertificateError::OcspResponseRequired),
+            None => Ok(path),
+            Some(Ok(())) => Ok(path.with_ocsp_good()),
+            // Not asked for: a verified "revoked" from the issuer's responder still
+            // ends the connection; any other failure leaves the staple unused.
+            Some(Err(e)) if self.require_ocsp || e == CertificateError::Revoked => Err(e),
+            Some(Err(_)) => Ok(path),
         }
-        Ok(())
     }
 
     fn verify_tls13_signature(
@@ -339,15 +402,17 @@ impl ClientCertVerifier for WebPkiClientVerifier {
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
-    ) -> Result<(), CertificateError> {
-        self.algorithms.verify_chain(
+    ) -> Result<VerifiedPath, CertificateError> {
+        let (path, _) = self.algorithms.verify_chain(
             &self.roots,
             end_entity,
             intermediates,
             now,
             webpki::KeyUsage::client_auth(),
             None,
-        )
+            &[],
+        )?;
+        Ok(path)
     }
 
     fn verify_tls13_signature(
@@ -370,7 +435,7 @@ impl ClientCertVerifier for WebPkiClientVerifier {
 pub mod danger {
     use super::{
         Algorithms, CertificateDer, CertificateError, CryptoProvider, ServerCertVerifier,
-        ServerName, SignatureScheme, UnixTime,
+        ServerName, SignatureScheme, UnixTime, VerifiedPath,
     };
 
     /// **DANGER: accepts ANY server certificate chain, for ANY name, at ANY time.**
@@ -382,7 +447,9 @@ pub mod danger {
     ///
     /// It still checks the CertificateVerify signature against the presented leaf's
     /// key (so the peer holds the key of the certificate it sent), refusing PKCS#1
-    /// and unknown schemes like the real verifiers do.
+    /// and unknown schemes like the real verifiers do. It returns
+    /// [`VerifiedPath::unverified`], so the connection never reports post-quantum
+    /// authentication, whatever the CertificateVerify scheme.
     #[derive(Debug, Clone)]
     pub struct NoServerVerification {
         algorithms: Algorithms,
@@ -405,8 +472,10 @@ pub mod danger {
             _server_name: &ServerName<'_>,
             _ocsp_response: &[u8],
             _now: UnixTime,
-        ) -> Result<(), CertificateError> {
-            Ok(())
+        ) -> Result<VerifiedPath, CertificateError> {
+            // Nothing verified: the handshake never reports this peer's
+            // authentication as post-quantum.
+            Ok(VerifiedPath::unverified())
         }
 
         fn verify_tls13_signature(

@@ -81,9 +81,9 @@ impl RootCertStore {
     }
 }
 
-/// `webpki` keeps a Name's contents without the `SEQUENCE` header; TLS sends the
-/// whole DER value.
-fn der_sequence(contents: &[u8]) -> Vec<u8> {
+/// `webpki` keeps a Name's (and an anchor's SPKI's) contents without the `SEQUENCE`
+/// header; TLS and OCSP use the whole DER value.
+pub(super) fn der_sequence(contents: &[u8]) -> Vec<u8> {
     let len = contents.len();
     let mut out = Vec::with_capacity(len + 6);
     out.push(0x30);

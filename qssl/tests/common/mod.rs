@@ -53,6 +53,9 @@ pub struct PkiSpec {
     pub expired: bool,
     /// Leaf EKU clientAuth as well as serverAuth.
     pub client: bool,
+    /// The key algorithms of the root and the intermediates, root first
+    /// (`chain_len` of them: the last one issues the leaf); `None`: all `alg`.
+    pub issuer_algs: Option<&'static [KeyAlgorithm]>,
 }
 
 impl PkiSpec {
@@ -63,17 +66,29 @@ impl PkiSpec {
             right_name: true,
             expired: false,
             client: true,
+            issuer_algs: None,
         }
+    }
+
+    /// The key algorithm of issuer `i` (0 = root, 1 = the intermediate it signs, ...).
+    fn issuer_alg(&self, i: usize) -> KeyAlgorithm {
+        self.issuer_algs
+            .map_or(self.alg, |algs| algs.get(i).copied().unwrap_or(self.alg))
     }
 }
 
 fn build(spec: PkiSpec) -> Pki {
     let now = now();
-    let root_key = keys::generate(spec.alg).unwrap();
+    let root_key = keys::generate(spec.issuer_alg(0)).unwrap();
     let mut params = CertificateParams::new(
         &format!(
-            "root {:?} {}{}{}{}",
-            spec.alg, spec.chain_len, spec.right_name as u8, spec.expired as u8, spec.client as u8
+            "root {:?} {}{}{}{} {:?}",
+            spec.alg,
+            spec.chain_len,
+            spec.right_name as u8,
+            spec.expired as u8,
+            spec.client as u8,
+            spec.issuer_algs
         ),
         &[1],
         now - 3600,
@@ -85,7 +100,7 @@ fn build(spec: PkiSpec) -> Pki {
     let mut issuer_key = root_key;
     let mut intermediates = Vec::new();
     for i in 1..spec.chain_len {
-        let key = keys::generate(spec.alg).unwrap();
+        let key = keys::generate(spec.issuer_alg(i)).unwrap();
         let mut p = CertificateParams::new(
             &format!("intermediate {i}"),
             &[10 + i as u8],
