@@ -30,14 +30,21 @@ pub(crate) fn signed_content(context: &[u8], hash: &HashOutput) -> Vec<u8> {
     m
 }
 
-/// Encodes `msg` once, adds it to the transcript and queues it for sending.
-pub(crate) fn send(msg: &HandshakeMessage, transcript: &mut Transcript, out: &mut Vec<Action>) {
-    let bytes = msg.to_bytes();
+/// Encodes `msg` once, adds it to the transcript and queues it for sending. A message
+/// that cannot be encoded (a field too long for its length prefix) is
+/// [`Error::Encode`]: nothing is added or queued.
+pub(crate) fn send(
+    msg: &HandshakeMessage,
+    transcript: &mut Transcript,
+    out: &mut Vec<Action>,
+) -> Result<(), Error> {
+    let bytes = msg.to_bytes()?;
     transcript.add(&bytes);
     out.push(Action::SendHandshake {
         typ: msg.typ(),
         bytes,
     });
+    Ok(())
 }
 
 /// The transcript hash, which exists once the suite is known (always, past the hellos).
@@ -148,7 +155,7 @@ impl Traffic {
         let msg = HandshakeMessage::KeyUpdate(KeyUpdate { request_update });
         out.push(Action::SendHandshake {
             typ: HandshakeType::KEY_UPDATE,
-            bytes: msg.to_bytes(),
+            bytes: msg.to_bytes()?,
         });
         self.write_secret = next_traffic_secret(&self.write_secret)?;
         out.push(Action::SetWriteKey(traffic_key(

@@ -237,7 +237,7 @@ fn with_cookie(ch2: &RawHandshake, cookie: Option<Vec<u8>>) -> RawHandshake {
     if let Some(c) = cookie {
         ch.extensions.push(Extension::Cookie(c));
     }
-    let bytes = HandshakeMessage::ClientHello(ch).to_bytes();
+    let bytes = HandshakeMessage::ClientHello(ch).to_bytes().unwrap();
     let mut j = HandshakeJoiner::new(Default::default());
     j.push(&bytes).unwrap();
     j.pop().unwrap()
@@ -327,4 +327,159 @@ fn hrr_cookie_missing_or_altered_is_illegal_parameter() {
     server
         .handle(&with_cookie(&ch2, Some(cookie)), now(), &mut out)
         .unwrap();
+}
+
+// ------------------------------- lengths our encoder cannot express (issue 8 item 6)
+
+/// `msg` as the peer's state machine receives it: encoded, then through a joiner
+/// (without the connection's 64 KiB cap: these tests probe the state machine).
+fn received(msg: HandshakeMessage) -> RawHandshake {
+    let bytes = msg.to_bytes().unwrap();
+    let mut j = HandshakeJoiner::new(qssl_handshake::DecodeLimits {
+        max_message_len: 1 << 20,
+        max_certificate_message_len: 1 << 20,
+    });
+    j.push(&bytes).unwrap();
+    j.pop().unwrap()
+}
+
+/// A fresh client (x25519 share, secp256r1 supported) and the HelloRetryRequest a
+/// secp256r1-only server answers it with, its cookie (if any) replaced by `cookie`.
+fn client_and_hrr_with_cookie(cookie: Vec<u8>) -> (ClientHandshake, RawHandshake) {
+    let mut out = Vec::new();
+    let client =
+        ClientHandshake::start(client_params(vec![X25519, SECP256R1]), name(), &mut out).unwrap();
+    let ch1 = sent(out);
+    let mut server = ServerHandshake::new(server_params(vec![SECP256R1]));
+    let mut out = Vec::new();
+    server.handle(&ch1[0], now(), &mut out).unwrap();
+    let HandshakeMessage::ServerHello(mut hrr) = sent(out)[0].parse().unwrap() else {
+        panic!("HRR")
+    };
+    assert!(hrr.is_hello_retry_request());
+    hrr.extensions.retain(|e| e.typ() != ExtensionType::COOKIE);
+    hrr.extensions.push(Extension::Cookie(cookie));
+    (client, received(HandshakeMessage::ServerHello(hrr)))
+}
+
+/// The handshake messages among `actions`, with no cap on a message's size (a hello
+/// with a full extension block is over the default 64 KiB cap).
+fn sent_uncapped(actions: Vec<Action>) -> Vec<RawHandshake> {
+    let mut j = HandshakeJoiner::new(qssl_handshake::DecodeLimits {
+        max_message_len: 1 << 20,
+        max_certificate_message_len: 1 << 20,
+    });
+    for a in actions {
+        if let Action::SendHandshake { bytes, .. } = a {
+            j.push(&bytes).unwrap();
+        }
+    }
+    core::iter::from_fn(|| j.pop()).collect()
+}
+
+/// Length of the extension block of a ClientHello (as sent, header included).
+fn extension_block_len(ch: &RawHandshake) -> usize {
+    let b = ch.body();
+    let sid = usize::from(b[34]);
+    let at = 35 + sid;
+    let suites = usize::from(u16::from_be_bytes([b[at], b[at + 1]]));
+    let at = at + 2 + suites;
+    let comp = usize::from(b[at]);
+    let at = at + 1 + comp;
+    let n = usize::from(u16::from_be_bytes([b[at], b[at + 1]]));
+    assert_eq!(at + 2 + n, b.len(), "the block ends the hello");
+    n
+}
+
+/// A cookie that fits the HRR (under the 64 KiB message cap) but not the second
+/// ClientHello's extension block (at most 2^16 - 1 bytes) is refused by the client with
+/// illegal_parameter and nothing is sent, not even the compatibility CCS. The largest
+/// cookie that fits is echoed in a hello whose block is exactly 2^16 - 1 bytes and
+/// parses. Before the fix the encoder panicked (debug) or wrapped the length (release).
+#[test]
+fn hrr_cookie_too_large_for_the_second_client_hello_is_illegal_parameter() {
+    // The block's size without the cookie, measured with a one-byte cookie.
+    let (mut client, hrr) = client_and_hrr_with_cookie(vec![1]);
+    let mut out = Vec::new();
+    client.handle(&hrr, now(), &mut out).unwrap();
+    let ch2 = sent(out);
+    let without_cookie = extension_block_len(&ch2[0]) - (4 + 2 + 1);
+    let largest = 0xffff - without_cookie - (4 + 2);
+    assert!(largest > 60_000, "{largest}");
+
+    let (mut client, hrr) = client_and_hrr_with_cookie(vec![0xc0; largest]);
+    let mut out = Vec::new();
+    client.handle(&hrr, now(), &mut out).unwrap();
+    let ch2 = sent_uncapped(out);
+    assert_eq!(extension_block_len(&ch2[0]), 0xffff);
+    assert_eq!(cookie_of(&ch2[0]), Some(vec![0xc0; largest]));
+
+    // One byte too many; the largest HRR a connection accepts (64 KiB body); the
+    // largest cookie an HRR's own extension block can carry.
+    for len in [largest + 1, 65_446, 65_517] {
+        let (mut client, hrr) = client_and_hrr_with_cookie(vec![0xc0; len]);
+        if len <= 65_446 {
+            assert!(hrr.body().len() <= qssl_handshake::limits::DEFAULT_MAX_MESSAGE_LEN);
+        }
+        let mut out = Vec::new();
+        let err = client.handle(&hrr, now(), &mut out).unwrap_err();
+        assert_eq!(
+            err,
+            Error::PeerMisbehaved(PeerMisbehaved::HelloRetryCookieTooLarge),
+            "{len}"
+        );
+        assert_eq!(err.alert(), AlertDescription::ILLEGAL_PARAMETER);
+        assert!(out.is_empty(), "{len}: nothing queued, got {out:?}");
+    }
+}
+
+/// The server refuses to build a message it cannot encode: certificate_authorities
+/// hints over 2^16 - 1 bytes (about a thousand trusted client roots) make the
+/// CertificateRequest impossible, which is our own fault: internal_error, and no
+/// CertificateRequest or later message is queued with a wrong length.
+#[test]
+fn server_refuses_a_certificate_request_too_large_to_encode() {
+    let key = keys::generate(KeyAlgorithm::Ed25519).unwrap();
+    let mut roots = qssl_handshake::RootCertStore::new();
+    for i in 0..1200u32 {
+        let mut p = CertificateParams::new(
+            &format!("client root number {i:05} of a very large trust store"),
+            &[1, (i >> 8) as u8, i as u8],
+            NOW - 60,
+            NOW + 3600,
+        );
+        p.role = pki::CertificateRole::Ca { path_len: None };
+        roots
+            .add(CertificateDer::from(
+                pki::self_signed(&p, &KeySigner(&key)).unwrap().der,
+            ))
+            .unwrap();
+    }
+    let provider = default_provider();
+    let verifier = qssl_handshake::WebPkiClientVerifier::new(Arc::new(roots), &provider, true);
+    let hints: usize = qssl_handshake::ClientCertVerifier::root_hint_subjects(&verifier)
+        .iter()
+        .map(|s| 2 + s.len())
+        .sum();
+    assert!(hints > 0xffff, "{hints}");
+    let mut params = Arc::unwrap_or_clone(server_params(vec![X25519]));
+    params.client_verifier = Some(Arc::new(verifier));
+
+    let mut out = Vec::new();
+    let _client = ClientHandshake::start(client_params(vec![X25519]), name(), &mut out).unwrap();
+    let ch = sent(out);
+    let mut server = ServerHandshake::new(Arc::new(params));
+    let mut out = Vec::new();
+    let err = server.handle(&ch[0], now(), &mut out).unwrap_err();
+    assert!(matches!(err, Error::Encode(_)), "{err:?}");
+    assert_eq!(err.alert(), AlertDescription::INTERNAL_ERROR);
+    let types: Vec<_> = sent(out).iter().map(RawHandshake::typ).collect();
+    assert_eq!(
+        types,
+        [
+            HandshakeType::SERVER_HELLO,
+            HandshakeType::ENCRYPTED_EXTENSIONS
+        ],
+        "the flight stops before the CertificateRequest"
+    );
 }

@@ -8,6 +8,7 @@ mod common;
 
 use common::*;
 use qssl::{AlertDescription as A, ConnectionCommon, Error};
+use qssl_crypto::kx;
 use qssl_crypto::sign::KeyAlgorithm;
 use qssl_handshake::{Extension, ExtensionType, HandshakeMessage, HandshakeType as T};
 
@@ -37,7 +38,7 @@ fn set_len(m: &mut [u8]) {
 fn edit(m: &mut Vec<u8>, f: impl FnOnce(&mut HandshakeMessage)) {
     let mut msg = HandshakeMessage::parse(m).unwrap();
     f(&mut msg);
-    *m = msg.to_bytes();
+    *m = msg.to_bytes().unwrap();
 }
 
 #[allow(clippy::ptr_arg)] // must match the rewrite fn type
@@ -472,4 +473,37 @@ fn application_data_during_handshake_is_unexpected() {
     let (_, sr) = transfer_bytes(&[23, 3, 3, 0, 1, 0], &mut s);
     assert_eq!(sr.unwrap_err().alert(), Some(A::UNEXPECTED_MESSAGE));
     assert!(s.wants_write(), "the alert is queued");
+}
+
+/// Issue 8 item 6: a HelloRetryRequest whose cookie (65,400 bytes, the HRR itself still
+/// under the 64 KiB message cap) cannot fit the second ClientHello's extension block
+/// (`<8..2^16-1>`) once the client's own extensions are added. The client must refuse
+/// the HRR with illegal_parameter (the HRR is well-formed; what it asks for cannot be
+/// built), never panic on the length overflow nor send a wrong length.
+#[test]
+fn hrr_cookie_too_large_for_second_client_hello_is_illegal_parameter() {
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    let (cb, sb) = configs(&p);
+    let client = cb
+        .with_groups(vec![kx::X25519, kx::SECP256R1])
+        .build()
+        .unwrap();
+    let server = sb.with_groups(vec![kx::SECP256R1]).build().unwrap();
+    let (mut c, mut s) = pair(client, server);
+    s.set_handshake_hook(Box::new(|t, bytes| {
+        if t != T::SERVER_HELLO {
+            return;
+        }
+        let mut msg = HandshakeMessage::parse(bytes).unwrap();
+        if let HandshakeMessage::ServerHello(sh) = &mut msg {
+            assert!(sh.is_hello_retry_request());
+            sh.extensions.retain(|e| e.typ() != ExtensionType::COOKIE);
+            sh.extensions.push(Extension::Cookie(vec![0xc0; 65_400]));
+        }
+        *bytes = msg.to_bytes().unwrap();
+        assert!(bytes.len() - 4 <= qssl_handshake::limits::DEFAULT_MAX_MESSAGE_LEN);
+    }));
+    let (cr, sr) = run(&mut c, &mut s);
+    assert_eq!(cr.unwrap_err().alert(), Some(A::ILLEGAL_PARAMETER));
+    assert_eq!(sr, Err(Error::AlertReceived(A::ILLEGAL_PARAMETER)));
 }

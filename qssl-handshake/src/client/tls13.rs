@@ -259,7 +259,7 @@ impl ExpectFinished {
                 &HandshakeMessage::Certificate(Certificate { context, entries }),
                 &mut hs.transcript,
                 out,
-            );
+            )?;
             if let Some((ck, scheme)) = auth {
                 let content = signed_content(CLIENT_CV_CONTEXT, &common::hash(&hs.transcript)?);
                 let signature = ck.key.sign(scheme, &content)?;
@@ -267,7 +267,7 @@ impl ExpectFinished {
                     &HandshakeMessage::CertificateVerify(CertificateVerify { scheme, signature }),
                     &mut hs.transcript,
                     out,
-                );
+                )?;
                 client_scheme = Some(scheme);
             }
         }
@@ -279,7 +279,7 @@ impl ExpectFinished {
             }),
             &mut hs.transcript,
             out,
-        );
+        )?;
         let random = &hs.start.random;
         key_log(
             params.key_log,

@@ -205,7 +205,7 @@ impl ExpectClientHello {
                 Extension::SupportedVersionsSelected(ProtocolVersion::TLSV1_3),
             ],
         };
-        common::send(&HandshakeMessage::ServerHello(sh), &mut transcript, out);
+        common::send(&HandshakeMessage::ServerHello(sh), &mut transcript, out)?;
         let hello_hash = common::hash(&transcript)?;
         let secrets = EarlySecret::new(suite, None)
             .into_handshake(completed.secret.as_bytes(), &hello_hash)?;
@@ -277,7 +277,7 @@ impl ExpectClientHello {
             &HandshakeMessage::EncryptedExtensions(EncryptedExtensions { extensions: ee }),
             &mut transcript,
             out,
-        );
+        )?;
         if let Some(v) = &params.client_verifier {
             let mut extensions = vec![Extension::SignatureAlgorithms(v.supported_verify_schemes())];
             let hints = v.root_hint_subjects();
@@ -291,7 +291,7 @@ impl ExpectClientHello {
                 }),
                 &mut transcript,
                 out,
-            );
+            )?;
         }
         let entries = params
             .cert
@@ -317,14 +317,14 @@ impl ExpectClientHello {
             }),
             &mut transcript,
             out,
-        );
+        )?;
         let content = signed_content(SERVER_CV_CONTEXT, &common::hash(&transcript)?);
         let signature = params.cert.key.sign(scheme, &content)?;
         common::send(
             &HandshakeMessage::CertificateVerify(CertificateVerify { scheme, signature }),
             &mut transcript,
             out,
-        );
+        )?;
         let verify_data = secrets.finished(Side::Server, &common::hash(&transcript)?)?;
         common::send(
             &HandshakeMessage::Finished(Finished {
@@ -332,7 +332,7 @@ impl ExpectClientHello {
             }),
             &mut transcript,
             out,
-        );
+        )?;
         let master = secrets.into_master(&common::hash(&transcript)?)?;
         key_log(
             params.key_log,
@@ -410,7 +410,7 @@ fn send_retry(
             Extension::Cookie(cookie),
         ],
     };
-    common::send(&HandshakeMessage::ServerHello(hrr), &mut transcript, out);
+    common::send(&HandshakeMessage::ServerHello(hrr), &mut transcript, out)?;
     if !ch.session_id.is_empty() {
         out.push(Action::SendChangeCipherSpec);
     }
