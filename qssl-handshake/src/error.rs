@@ -181,7 +181,8 @@ pub enum PeerMisbehaved {
     /// post-handshake message.
     #[error("misplaced post-handshake message")]
     MisplacedPostHandshakeMessage,
-    /// The second ClientHello did not echo our HelloRetryRequest cookie unchanged
+    /// Stateless retry: the second ClientHello did not echo our HelloRetryRequest
+    /// cookie unchanged, or a ClientHello carried a cookie we did not make for it
     /// (RFC 8446 §4.2.2, §4.1.2: the second hello must answer the retry).
     #[error("HelloRetryRequest cookie missing or altered")]
     BadCookie,

@@ -507,3 +507,63 @@ fn hrr_cookie_too_large_for_second_client_hello_is_illegal_parameter() {
     assert_eq!(cr.unwrap_err().alert(), Some(A::ILLEGAL_PARAMETER));
     assert_eq!(sr, Err(Error::AlertReceived(A::ILLEGAL_PARAMETER)));
 }
+
+/// Stateless retry (`with_stateless_retry(true)`): a ClientHello2 whose cookie was
+/// altered or dropped is refused by the server with illegal_parameter
+/// (`PeerMisbehaved::BadCookie`), and the client receives that alert.
+#[test]
+fn stateless_retry_bad_cookie_is_illegal_parameter() {
+    fn flip_cookie(bytes: &mut Vec<u8>) {
+        edit(bytes, |msg| {
+            if let HandshakeMessage::ClientHello(ch) = msg {
+                for e in &mut ch.extensions {
+                    if let Extension::Cookie(c) = e {
+                        let n = c.len() - 1;
+                        c[n] ^= 1;
+                    }
+                }
+            }
+        });
+    }
+    fn drop_cookie(bytes: &mut Vec<u8>) {
+        edit(bytes, |msg| {
+            if let HandshakeMessage::ClientHello(ch) = msg {
+                ch.extensions.retain(|e| e.typ() != ExtensionType::COOKIE);
+            }
+        });
+    }
+    for (what, rewrite) in [
+        ("altered", flip_cookie as fn(&mut Vec<u8>)),
+        ("dropped", drop_cookie),
+    ] {
+        let p = pki_for(KeyAlgorithm::EcdsaP256);
+        let (cb, sb) = configs(&p);
+        let client = cb
+            .with_groups(vec![kx::SECP384R1MLKEM1024, kx::X25519])
+            .build()
+            .unwrap();
+        let server = sb
+            .with_groups(vec![kx::X25519])
+            .with_stateless_retry(true)
+            .build()
+            .unwrap();
+        let (mut c, mut s) = pair(client, server);
+        // Installed after ClientHello1 was queued: it sees only ClientHello2.
+        c.set_handshake_hook(Box::new(move |t, bytes| {
+            if t == T::CLIENT_HELLO {
+                rewrite(bytes);
+            }
+        }));
+        let (cr, sr) = run(&mut c, &mut s);
+        assert_eq!(
+            sr.unwrap_err().alert(),
+            Some(A::ILLEGAL_PARAMETER),
+            "{what}"
+        );
+        assert_eq!(
+            cr,
+            Err(Error::AlertReceived(A::ILLEGAL_PARAMETER)),
+            "{what}"
+        );
+    }
+}
