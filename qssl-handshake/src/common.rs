@@ -30,14 +30,21 @@ pub(crate) fn signed_content(context: &[u8], hash: &HashOutput) -> Vec<u8> {
     m
 }
 
-/// Encodes `msg` once, adds it to the transcript and queues it for sending.
-pub(crate) fn send(msg: &HandshakeMessage, transcript: &mut Transcript, out: &mut Vec<Action>) {
-    let bytes = msg.to_bytes();
+/// Encodes `msg` once, adds it to the transcript and queues it for sending. A message
+/// that cannot be encoded (a field too long for its length prefix) is
+/// [`Error::Encode`]: nothing is added or queued.
+pub(crate) fn send(
+    msg: &HandshakeMessage,
+    transcript: &mut Transcript,
+    out: &mut Vec<Action>,
+) -> Result<(), Error> {
+    let bytes = msg.to_bytes()?;
     transcript.add(&bytes);
     out.push(Action::SendHandshake {
         typ: msg.typ(),
         bytes,
     });
+    Ok(())
 }
 
 /// The transcript hash, which exists once the suite is known (always, past the hellos).
@@ -187,7 +194,7 @@ impl Traffic {
         let msg = HandshakeMessage::KeyUpdate(KeyUpdate { request_update });
         out.push(Action::SendHandshake {
             typ: HandshakeType::KEY_UPDATE,
-            bytes: msg.to_bytes(),
+            bytes: msg.to_bytes()?,
         });
         self.write_secret = next_traffic_secret(&self.write_secret)?;
         out.push(Action::SetWriteKey(traffic_key(
@@ -216,6 +223,14 @@ pub(crate) trait SideState: Sized {
     fn traffic_mut(&mut self) -> Option<&mut Traffic>;
     /// Whether the handshake is complete.
     fn is_traffic(&self) -> bool;
+    /// A change_cipher_spec arrived before any ClientHello on this connection.
+    /// Only a server doing stateless retry can take it: the client's first hello
+    /// was answered by an earlier instance, whose HelloRetryRequest this CCS
+    /// follows; it returns `true` and then requires the retry cookie on the next
+    /// ClientHello. Everyone else refuses it (RFC 8446 §5).
+    fn change_cipher_spec_before_hello(&mut self) -> bool {
+        false
+    }
 }
 
 /// What the client and server wrappers share: the current state or the first
@@ -264,7 +279,16 @@ impl<S: SideState> Machine<S> {
     /// after the first ClientHello message has been sent or received and before the
     /// peer's Finished message has been received").
     pub(crate) fn handle_change_cipher_spec(&mut self) -> Result<(), Error> {
-        if self.ccs_seen || !self.hello_done || !self.is_handshaking() || self.state.is_err() {
+        let before_hello_ok = |state: &mut Result<S, Error>| {
+            state
+                .as_mut()
+                .is_ok_and(SideState::change_cipher_spec_before_hello)
+        };
+        if self.ccs_seen
+            || !self.is_handshaking()
+            || self.state.is_err()
+            || (!self.hello_done && !before_hello_ok(&mut self.state))
+        {
             return Err(self.fail(PeerMisbehaved::UnexpectedChangeCipherSpec.into()));
         }
         self.ccs_seen = true;

@@ -71,25 +71,59 @@ pub struct ServerParams {
     /// Send our `groups` in EncryptedExtensions (RFC 8446 §4.2.7: the client may use
     /// them in later connections). Off by default in the facade.
     pub send_supported_groups: bool,
-    /// The key of our HelloRetryRequest cookies. Shared by every connection of a
-    /// configuration, so a cookie can be checked without per-connection state.
+    /// Stateless HelloRetryRequest (RFC 8446 §4.2.2). Off (the default): the server
+    /// keeps its transcript between the two ClientHellos, sends no cookie and ignores
+    /// one in a ClientHello. On: every HelloRetryRequest carries a cookie sealed with
+    /// `hrr_cookie_key`, the server drops all handshake state after sending it (it
+    /// only remembers that a cookie must come back on this connection), and rebuilds
+    /// the transcript from the cookie that the second ClientHello echoes. A second
+    /// ClientHello whose cookie is missing or does not verify is
+    /// [`PeerMisbehaved::BadCookie`](crate::PeerMisbehaved::BadCookie)
+    /// (illegal_parameter); so is, on a connection that sent no HelloRetryRequest, a
+    /// first ClientHello with a cookie that does not verify (a valid one, made by a
+    /// server sharing the key, continues that handshake).
+    pub stateless_retry: bool,
+    /// The key of our HelloRetryRequest cookies (used only with `stateless_retry`).
+    /// Shared by every connection of a configuration (and by every server that
+    /// should accept the second ClientHello), so a cookie can be checked without
+    /// per-connection state.
     pub hrr_cookie_key: Arc<HrrCookieKey>,
 }
 
-/// The secret key that authenticates HelloRetryRequest cookies (RFC 8446 §4.2.2):
-/// HMAC-SHA256 under 32 random bytes drawn once, at configuration time.
+/// The secret key that authenticates stateless HelloRetryRequest cookies (RFC 8446
+/// §4.2.2): HMAC-SHA256 under 32 random bytes drawn once, at configuration time.
 ///
-/// The cookie is `Hash(ClientHello1) ‖ HMAC(key, label ‖ suite ‖ group ‖ Hash(ClientHello1))`:
-/// everything the server needs to rebuild the transcript's `message_hash` and to know
-/// what it asked for, authenticated. Wiped on drop (inside the HMAC key), not `Clone`,
+/// ```text
+/// cookie = suite (2) ‖ group (2) ‖ Hash(ClientHello1) ‖ tag (32)
+/// tag    = HMAC(key, "qssl hrr cookie v2" ‖ suite ‖ group ‖ Hash(ClientHello1)
+///                    ‖ len(legacy_session_id) (1) ‖ legacy_session_id ‖ random)
+/// ```
+///
+/// The cookie carries everything the server needs after dropping its state: the
+/// suite and group it chose, and Hash(ClientHello1) for the transcript's
+/// `message_hash`; with the second ClientHello's legacy_session_id (echoed in the
+/// HelloRetryRequest) that is enough to rebuild the HelloRetryRequest byte for byte.
+/// The tag also binds that session id and the client random, which the second
+/// ClientHello must repeat unchanged (RFC 8446 §4.1.2): a cookie moved to another
+/// handshake does not verify. Wiped on drop (inside the HMAC key), not `Clone`,
 /// redacted `Debug`.
 pub struct HrrCookieKey {
     key: Box<dyn HmacKey>,
 }
 
+/// A cookie whose tag verified: what the HelloRetryRequest chose.
+pub(crate) struct OpenedCookie<'a> {
+    pub(crate) suite: u16,
+    pub(crate) group: u16,
+    pub(crate) ch1_hash: &'a [u8],
+}
+
 impl HrrCookieKey {
     /// Length of the tag at the end of a cookie.
     pub const TAG_LEN: usize = 32;
+
+    /// Length of the suite and group at the start of a cookie.
+    pub const PREFIX_LEN: usize = 4;
 
     /// A fresh key from `rng`.
     pub fn generate(rng: &dyn SecureRandom) -> Result<Self, CryptoError> {
@@ -101,46 +135,72 @@ impl HrrCookieKey {
     }
 
     /// The cookie for a HelloRetryRequest choosing `suite` and `group` after a
-    /// ClientHello whose hash (with the suite's hash function) is `ch1_hash`.
-    pub(crate) fn cookie(&self, suite: u16, group: u16, ch1_hash: &[u8]) -> Vec<u8> {
-        let tag = self.tag(suite, group, ch1_hash);
-        let mut c = Vec::with_capacity(ch1_hash.len() + Self::TAG_LEN);
+    /// ClientHello with this hash (under the suite's hash function), session id and
+    /// random.
+    pub(crate) fn seal(
+        &self,
+        suite: u16,
+        group: u16,
+        ch1_hash: &[u8],
+        session_id: &[u8],
+        random: &[u8; 32],
+    ) -> Vec<u8> {
+        let mut c = Vec::with_capacity(Self::PREFIX_LEN + ch1_hash.len() + Self::TAG_LEN);
+        c.extend_from_slice(&suite.to_be_bytes());
+        c.extend_from_slice(&group.to_be_bytes());
         c.extend_from_slice(ch1_hash);
+        let tag = self.key.sign(&Self::tagged(
+            &c,
+            &[session_id.len() as u8],
+            session_id,
+            random,
+        ));
         c.extend_from_slice(tag.as_bytes());
         c
     }
 
-    /// The ClientHello1 hash inside `cookie` if its tag is right for `suite` and
-    /// `group` (compared in constant time), else `None`.
-    pub(crate) fn open<'a>(&self, suite: u16, group: u16, cookie: &'a [u8]) -> Option<&'a [u8]> {
+    /// What `cookie` says, if its tag is right for a ClientHello with this session id
+    /// and random (compared in constant time); `None` otherwise. Nothing in the cookie
+    /// is read before the tag has verified.
+    pub(crate) fn open<'a>(
+        &self,
+        cookie: &'a [u8],
+        session_id: &[u8],
+        random: &[u8; 32],
+    ) -> Option<OpenedCookie<'a>> {
         let split = cookie.len().checked_sub(Self::TAG_LEN)?;
-        let (ch1_hash, tag) = cookie.split_at(split);
+        if split < Self::PREFIX_LEN {
+            return None;
+        }
+        let (body, tag) = cookie.split_at(split);
+        // A legacy_session_id is at most 32 bytes (the codec refuses more), so its
+        // length is one byte, which keeps the MACed fields unambiguous.
+        let sid_len = u8::try_from(session_id.len()).ok()?;
         self.key
-            .verify(
-                &[
-                    COOKIE_LABEL,
-                    &suite.to_be_bytes(),
-                    &group.to_be_bytes(),
-                    ch1_hash,
-                ],
-                tag,
-            )
+            .verify(&Self::tagged(body, &[sid_len], session_id, random), tag)
             .ok()?;
-        Some(ch1_hash)
+        let (suite, rest) = body.split_first_chunk::<2>()?;
+        let (group, ch1_hash) = rest.split_first_chunk::<2>()?;
+        Some(OpenedCookie {
+            suite: u16::from_be_bytes(*suite),
+            group: u16::from_be_bytes(*group),
+            ch1_hash,
+        })
     }
 
-    fn tag(&self, suite: u16, group: u16, ch1_hash: &[u8]) -> qssl_crypto::hash::HashOutput {
-        self.key.sign(&[
-            COOKIE_LABEL,
-            &suite.to_be_bytes(),
-            &group.to_be_bytes(),
-            ch1_hash,
-        ])
+    fn tagged<'a>(
+        body: &'a [u8],
+        sid_len: &'a [u8; 1],
+        session_id: &'a [u8],
+        random: &'a [u8; 32],
+    ) -> [&'a [u8]; 5] {
+        [COOKIE_LABEL, body, sid_len, session_id, random]
     }
 }
 
-/// Domain separation: this key MACs nothing else, but the label keeps it that way.
-const COOKIE_LABEL: &[u8] = b"qssl hrr cookie v1";
+/// Domain separation: this key MACs nothing else, but the label keeps it that way
+/// (v2: the suite and group travel in the cookie; session id and random are bound).
+const COOKIE_LABEL: &[u8] = b"qssl hrr cookie v2";
 
 impl core::fmt::Debug for HrrCookieKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

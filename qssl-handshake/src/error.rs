@@ -73,6 +73,28 @@ impl InvalidMessage {
     }
 }
 
+/// Why one of our own messages could not be encoded. Never caused by parsing: the
+/// encoders refuse to write a vector longer than its length prefix can express instead
+/// of writing a wrong length (the bytes already appended are taken back).
+///
+/// Inside the state machines it becomes [`Error::Encode`] (`internal_error`: the fault
+/// is in what we were asked to send, e.g. a certificate chain over 2^24 - 1 bytes),
+/// except where the peer made us build the message: a HelloRetryRequest whose cookie
+/// cannot fit the second ClientHello is [`PeerMisbehaved::HelloRetryCookieTooLarge`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// A vector of `len` bytes where its prefix allows at most `max` (255, 2^16 - 1 or
+    /// 2^24 - 1).
+    #[error("{len} bytes do not fit a vector of at most {max} bytes")]
+    TooLong {
+        /// The body's length.
+        len: usize,
+        /// The most the length prefix can express.
+        max: usize,
+    },
+}
+
 /// The peer broke a rule of the protocol. Each variant names the rule; the alert is
 /// chosen by [`PeerMisbehaved::alert`] (table in `docs/alerts.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
@@ -94,6 +116,13 @@ pub enum PeerMisbehaved {
     /// already shared or not offered (RFC 8446 §4.1.4).
     #[error("HelloRetryRequest selects a group the client cannot or need not retry")]
     IllegalHelloRetryRequest,
+    /// A HelloRetryRequest whose cookie (RFC 8446 §4.2.2) cannot be echoed: with our
+    /// other extensions it overflows the second ClientHello's extension block
+    /// (`Extension extensions<8..2^16-1>`). The HRR itself is well-formed (so not
+    /// decode_error); what it asks for is inconsistent with the ClientHello it must go
+    /// into, and an HRR the client cannot act on is illegal_parameter (§4.1.4).
+    #[error("HelloRetryRequest cookie too large to echo in the second ClientHello")]
+    HelloRetryCookieTooLarge,
     /// The server's Finished did not verify (RFC 8446 §4.4.4).
     #[error("Finished verify_data incorrect")]
     BadFinished,
@@ -152,7 +181,8 @@ pub enum PeerMisbehaved {
     /// post-handshake message.
     #[error("misplaced post-handshake message")]
     MisplacedPostHandshakeMessage,
-    /// The second ClientHello did not echo our HelloRetryRequest cookie unchanged
+    /// Stateless retry: the second ClientHello did not echo our HelloRetryRequest
+    /// cookie unchanged, or a ClientHello carried a cookie we did not make for it
     /// (RFC 8446 §4.2.2, §4.1.2: the second hello must answer the retry).
     #[error("HelloRetryRequest cookie missing or altered")]
     BadCookie,
@@ -199,6 +229,7 @@ impl PeerMisbehaved {
             Self::BadFinished | Self::BadCertificateVerify => A::DECRYPT_ERROR,
             Self::InvalidKeyShare
             | Self::IllegalHelloRetryRequest
+            | Self::HelloRetryCookieTooLarge
             | Self::InconsistentKeyShares
             | Self::SelectedUnofferedParameter
             | Self::SelectedUnofferedAlpn
@@ -285,6 +316,10 @@ pub enum Error {
     /// The API was used in a way the state does not allow (our caller's bug).
     #[error("handshake API misuse: {0}")]
     Misuse(&'static str),
+    /// One of our own messages could not be encoded (a field too long for its length
+    /// prefix): nothing was sent.
+    #[error("cannot encode our message: {0}")]
+    Encode(#[from] EncodeError),
 }
 
 impl Error {
@@ -296,7 +331,7 @@ impl Error {
             Self::PeerMisbehaved(e) => e.alert(),
             Self::PeerIncompatible(e) => e.alert(),
             Self::Certificate(e) => e.alert(),
-            Self::Crypto(_) | Self::Misuse(_) => AlertDescription::INTERNAL_ERROR,
+            Self::Crypto(_) | Self::Misuse(_) | Self::Encode(_) => AlertDescription::INTERNAL_ERROR,
         }
     }
 }
@@ -361,6 +396,7 @@ mod tests {
             // §4.2.2 cookie.
             (InvalidKeyShare, A::ILLEGAL_PARAMETER),
             (IllegalHelloRetryRequest, A::ILLEGAL_PARAMETER),
+            (HelloRetryCookieTooLarge, A::ILLEGAL_PARAMETER),
             (InconsistentKeyShares, A::ILLEGAL_PARAMETER),
             (SelectedUnofferedParameter, A::ILLEGAL_PARAMETER),
             (SelectedUnofferedAlpn, A::ILLEGAL_PARAMETER),
@@ -401,6 +437,7 @@ mod tests {
                 | BadCertificateVerify
                 | InvalidKeyShare
                 | IllegalHelloRetryRequest
+                | HelloRetryCookieTooLarge
                 | InconsistentKeyShares
                 | SelectedUnofferedParameter
                 | SelectedUnofferedAlpn
@@ -421,8 +458,8 @@ mod tests {
                 | NoClientCertificate => {}
             }
         }
-        // 30 variants in `listed`, each once in `cases`.
-        assert_eq!(cases.len(), 30);
+        // 31 variants in `listed`, each once in `cases`.
+        assert_eq!(cases.len(), 31);
         let distinct: std::collections::HashSet<_> = cases.iter().map(|(e, _)| *e).collect();
         assert_eq!(distinct.len(), cases.len());
         for (e, a) in cases {
@@ -483,6 +520,14 @@ mod tests {
         assert_eq!(Error::Misuse("x").alert(), AlertDescription::INTERNAL_ERROR);
         assert_eq!(
             Error::from(qssl_crypto::error::CryptoError::RandomFailed).alert(),
+            AlertDescription::INTERNAL_ERROR
+        );
+        assert_eq!(
+            Error::from(EncodeError::TooLong {
+                len: 0x1_0000,
+                max: 0xffff
+            })
+            .alert(),
             AlertDescription::INTERNAL_ERROR
         );
     }

@@ -10,8 +10,9 @@
 //! Every TLS 1.3 handshake message (RFC 8446 §4) and the extensions Q-SSL speaks are
 //! typed values with a parser (`T::parse(&[u8]) -> Result<T, InvalidMessage>`, built on
 //! nom `complete` parsers inside length-bounded slices) and an encoder
-//! (`fn encode(&self, out: &mut Vec<u8>)`, writing each length as a placeholder fixed
-//! after the body). Code points Q-SSL does not implement survive decode → encode as
+//! (`fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError>`, writing each
+//! length as a placeholder fixed after the body, and refusing — appending nothing — a
+//! body longer than its prefix can express, so a wrong length is never sent). Code points Q-SSL does not implement survive decode → encode as
 //! open newtypes or [`Extension::Unknown`]. Every length prefix is checked against its
 //! RFC range, a post-quantum-sized cap ([`limits`]) and the remaining input before
 //! anything is allocated. [`HandshakeJoiner`] reassembles messages from records and
@@ -40,10 +41,10 @@
 //!         }]),
 //!     ],
 //! };
-//! let bytes = HandshakeMessage::ClientHello(hello.clone()).to_bytes();
+//! let bytes = HandshakeMessage::ClientHello(hello.clone()).to_bytes().unwrap();
 //! let parsed = HandshakeMessage::parse(&bytes).unwrap();
 //! assert_eq!(parsed, HandshakeMessage::ClientHello(hello));
-//! assert_eq!(parsed.to_bytes(), bytes);
+//! assert_eq!(parsed.to_bytes().unwrap(), bytes);
 //!
 //! // Any strict prefix is truncated, and the peer hears decode_error.
 //! let err = HandshakeMessage::parse(&bytes[..bytes.len() - 1]).unwrap_err();
@@ -94,7 +95,7 @@ pub use codec::server_flight::{
     Finished,
 };
 pub use codec::{HandshakeType, ProtocolVersion};
-pub use error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
+pub use error::{EncodeError, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 pub use verify::{
     CertificateDer, CertificateError, ClientCertVerifier, PathSignature, RootCertStore,
     ServerCertVerifier, ServerName, TrustAnchor, UnixTime, VerifiedPath, WebPkiClientVerifier,

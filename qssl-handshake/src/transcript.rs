@@ -74,16 +74,20 @@ impl Transcript {
             State::Buffer(b) => hash.hash(&b),
             State::Hashing(h) => h.finish(),
         };
+        *self = Self::from_message_hash(hash, digest.as_bytes());
+    }
+
+    /// A transcript that starts with the synthetic `message_hash` message for a
+    /// ClientHello1 of which only the hash is known: what a stateless server rebuilds
+    /// from its HelloRetryRequest cookie. `ch1_hash` is a digest of `hash` (at most 64
+    /// bytes, so its length fits the low byte of the uint24 length).
+    pub(crate) fn from_message_hash(hash: &'static dyn Hash, ch1_hash: &[u8]) -> Self {
         let mut ctx = hash.start();
-        // Hash.length is at most 64: it fits the low byte of the uint24 length.
-        ctx.update(&[
-            HandshakeType::MESSAGE_HASH.0,
-            0,
-            0,
-            digest.as_bytes().len() as u8,
-        ]);
-        ctx.update(digest.as_bytes());
-        self.state = State::Hashing(ctx);
+        ctx.update(&[HandshakeType::MESSAGE_HASH.0, 0, 0, ch1_hash.len() as u8]);
+        ctx.update(ch1_hash);
+        Self {
+            state: State::Hashing(ctx),
+        }
     }
 
     /// `Transcript-Hash` of the messages so far. `None` before the hash is fixed.

@@ -40,7 +40,7 @@ fn s3_client_hello() -> ClientHello {
 }
 
 fn encode(m: HandshakeMessage) -> Vec<u8> {
-    m.to_bytes()
+    m.to_bytes().unwrap()
 }
 
 /// Finds `needle` in `hay` exactly once and returns its offset.
@@ -85,7 +85,7 @@ fn duplicate_extension_is_illegal_parameter() {
         data: vec![],
     };
     let mut block = Vec::new();
-    qssl_handshake::encode_extensions(&[unknown.clone(), unknown], &mut block);
+    qssl_handshake::encode_extensions(&[unknown.clone(), unknown], &mut block).unwrap();
     assert_eq!(
         parse_extensions(&block, ExtensionContext::Certificate),
         Err(InvalidMessage::DuplicateExtension)

@@ -1,7 +1,8 @@
 //! Property tests: every message and extension round-trips encode → parse, every parser
 //! rejects any strict prefix (Truncated) and trailing bytes (TrailingBytes), arbitrary or
-//! mutated bytes never panic and re-encode exactly when they parse, and the joiner gives
-//! the same messages for every split of the stream.
+//! mutated bytes never panic and re-encode exactly when they parse, the joiner gives
+//! the same messages for every split of the stream, and a vector longer than its length
+//! prefix allows is refused by the encoder (nothing written) rather than mis-encoded.
 
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -10,11 +11,11 @@ use qssl_handshake::fuzzing::{fuzz_joiner, fuzz_parse_extensions, fuzz_parse_han
 use qssl_handshake::limits::MAX_KEY_EXCHANGE_LEN;
 use qssl_handshake::{
     Certificate, CertificateEntry, CertificateRequest, CertificateStatus, CertificateStatusRequest,
-    CertificateStatusType, CertificateVerify, ClientHello, EncryptedExtensions, Extension,
-    ExtensionContext, ExtensionType, Finished, HELLO_RETRY_REQUEST_RANDOM, HandshakeJoiner,
-    HandshakeMessage, HandshakeType, InvalidMessage, KeyShareEntry, KeyUpdate, KeyUpdateRequest,
-    NewSessionTicket, PreSharedKeyOffer, ProtocolVersion, PskIdentity, PskKeyExchangeMode,
-    ServerHello, encode_extensions, parse_extensions,
+    CertificateStatusType, CertificateVerify, ClientHello, EncodeError, EncryptedExtensions,
+    Extension, ExtensionContext, ExtensionType, Finished, HELLO_RETRY_REQUEST_RANDOM,
+    HandshakeJoiner, HandshakeMessage, HandshakeType, InvalidMessage, KeyShareEntry, KeyUpdate,
+    KeyUpdateRequest, NewSessionTicket, PreSharedKeyOffer, ProtocolVersion, PskIdentity,
+    PskKeyExchangeMode, ServerHello, encode_extensions, parse_extensions,
 };
 
 fn bytes(min: usize, max: usize) -> impl Strategy<Value = Vec<u8>> {
@@ -337,7 +338,7 @@ fn self_delimiting(m: &HandshakeMessage) -> bool {
 
 fn body_of(m: &HandshakeMessage) -> Vec<u8> {
     let mut b = Vec::new();
-    m.encode_body(&mut b);
+    m.encode_body(&mut b).unwrap();
     b
 }
 
@@ -346,10 +347,10 @@ proptest! {
 
     #[test]
     fn message_round_trips(m in message()) {
-        let bytes = m.to_bytes();
+        let bytes = m.to_bytes().unwrap();
         let parsed = HandshakeMessage::parse(&bytes);
         prop_assert_eq!(parsed.as_ref(), Ok(&m));
-        prop_assert_eq!(parsed.unwrap().to_bytes(), bytes.clone());
+        prop_assert_eq!(parsed.unwrap().to_bytes(), Ok(bytes.clone()));
         // The header's length is the body's.
         prop_assert_eq!(bytes.len() - 4, body_of(&m).len());
         prop_assert_eq!(HandshakeMessage::parse_body(m.typ(), &bytes[4..]), Ok(m));
@@ -357,7 +358,7 @@ proptest! {
 
     #[test]
     fn every_strict_prefix_is_truncated(m in message(), cut in any::<prop::sample::Index>()) {
-        let bytes = m.to_bytes();
+        let bytes = m.to_bytes().unwrap();
         let k = cut.index(bytes.len());
         prop_assert_eq!(HandshakeMessage::parse(&bytes[..k]), Err(InvalidMessage::Truncated));
         if self_delimiting(&m) {
@@ -375,7 +376,7 @@ proptest! {
 
     #[test]
     fn trailing_bytes_are_rejected(m in message(), extra in bytes(1, 8)) {
-        let mut bytes = m.to_bytes();
+        let mut bytes = m.to_bytes().unwrap();
         bytes.extend_from_slice(&extra);
         prop_assert_eq!(HandshakeMessage::parse(&bytes), Err(InvalidMessage::TrailingBytes));
         if self_delimiting(&m) {
@@ -396,11 +397,11 @@ proptest! {
     #[test]
     fn extension_blocks_round_trip((ctx, exts) in context().prop_flat_map(|c| (Just(c), extensions(c)))) {
         let mut out = Vec::new();
-        encode_extensions(&exts, &mut out);
+        encode_extensions(&exts, &mut out).unwrap();
         prop_assert_eq!(parse_extensions(&out, ctx), Ok(exts.clone()));
         for e in &exts {
             let mut one = Vec::new();
-            e.encode(&mut one);
+            e.encode(&mut one).unwrap();
             prop_assert_eq!(Extension::parse(&one, ctx), Ok(e.clone()));
             for k in 0..one.len() {
                 prop_assert_eq!(Extension::parse(&one[..k], ctx), Err(InvalidMessage::Truncated));
@@ -418,7 +419,7 @@ proptest! {
         m in message(),
         flips in vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
     ) {
-        let mut bytes = m.to_bytes();
+        let mut bytes = m.to_bytes().unwrap();
         for (at, v) in flips {
             let i = at.index(bytes.len());
             bytes[i] = v;
@@ -449,7 +450,7 @@ proptest! {
         msgs in vec(message(), 1..5),
         cuts in vec(any::<prop::sample::Index>(), 0..8),
     ) {
-        let encoded: Vec<Vec<u8>> = msgs.iter().map(HandshakeMessage::to_bytes).collect();
+        let encoded: Vec<Vec<u8>> = msgs.iter().map(|m| m.to_bytes().unwrap()).collect();
         let stream = encoded.concat();
         let mut points: Vec<usize> = cuts.iter().map(|c| c.index(stream.len() + 1)).collect();
         points.push(0);
@@ -467,4 +468,144 @@ proptest! {
         prop_assert!(!joiner.is_mid_message());
         prop_assert_eq!(out, encoded);
     }
+}
+
+/// A message with one vector of `n` bytes filled with `fill`, each at the edge of what
+/// its length prefixes allow (issue 8 item 6). Returns the message and the largest `n`
+/// every enclosing prefix can express.
+fn edge_message(which: u8, n: usize, fill: u8) -> (HandshakeMessage, usize) {
+    use HandshakeMessage as M;
+    let v = vec![fill; n];
+    match which % 5 {
+        // HRR cookie: block = supported_versions (6) + key_share (6) + 4 + 2 + n.
+        0 => (
+            M::ServerHello(ServerHello {
+                legacy_version: ProtocolVersion::TLSV1_2,
+                random: HELLO_RETRY_REQUEST_RANDOM,
+                session_id: vec![fill; 32],
+                cipher_suite: CipherSuite::TLS13_AES_128_GCM_SHA256,
+                compression_method: 0,
+                extensions: vec![
+                    Extension::SupportedVersionsSelected(ProtocolVersion::TLSV1_3),
+                    Extension::KeyShareRetry(NamedGroup::SECP256R1),
+                    Extension::Cookie(v),
+                ],
+            }),
+            0xffff - 6 - 6 - 4 - 2,
+        ),
+        // An ALPN protocol name: `opaque ProtocolName<1..2^8-1>`.
+        1 => (
+            M::EncryptedExtensions(EncryptedExtensions {
+                extensions: vec![Extension::Alpn(vec![v])],
+            }),
+            0xff,
+        ),
+        // ClientHello padding: block = 4 + n.
+        2 => (
+            M::ClientHello(ClientHello {
+                legacy_version: ProtocolVersion::TLSV1_2,
+                random: [fill; 32],
+                session_id: vec![],
+                cipher_suites: vec![CipherSuite::TLS13_AES_128_GCM_SHA256],
+                compression_methods: vec![0],
+                extensions: vec![Extension::Padding(v)],
+            }),
+            0xffff - 4,
+        ),
+        // NewSessionTicket ticket: `opaque ticket<1..2^16-1>`.
+        3 => (
+            M::NewSessionTicket(NewSessionTicket {
+                lifetime: 1,
+                age_add: 2,
+                nonce: vec![fill],
+                ticket: v,
+                extensions: vec![],
+            }),
+            0xffff,
+        ),
+        // One certificate_authorities name: block = 4 + 2 + 2 + n.
+        _ => (
+            M::CertificateRequest(CertificateRequest {
+                context: vec![],
+                extensions: vec![Extension::CertificateAuthorities(vec![v])],
+            }),
+            0xffff - 4 - 2 - 2,
+        ),
+    }
+}
+
+/// Room for the edge messages (the default cap is 64 KiB per message).
+const EDGE_LIMITS: qssl_handshake::DecodeLimits = qssl_handshake::DecodeLimits {
+    max_message_len: 1 << 20,
+    max_certificate_message_len: 1 << 20,
+};
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// A vector exactly as long as its prefixes allow round-trips and any strict
+    /// prefix of it is Truncated; one byte more (or a few) is refused with
+    /// `EncodeError::TooLong` and leaves the output as it was: no panic, no wrong
+    /// length, nothing half-written after what was already there.
+    #[test]
+    fn vectors_at_the_prefix_limit_round_trip_and_longer_ones_are_refused(
+        which in any::<u8>(),
+        fill in any::<u8>(),
+        extra in 1usize..4,
+        cut in any::<prop::sample::Index>(),
+        before in bytes(0, 8),
+    ) {
+        let (_, max) = edge_message(which, 0, fill);
+        let (m, _) = edge_message(which, max, fill);
+        let bytes = m.to_bytes().unwrap();
+        prop_assert_eq!(HandshakeMessage::parse_with_limits(&bytes, &EDGE_LIMITS), Ok(m));
+        let k = cut.index(bytes.len());
+        prop_assert_eq!(
+            HandshakeMessage::parse_with_limits(&bytes[..k], &EDGE_LIMITS),
+            Err(InvalidMessage::Truncated)
+        );
+
+        let (m, _) = edge_message(which, max + extra, fill);
+        let mut out = before.clone();
+        let err = m.encode(&mut out).unwrap_err();
+        prop_assert!(matches!(err, EncodeError::TooLong { len, max: lim } if len > lim), "{err:?}");
+        prop_assert_eq!(&out, &before);
+        prop_assert_eq!(m.to_bytes(), Err(err));
+        let mut body = before.clone();
+        prop_assert_eq!(m.encode_body(&mut body), Err(err));
+        prop_assert_eq!(body, before);
+    }
+}
+
+/// The widest prefix: a body over 2^24 - 1 bytes cannot be a handshake message, and a
+/// certificate over 2^24 - 1 bytes cannot be a CertificateEntry.
+#[test]
+fn bodies_over_the_24_bit_limit_are_refused() {
+    let max = 0xff_ffff;
+    let m = HandshakeMessage::Unknown {
+        typ: HandshakeType(200),
+        body: vec![0; max],
+    };
+    assert_eq!(m.to_bytes().map(|b| b.len()), Ok(4 + max));
+    let m = HandshakeMessage::Unknown {
+        typ: HandshakeType(200),
+        body: vec![0; max + 1],
+    };
+    assert_eq!(
+        m.to_bytes(),
+        Err(EncodeError::TooLong { len: max + 1, max })
+    );
+    let m = HandshakeMessage::Certificate(Certificate {
+        context: vec![],
+        entries: vec![CertificateEntry {
+            cert_data: vec![0; max + 1],
+            extensions: vec![],
+        }],
+    });
+    let mut out = vec![9];
+    assert_eq!(
+        m.encode(&mut out),
+        Err(EncodeError::TooLong { len: max + 1, max })
+    );
+    assert_eq!(out, [9]);
 }

@@ -64,6 +64,7 @@ fn params(
         record_size_limit: server_limit,
         key_log: false,
         send_supported_groups: false,
+        stateless_retry: false,
         hrr_cookie_key: Arc::new(HrrCookieKey::generate(OS_RANDOM).unwrap()),
     };
     (Arc::new(client), Arc::new(server))

@@ -669,6 +669,7 @@ fn server_params() -> Arc<ServerParams> {
         record_size_limit: Some(0x4001),
         key_log: true,
         send_supported_groups: true,
+        stateless_retry: false,
         hrr_cookie_key: Arc::new(HrrCookieKey::generate(OS_RANDOM).unwrap()),
     })
 }

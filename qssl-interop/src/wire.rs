@@ -165,6 +165,8 @@ pub struct ServerHelloSummary {
     pub group: Option<NamedGroup>,
     /// Whether a HelloRetryRequest came first (its group is then `group` too).
     pub hello_retry: bool,
+    /// Whether that HelloRetryRequest carried a cookie (RFC 8446 §4.2.2).
+    pub hello_retry_cookie: bool,
 }
 
 /// The random of a HelloRetryRequest, RFC 8446 §4.1.3 (SHA-256 of "HelloRetryRequest").
@@ -182,6 +184,7 @@ const EXT_SIGNATURE_ALGORITHMS: u16 = 13;
 const EXT_SUPPORTED_GROUPS: u16 = 10;
 const EXT_SUPPORTED_VERSIONS: u16 = 43;
 const EXT_KEY_SHARE: u16 = 51;
+const EXT_COOKIE: u16 = 44;
 
 /// A bounds-checked reader over peer bytes.
 struct Cursor<'a>(&'a [u8]);
@@ -326,6 +329,7 @@ pub fn parse_client_hello(client_to_server: &[u8]) -> Option<ClientHelloSummary>
 /// HelloRetryRequest, the real ServerHello that follows it.
 pub fn parse_server_hello(server_to_client: &[u8]) -> Option<ServerHelloSummary> {
     let mut hello_retry = false;
+    let mut hello_retry_cookie = false;
     for (kind, body) in plaintext_handshake_messages(server_to_client) {
         if kind != SERVER_HELLO {
             continue;
@@ -338,6 +342,7 @@ pub fn parse_server_hello(server_to_client: &[u8]) -> Option<ServerHelloSummary>
         c.u8()?; // legacy_compression_method
         let mut version = legacy_version;
         let mut group = None;
+        let mut cookie = false;
         if !c.is_empty() {
             for_each_extension(c.vec16()?, |ext, data| {
                 let mut d = Cursor(data);
@@ -345,6 +350,7 @@ pub fn parse_server_hello(server_to_client: &[u8]) -> Option<ServerHelloSummary>
                     EXT_SUPPORTED_VERSIONS => version = d.u16()?,
                     // ServerHello: KeyShareEntry; HelloRetryRequest: NamedGroup alone.
                     EXT_KEY_SHARE => group = Some(NamedGroup(d.u16()?)),
+                    EXT_COOKIE => cookie = true,
                     _ => {}
                 }
                 Some(())
@@ -352,6 +358,7 @@ pub fn parse_server_hello(server_to_client: &[u8]) -> Option<ServerHelloSummary>
         }
         if is_hrr {
             hello_retry = true;
+            hello_retry_cookie = cookie;
             continue;
         }
         return Some(ServerHelloSummary {
@@ -359,6 +366,7 @@ pub fn parse_server_hello(server_to_client: &[u8]) -> Option<ServerHelloSummary>
             suite,
             group,
             hello_retry,
+            hello_retry_cookie,
         });
     }
     None
@@ -413,6 +421,7 @@ mod tests {
                 suite: CipherSuite::TLS13_AES_128_GCM_SHA256,
                 group: Some(NamedGroup::X25519),
                 hello_retry: false,
+                hello_retry_cookie: false,
             }
         );
     }

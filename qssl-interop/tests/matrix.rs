@@ -11,7 +11,7 @@
 //! | `certificates` | every server certificate type, OpenSSL-made chains |
 //! | `qssl_chains` | Q-SSL-made chains: OpenSSL `X509_verify_cert`, then handshakes where the peer verifies them (server and client certificates) |
 //! | `mutual_tls` | every client certificate type |
-//! | `hello_retry` | HelloRetryRequest forced by the server's groups, seen on the wire; SecP384r1MLKEM1024 falling back against rustls |
+//! | `hello_retry` | HelloRetryRequest forced by the server's groups, seen on the wire (a Q-SSL server's carries a cookie only with stateless retry, and OpenSSL and rustls clients echo it); SecP384r1MLKEM1024 falling back against rustls |
 //! | `alpn` | server preference wins |
 //! | `key_update` | KeyUpdate initiated by Q-SSL (client and server) and by rustls (OpenSSL cannot: see the harness README) |
 //! | `bulk` | 64 MiB checksum per peer per direction, with a Q-SSL KeyUpdate |
@@ -235,6 +235,9 @@ struct Case {
     client_roots: Option<String>,
     /// The Q-SSL end runs with `pq_only`.
     pq_only: bool,
+    /// The Q-SSL server runs with stateless HelloRetryRequest: its HRR must carry a
+    /// cookie (without it: must not).
+    stateless_retry: bool,
     workload: Workload,
     client_key_update: KeyUpdate,
     server_key_update: bool,
@@ -277,6 +280,7 @@ impl Case {
             client_identity: None,
             client_roots: None,
             pq_only: false,
+            stateless_retry: false,
             workload: Workload::Echo(payload(20_000)),
             client_key_update: KeyUpdate::Never,
             server_key_update: false,
@@ -350,7 +354,8 @@ impl Case {
             (Dir::QsslServer, peer) => {
                 let mut builder = QsslServer::builder(&so)?
                     .pq_only(self.pq_only)
-                    .with_record_size_limit(self.record_size_limit);
+                    .with_record_size_limit(self.record_size_limit)
+                    .with_stateless_retry(self.stateless_retry);
                 if let Some(staple) = &self.ocsp_staple {
                     builder = builder.with_ocsp_response(staple.clone());
                 }
@@ -486,6 +491,15 @@ impl Case {
                 wire.hello_retry == hello_retry,
                 format!("{who}: HelloRetryRequest {}", wire.hello_retry),
             );
+            if hello_retry && self.dir == Dir::QsslServer {
+                check(
+                    wire.hello_retry_cookie == self.stateless_retry,
+                    format!(
+                        "{who}: HelloRetryRequest cookie {}",
+                        wire.hello_retry_cookie
+                    ),
+                );
+            }
             let n = &report.negotiated;
             check(
                 n.version == Some(TLS13),
@@ -1020,6 +1034,28 @@ fn hello_retry() {
         hello_retry: true,
     };
     cases.push(case);
+    // Stateless retry on the Q-SSL server: the HRR carries a cookie, which each peer
+    // client must echo for the handshake to complete (Q-SSL rebuilds the transcript
+    // from it after dropping its state).
+    for peer in PEERS {
+        let mut case = Case::new(
+            "HRR with a stateless Q-SSL server: cookie echoed",
+            peer,
+            Dir::QsslServer,
+            pki(Maker::OpenSsl, KeyAlgorithm::EcdsaP256),
+            NamedGroup::X25519,
+            SUITES[0],
+        );
+        case.client_groups = vec![NamedGroup::X25519, NamedGroup::X25519MLKEM768];
+        case.server_groups = vec![NamedGroup::X25519MLKEM768];
+        case.stateless_retry = true;
+        case.expect = Expect::Success {
+            group: NamedGroup::X25519MLKEM768,
+            alpn: HTTP11,
+            hello_retry: true,
+        };
+        cases.push(case);
+    }
     run_all("06-hello-retry", cases);
 }
 

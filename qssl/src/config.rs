@@ -323,6 +323,7 @@ impl ServerConfig {
             pq_only: false,
             record_size_limit: None,
             key_log: None,
+            stateless_retry: false,
         }
     }
 
@@ -346,6 +347,7 @@ pub struct ServerConfigBuilder {
     pq_only: bool,
     record_size_limit: Option<u16>,
     key_log: Option<Arc<dyn KeyLog>>,
+    stateless_retry: bool,
 }
 
 impl ServerConfigBuilder {
@@ -449,6 +451,28 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Stateless HelloRetryRequest (RFC 8446 §4.2.2); off by default.
+    ///
+    /// Off: a HelloRetryRequest carries no cookie, the connection keeps its
+    /// transcript until the second ClientHello, and a cookie in a ClientHello is
+    /// ignored. This is what clients expect from a server that did not ask for state
+    /// to be carried (OpenSSL and rustls servers do the same), and some clients
+    /// neither echo a cookie nor accept one they did not expect.
+    ///
+    /// On: every HelloRetryRequest carries a cookie, authenticated with a key drawn
+    /// when this configuration is built, that holds the chosen suite and group and
+    /// the hash of the first ClientHello. After sending it the connection drops all
+    /// handshake state; the second ClientHello must echo the cookie unchanged (else
+    /// the handshake fails with illegal_parameter), and the transcript is rebuilt
+    /// from it. Any connection of this configuration can take the second ClientHello,
+    /// which is what a server fronted by a stateless load balancer needs. Cookies are
+    /// bound to the client's random and session id, not to a time: one is good for as
+    /// long as the configuration lives.
+    pub fn with_stateless_retry(mut self, enabled: bool) -> Self {
+        self.stateless_retry = enabled;
+        self
+    }
+
     /// The configuration; [`Error::Config`] without a certificate (or resolver),
     /// or with a chain that is empty or does not parse.
     pub fn build(mut self) -> Result<ServerConfig, Error> {
@@ -485,6 +509,7 @@ impl ServerConfigBuilder {
                 record_size_limit: self.record_size_limit,
                 key_log: self.key_log.is_some(),
                 send_supported_groups: false,
+                stateless_retry: self.stateless_retry,
                 hrr_cookie_key: Arc::new(hrr_cookie_key),
             }),
             key_log: self.key_log,

@@ -147,7 +147,11 @@ struct ReceivedTickets {
 impl ReceivedTickets {
     fn push(&mut self, t: NewSessionTicket) {
         let mut encoded = Vec::new();
-        t.encode(&mut encoded);
+        // A ticket parsed off the wire always re-encodes (its lengths were checked
+        // on the way in); one that did not could not be kept or used, so it is not.
+        if t.encode(&mut encoded).is_err() {
+            return;
+        }
         let size = encoded.len();
         self.tickets.push(t);
         self.sizes.push(size);

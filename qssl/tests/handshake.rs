@@ -135,6 +135,111 @@ fn hello_retry_request_when_first_group_unsupported() {
     send_and_check(&mut c, &mut s, b"after retry");
 }
 
+/// Whether each HelloRetryRequest / ClientHello passing through a handshake hook
+/// carries a cookie, in order.
+type CookieLog = Arc<std::sync::Mutex<Vec<(qssl_handshake::HandshakeType, Option<Vec<u8>>)>>>;
+
+fn log_cookies(conn: &mut qssl::ConnectionCommon, log: &CookieLog) {
+    use qssl_handshake::{Extension, ExtensionType, HandshakeMessage};
+    let log = log.clone();
+    conn.set_handshake_hook(Box::new(move |t, bytes| {
+        let cookie = match HandshakeMessage::parse(bytes).unwrap() {
+            HandshakeMessage::ServerHello(sh) if sh.is_hello_retry_request() => {
+                sh.extension(ExtensionType::COOKIE).cloned()
+            }
+            HandshakeMessage::ClientHello(ch) => ch.extension(ExtensionType::COOKIE).cloned(),
+            _ => return,
+        };
+        let cookie = cookie.map(|e| match e {
+            Extension::Cookie(c) => c,
+            other => panic!("{other:?}"),
+        });
+        log.lock().unwrap().push((t, cookie));
+    }));
+}
+
+/// Client offering SecP384r1MLKEM1024 (share) and x25519; server x25519 only: a retry.
+fn retry_configs(stateless: bool) -> (qssl::ClientConfig, qssl::ServerConfig) {
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    let (cb, sb) = configs(&p);
+    let client = cb
+        .with_groups(vec![kx::SECP384R1MLKEM1024, kx::X25519])
+        .build()
+        .unwrap();
+    let mut sb = sb.with_groups(vec![kx::X25519]);
+    if stateless {
+        sb = sb.with_stateless_retry(true);
+    }
+    (client, sb.build().unwrap())
+}
+
+/// Issue 8 item 13, the default: the HelloRetryRequest carries no cookie, the second
+/// ClientHello none either, and the handshake completes (the server kept its state).
+#[test]
+fn default_hello_retry_request_carries_no_cookie() {
+    let (client, server) = retry_configs(false);
+    assert!(!server.params().stateless_retry, "off by default");
+    let (mut c, mut s) = pair(client, server);
+    let log = CookieLog::default();
+    log_cookies(&mut s, &log);
+    log_cookies(&mut c, &log);
+    do_handshake(&mut c, &mut s);
+    use qssl_handshake::HandshakeType as T;
+    assert_eq!(
+        *log.lock().unwrap(),
+        [(T::SERVER_HELLO, None), (T::CLIENT_HELLO, None)],
+        "HRR then ClientHello2, neither with a cookie"
+    );
+    assert!(c.handshake_summary().unwrap().hello_retry_request);
+    assert!(s.handshake_summary().unwrap().hello_retry_request);
+    send_and_check(&mut c, &mut s, b"after retry");
+}
+
+/// With `with_stateless_retry(true)` the HRR carries a cookie, the client echoes it,
+/// and the handshake completes on the same connection, change_cipher_spec included
+/// (the client's compatibility CCS arrives between the HRR and ClientHello2).
+#[test]
+fn stateless_retry_completes_on_the_same_connection() {
+    let (client, server) = retry_configs(true);
+    let (mut c, mut s) = pair(client, server);
+    let log = CookieLog::default();
+    log_cookies(&mut s, &log);
+    log_cookies(&mut c, &log);
+    do_handshake(&mut c, &mut s);
+    let log = log.lock().unwrap();
+    let [(_, Some(sent)), (_, Some(echoed))] = &log[..] else {
+        panic!("{log:?}")
+    };
+    assert_eq!(sent, echoed);
+    assert!(c.handshake_summary().unwrap().hello_retry_request);
+    assert!(s.handshake_summary().unwrap().hello_retry_request);
+    assert_eq!(c.negotiated_key_exchange_group(), Some(NamedGroup::X25519));
+    send_and_check(&mut c, &mut s, b"after stateless retry");
+    send_and_check(&mut s, &mut c, b"and back");
+}
+
+/// Stateless retry really drops the state: the client's second flight (its
+/// compatibility CCS and ClientHello2) goes to a NEW server connection of the same
+/// configuration, which completes the handshake from the cookie alone.
+#[test]
+fn stateless_retry_second_flight_completes_on_a_fresh_connection() {
+    let (client, server) = retry_configs(true);
+    let server = Arc::new(server);
+    let mut c =
+        qssl::ClientConnection::new(Arc::new(client), "localhost".try_into().unwrap()).unwrap();
+    let mut first = qssl::ServerConnection::new(server.clone()).unwrap();
+    transfer(&mut c, &mut first).1.unwrap();
+    transfer(&mut first, &mut c).1.unwrap();
+    assert!(c.wants_write(), "ClientHello2 queued");
+    drop(first);
+    let mut fresh = qssl::ServerConnection::new(server).unwrap();
+    do_handshake(&mut c, &mut fresh);
+    assert!(c.handshake_summary().unwrap().hello_retry_request);
+    assert!(fresh.handshake_summary().unwrap().hello_retry_request);
+    send_and_check(&mut c, &mut fresh, b"to the fresh server");
+    send_and_check(&mut fresh, &mut c, b"from the fresh server");
+}
+
 #[test]
 fn alpn_match_and_no_overlap() {
     let p = pki_for(KeyAlgorithm::Ed25519);
@@ -617,4 +722,24 @@ fn record_size_limit_is_applied() {
     assert!(records >= 8);
     let (_, r) = transfer_bytes(&wire, &mut c);
     r.unwrap();
+}
+
+/// With stateless retry a fresh server takes a middlebox change_cipher_spec before
+/// any ClientHello (it follows a HelloRetryRequest an earlier instance sent), but
+/// then the ClientHello must carry the cookie: a first ClientHello after a CCS is
+/// refused with illegal_parameter. Without stateless retry the CCS itself is refused.
+#[test]
+fn change_cipher_spec_before_hello_needs_a_cookie_to_follow() {
+    for stateless in [true, false] {
+        let (client, server) = retry_configs(stateless);
+        let (mut c, mut s) = pair(client, server);
+        let (_, r) = transfer_bytes(&[20, 3, 3, 0, 1, 1], &mut s);
+        if stateless {
+            r.unwrap();
+            let (_, r) = transfer(&mut c, &mut s);
+            assert_eq!(alert_of(r), Some(AlertDescription::ILLEGAL_PARAMETER));
+        } else {
+            assert_eq!(alert_of(r), Some(AlertDescription::UNEXPECTED_MESSAGE));
+        }
+    }
 }

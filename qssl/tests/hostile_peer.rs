@@ -318,7 +318,11 @@ fn kept_tickets_are_capped_in_bytes() {
         if typ == HandshakeType::KEY_UPDATE {
             let mut flight = Vec::new();
             for i in 0..3 {
-                flight.extend(HandshakeMessage::NewSessionTicket(big(i)).to_bytes());
+                flight.extend(
+                    HandshakeMessage::NewSessionTicket(big(i))
+                        .to_bytes()
+                        .unwrap(),
+                );
             }
             flight.extend_from_slice(bytes);
             *bytes = flight;

@@ -8,6 +8,7 @@ mod common;
 
 use common::*;
 use qssl::{AlertDescription as A, ConnectionCommon, Error};
+use qssl_crypto::kx;
 use qssl_crypto::sign::KeyAlgorithm;
 use qssl_handshake::{Extension, ExtensionType, HandshakeMessage, HandshakeType as T};
 
@@ -37,7 +38,7 @@ fn set_len(m: &mut [u8]) {
 fn edit(m: &mut Vec<u8>, f: impl FnOnce(&mut HandshakeMessage)) {
     let mut msg = HandshakeMessage::parse(m).unwrap();
     f(&mut msg);
-    *m = msg.to_bytes();
+    *m = msg.to_bytes().unwrap();
 }
 
 #[allow(clippy::ptr_arg)] // must match the rewrite fn type
@@ -639,4 +640,97 @@ fn server_name_is_lowercased() {
     let (cr, sr) = run(&mut c, &mut s);
     assert_eq!((cr, sr), (Ok(()), Ok(())));
     assert_eq!(s.server_name(), Some("localhost"));
+}
+
+/// Issue 8 item 6: a HelloRetryRequest whose cookie (65,400 bytes, the HRR itself still
+/// under the 64 KiB message cap) cannot fit the second ClientHello's extension block
+/// (`<8..2^16-1>`) once the client's own extensions are added. The client must refuse
+/// the HRR with illegal_parameter (the HRR is well-formed; what it asks for cannot be
+/// built), never panic on the length overflow nor send a wrong length.
+#[test]
+fn hrr_cookie_too_large_for_second_client_hello_is_illegal_parameter() {
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    let (cb, sb) = configs(&p);
+    let client = cb
+        .with_groups(vec![kx::X25519, kx::SECP256R1])
+        .build()
+        .unwrap();
+    let server = sb.with_groups(vec![kx::SECP256R1]).build().unwrap();
+    let (mut c, mut s) = pair(client, server);
+    s.set_handshake_hook(Box::new(|t, bytes| {
+        if t != T::SERVER_HELLO {
+            return;
+        }
+        let mut msg = HandshakeMessage::parse(bytes).unwrap();
+        if let HandshakeMessage::ServerHello(sh) = &mut msg {
+            assert!(sh.is_hello_retry_request());
+            sh.extensions.retain(|e| e.typ() != ExtensionType::COOKIE);
+            sh.extensions.push(Extension::Cookie(vec![0xc0; 65_400]));
+        }
+        *bytes = msg.to_bytes().unwrap();
+        assert!(bytes.len() - 4 <= qssl_handshake::limits::DEFAULT_MAX_MESSAGE_LEN);
+    }));
+    let (cr, sr) = run(&mut c, &mut s);
+    assert_eq!(cr.unwrap_err().alert(), Some(A::ILLEGAL_PARAMETER));
+    assert_eq!(sr, Err(Error::AlertReceived(A::ILLEGAL_PARAMETER)));
+}
+
+/// Stateless retry (`with_stateless_retry(true)`): a ClientHello2 whose cookie was
+/// altered or dropped is refused by the server with illegal_parameter
+/// (`PeerMisbehaved::BadCookie`), and the client receives that alert.
+#[test]
+fn stateless_retry_bad_cookie_is_illegal_parameter() {
+    fn flip_cookie(bytes: &mut Vec<u8>) {
+        edit(bytes, |msg| {
+            if let HandshakeMessage::ClientHello(ch) = msg {
+                for e in &mut ch.extensions {
+                    if let Extension::Cookie(c) = e {
+                        let n = c.len() - 1;
+                        c[n] ^= 1;
+                    }
+                }
+            }
+        });
+    }
+    fn drop_cookie(bytes: &mut Vec<u8>) {
+        edit(bytes, |msg| {
+            if let HandshakeMessage::ClientHello(ch) = msg {
+                ch.extensions.retain(|e| e.typ() != ExtensionType::COOKIE);
+            }
+        });
+    }
+    for (what, rewrite) in [
+        ("altered", flip_cookie as fn(&mut Vec<u8>)),
+        ("dropped", drop_cookie),
+    ] {
+        let p = pki_for(KeyAlgorithm::EcdsaP256);
+        let (cb, sb) = configs(&p);
+        let client = cb
+            .with_groups(vec![kx::SECP384R1MLKEM1024, kx::X25519])
+            .build()
+            .unwrap();
+        let server = sb
+            .with_groups(vec![kx::X25519])
+            .with_stateless_retry(true)
+            .build()
+            .unwrap();
+        let (mut c, mut s) = pair(client, server);
+        // Installed after ClientHello1 was queued: it sees only ClientHello2.
+        c.set_handshake_hook(Box::new(move |t, bytes| {
+            if t == T::CLIENT_HELLO {
+                rewrite(bytes);
+            }
+        }));
+        let (cr, sr) = run(&mut c, &mut s);
+        assert_eq!(
+            sr.unwrap_err().alert(),
+            Some(A::ILLEGAL_PARAMETER),
+            "{what}"
+        );
+        assert_eq!(
+            cr,
+            Err(Error::AlertReceived(A::ILLEGAL_PARAMETER)),
+            "{what}"
+        );
+    }
 }

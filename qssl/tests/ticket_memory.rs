@@ -46,7 +46,11 @@ fn ten_thousand_tickets_use_bounded_memory() {
         if typ == HandshakeType::KEY_UPDATE {
             let mut flood = Vec::new();
             for i in 0..TICKETS {
-                flood.extend(HandshakeMessage::NewSessionTicket(ticket(i)).to_bytes());
+                flood.extend(
+                    HandshakeMessage::NewSessionTicket(ticket(i))
+                        .to_bytes()
+                        .unwrap(),
+                );
             }
             flood.extend_from_slice(bytes);
             *bytes = flood;

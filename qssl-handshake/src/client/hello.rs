@@ -17,7 +17,7 @@ use crate::transcript::Transcript;
 use crate::verify::ServerName;
 use crate::{
     CertificateStatusRequest, ClientHello, Extension, ExtensionType, HandshakeMessage,
-    KeyShareEntry, ProtocolVersion, PskKeyExchangeMode, ServerHello,
+    HandshakeType, KeyShareEntry, ProtocolVersion, PskKeyExchangeMode, ServerHello,
 };
 
 /// RFC 8446 §4.1.3: the last 8 bytes of a TLS 1.3 server's random when it negotiates
@@ -152,7 +152,7 @@ pub(crate) fn start(
         &HandshakeMessage::ClientHello(hello.clone()),
         &mut transcript,
         out,
-    );
+    )?;
     Ok(ExpectServerHello {
         start: ClientStart {
             params,
@@ -428,19 +428,32 @@ impl ExpectServerHello {
         hello
             .extensions
             .retain(|e| e.typ() != ExtensionType::COOKIE);
+        let echoes_cookie = cookie.is_some();
         if let Some(c) = cookie {
             // Before pre_shared_key if ever present (it must stay last); we never send one.
             hello.extensions.push(Extension::Cookie(c));
         }
+        // Encoded before anything is queued: a hello that cannot be built sends only
+        // the alert. A cookie near 2^16 bytes passes the HRR's own length fields but
+        // not our extension block: the HRR asked for something impossible.
+        let bytes = HandshakeMessage::ClientHello(hello.clone())
+            .to_bytes()
+            .map_err(|e| {
+                if echoes_cookie {
+                    Error::from(PeerMisbehaved::HelloRetryCookieTooLarge)
+                } else {
+                    Error::from(e)
+                }
+            })?;
         if !self.start.session_id.is_empty() && !self.sent_ccs {
             out.push(Action::SendChangeCipherSpec);
             self.sent_ccs = true;
         }
-        common::send(
-            &HandshakeMessage::ClientHello(hello.clone()),
-            &mut self.transcript,
-            out,
-        );
+        self.transcript.add(&bytes);
+        out.push(Action::SendHandshake {
+            typ: HandshakeType::CLIENT_HELLO,
+            bytes,
+        });
         Ok(ClientState::ServerHello(ExpectServerHello {
             start: self.start,
             hello,

@@ -284,7 +284,7 @@ impl ExpectFinished {
                 &HandshakeMessage::Certificate(Certificate { context, entries }),
                 &mut hs.transcript,
                 out,
-            );
+            )?;
             if let Some((ck, scheme)) = &auth {
                 let scheme = *scheme;
                 let content = signed_content(CLIENT_CV_CONTEXT, &common::hash(&hs.transcript)?);
@@ -293,7 +293,7 @@ impl ExpectFinished {
                     &HandshakeMessage::CertificateVerify(CertificateVerify { scheme, signature }),
                     &mut hs.transcript,
                     out,
-                );
+                )?;
                 client_scheme = Some(scheme);
             }
         }
@@ -305,7 +305,7 @@ impl ExpectFinished {
             }),
             &mut hs.transcript,
             out,
-        );
+        )?;
         let random = &hs.start.random;
         key_log(
             params.key_log,

@@ -13,10 +13,10 @@ use qssl_crypto::ids::{NamedGroup, SignatureScheme};
 
 use super::limits::MAX_KEY_EXCHANGE_LEN;
 use super::{
-    Len, PResult, ProtocolVersion, be_u8, be_u16, be_u16_as, be_u32, exact, fail, list, opaque,
-    prefixed, put_opaque, put_u16, put_u32, with_len,
+    Len, PResult, ProtocolVersion, atomic, be_u8, be_u16, be_u16_as, be_u32, exact, fail, list,
+    opaque, prefixed, put_opaque, put_u16, put_u32, with_len,
 };
-use crate::error::InvalidMessage;
+use crate::error::{EncodeError, InvalidMessage};
 
 qssl_wire::wire_enum! {
     /// `enum { ... } ExtensionType;` (RFC 8446 §4.2, IANA "TLS ExtensionType Values").
@@ -290,24 +290,28 @@ impl Extension {
         super::complete(input, |i| parse_extension(i, ctx))
     }
 
-    /// Appends the wire form: type, 2-byte length, body.
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        put_u16(out, self.typ().0);
-        with_len(out, Len::U16, |out| self.encode_body(out));
+    /// Appends the wire form: type, 2-byte length, body. A body or vector too long for
+    /// its length prefix is refused and nothing is appended.
+    pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        atomic(out, |out| {
+            put_u16(out, self.typ().0);
+            with_len(out, Len::U16, |out| self.encode_body(out))
+        })
     }
 
-    fn encode_body(&self, out: &mut Vec<u8>) {
+    fn encode_body(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         match self {
             Self::ServerName(names) => with_len(out, Len::U16, |out| {
                 for n in names {
                     out.push(0);
-                    put_opaque(out, Len::U16, n);
+                    put_opaque(out, Len::U16, n)?;
                 }
+                Ok(())
             }),
             Self::ServerNameAck
             | Self::StatusRequestAck
             | Self::ExtendedMasterSecret
-            | Self::EarlyData => {}
+            | Self::EarlyData => Ok(()),
             Self::StatusRequest(CertificateStatusRequest::Ocsp {
                 responder_id_list,
                 request_extensions,
@@ -315,84 +319,113 @@ impl Extension {
                 out.push(CertificateStatusType::OCSP.0);
                 with_len(out, Len::U16, |out| {
                     for r in responder_id_list {
-                        put_opaque(out, Len::U16, r);
+                        put_opaque(out, Len::U16, r)?;
                     }
-                });
-                put_opaque(out, Len::U16, request_extensions);
+                    Ok(())
+                })?;
+                put_opaque(out, Len::U16, request_extensions)
             }
             Self::StatusRequest(CertificateStatusRequest::Unknown { typ, data })
             | Self::CertificateStatus(CertificateStatus::Unknown { typ, data }) => {
                 out.push(typ.0);
                 out.extend_from_slice(data);
+                Ok(())
             }
             Self::CertificateStatus(CertificateStatus::Ocsp(resp)) => {
                 out.push(CertificateStatusType::OCSP.0);
-                put_opaque(out, Len::U24, resp);
+                put_opaque(out, Len::U24, resp)
             }
             Self::SupportedGroups(groups) => with_len(out, Len::U16, |out| {
                 for g in groups {
                     put_u16(out, g.0);
                 }
+                Ok(())
             }),
             Self::SignatureAlgorithms(schemes) | Self::SignatureAlgorithmsCert(schemes) => {
                 with_len(out, Len::U16, |out| {
                     for s in schemes {
                         put_u16(out, s.0);
                     }
+                    Ok(())
                 })
             }
             Self::Alpn(protocols) => with_len(out, Len::U16, |out| {
                 for p in protocols {
-                    put_opaque(out, Len::U8, p);
+                    put_opaque(out, Len::U8, p)?;
                 }
+                Ok(())
             }),
-            Self::Padding(bytes) => out.extend_from_slice(bytes),
-            Self::RecordSizeLimit(v) | Self::PreSharedKeySelected(v) => put_u16(out, *v),
+            Self::Padding(bytes) => {
+                out.extend_from_slice(bytes);
+                Ok(())
+            }
+            Self::RecordSizeLimit(v) | Self::PreSharedKeySelected(v) => {
+                put_u16(out, *v);
+                Ok(())
+            }
             Self::PreSharedKeyOffer(offer) => {
                 with_len(out, Len::U16, |out| {
                     for id in &offer.identities {
-                        put_opaque(out, Len::U16, &id.identity);
+                        put_opaque(out, Len::U16, &id.identity)?;
                         put_u32(out, id.obfuscated_ticket_age);
                     }
-                });
+                    Ok(())
+                })?;
                 with_len(out, Len::U16, |out| {
                     for b in &offer.binders {
-                        put_opaque(out, Len::U8, b);
+                        put_opaque(out, Len::U8, b)?;
                     }
-                });
+                    Ok(())
+                })
             }
-            Self::EarlyDataMax(v) => put_u32(out, *v),
+            Self::EarlyDataMax(v) => {
+                put_u32(out, *v);
+                Ok(())
+            }
             Self::SupportedVersionsOffer(versions) => with_len(out, Len::U8, |out| {
                 for v in versions {
                     put_u16(out, v.0);
                 }
+                Ok(())
             }),
-            Self::SupportedVersionsSelected(v) => put_u16(out, v.0),
+            Self::SupportedVersionsSelected(v) => {
+                put_u16(out, v.0);
+                Ok(())
+            }
             Self::Cookie(c) => put_opaque(out, Len::U16, c),
             Self::PskKeyExchangeModes(modes) => with_len(out, Len::U8, |out| {
                 out.extend(modes.iter().map(|m| m.0));
+                Ok(())
             }),
             Self::CertificateAuthorities(names) => with_len(out, Len::U16, |out| {
                 for n in names {
-                    put_opaque(out, Len::U16, n);
+                    put_opaque(out, Len::U16, n)?;
                 }
+                Ok(())
             }),
             Self::KeyShareOffer(shares) => with_len(out, Len::U16, |out| {
                 for s in shares {
-                    encode_key_share_entry(s, out);
+                    encode_key_share_entry(s, out)?;
                 }
+                Ok(())
             }),
             Self::KeyShareSelected(s) => encode_key_share_entry(s, out),
-            Self::KeyShareRetry(g) => put_u16(out, g.0),
+            Self::KeyShareRetry(g) => {
+                put_u16(out, g.0);
+                Ok(())
+            }
             Self::RenegotiationInfo(r) => put_opaque(out, Len::U8, r),
-            Self::Unknown { data, .. } => out.extend_from_slice(data),
+            Self::Unknown { data, .. } => {
+                out.extend_from_slice(data);
+                Ok(())
+            }
         }
     }
 }
 
-fn encode_key_share_entry(s: &KeyShareEntry, out: &mut Vec<u8>) {
+fn encode_key_share_entry(s: &KeyShareEntry, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     put_u16(out, s.group.0);
-    put_opaque(out, Len::U16, &s.key_exchange);
+    put_opaque(out, Len::U16, &s.key_exchange)
 }
 
 /// Finds the extension of type `typ` in a parsed block.
@@ -400,13 +433,16 @@ pub fn find_extension(extensions: &[Extension], typ: ExtensionType) -> Option<&E
     extensions.iter().find(|e| e.typ() == typ)
 }
 
-/// Appends an extension block: `Extension extensions<0..2^16-1>;`
-pub fn encode_extensions(extensions: &[Extension], out: &mut Vec<u8>) {
+/// Appends an extension block: `Extension extensions<0..2^16-1>;`. A block (or any
+/// vector inside it) too long for its length prefix is refused and nothing is
+/// appended.
+pub fn encode_extensions(extensions: &[Extension], out: &mut Vec<u8>) -> Result<(), EncodeError> {
     with_len(out, Len::U16, |out| {
         for e in extensions {
-            e.encode(out);
+            e.encode(out)?;
         }
-    });
+        Ok(())
+    })
 }
 
 /// Parses an extension block (`Extension extensions<0..2^16-1>;`), rejecting a type that

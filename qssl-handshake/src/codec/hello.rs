@@ -8,10 +8,10 @@ use super::extensions::{
     parse_extension_block,
 };
 use super::{
-    Len, PResult, ProtocolVersion, be_u8, be_u16_as, fail, list, opaque, prefixed, put_opaque,
-    put_u16, take, with_len,
+    Len, PResult, ProtocolVersion, atomic, be_u8, be_u16_as, fail, list, opaque, prefixed,
+    put_opaque, put_u16, take, with_len,
 };
-use crate::error::InvalidMessage;
+use crate::error::{EncodeError, InvalidMessage};
 
 /// `opaque Random[32];`
 pub type Random = [u8; 32];
@@ -60,18 +60,23 @@ impl ClientHello {
         super::complete(input, parse_client_hello)
     }
 
-    /// Appends the body (without the handshake header).
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        put_u16(out, self.legacy_version.0);
-        out.extend_from_slice(&self.random);
-        put_opaque(out, Len::U8, &self.session_id);
-        with_len(out, Len::U16, |out| {
-            for s in &self.cipher_suites {
-                put_u16(out, s.0);
-            }
-        });
-        put_opaque(out, Len::U8, &self.compression_methods);
-        encode_extensions(&self.extensions, out);
+    /// Appends the body (without the handshake header). A vector too long for its
+    /// length prefix (an extension block over 2^16 - 1 bytes, say) is refused and
+    /// nothing is appended.
+    pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        atomic(out, |out| {
+            put_u16(out, self.legacy_version.0);
+            out.extend_from_slice(&self.random);
+            put_opaque(out, Len::U8, &self.session_id)?;
+            with_len(out, Len::U16, |out| {
+                for s in &self.cipher_suites {
+                    put_u16(out, s.0);
+                }
+                Ok(())
+            })?;
+            put_opaque(out, Len::U8, &self.compression_methods)?;
+            encode_extensions(&self.extensions, out)
+        })
     }
 
     /// The extension of type `typ`, if offered.
@@ -158,14 +163,17 @@ impl ServerHello {
         super::complete(input, parse_server_hello)
     }
 
-    /// Appends the body (without the handshake header).
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        put_u16(out, self.legacy_version.0);
-        out.extend_from_slice(&self.random);
-        put_opaque(out, Len::U8, &self.session_id);
-        put_u16(out, self.cipher_suite.0);
-        out.push(self.compression_method);
-        encode_extensions(&self.extensions, out);
+    /// Appends the body (without the handshake header); refused, appending nothing,
+    /// if a vector is too long for its length prefix.
+    pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        atomic(out, |out| {
+            put_u16(out, self.legacy_version.0);
+            out.extend_from_slice(&self.random);
+            put_opaque(out, Len::U8, &self.session_id)?;
+            put_u16(out, self.cipher_suite.0);
+            out.push(self.compression_method);
+            encode_extensions(&self.extensions, out)
+        })
     }
 
     /// Whether this is a HelloRetryRequest (RFC 8446 §4.1.3).

@@ -10,8 +10,8 @@ use super::server_flight::{
     parse_certificate, parse_certificate_request, parse_certificate_verify,
     parse_encrypted_extensions,
 };
-use super::{HandshakeType, Len, PResult, be_u8, be_u24, complete, take, with_len};
-use crate::error::InvalidMessage;
+use super::{HandshakeType, Len, PResult, atomic, be_u8, be_u24, complete, take, with_len};
+use crate::error::{EncodeError, InvalidMessage};
 
 /// Length of the handshake header: `HandshakeType msg_type; uint24 length;`
 pub const HANDSHAKE_HEADER_LEN: usize = 4;
@@ -125,32 +125,47 @@ impl HandshakeMessage {
 
     /// Appends the whole message: header (with the length fixed after the body is
     /// written) and body. The bytes are what the transcript hash takes.
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        out.push(self.typ().0);
-        with_len(out, Len::U24, |out| self.encode_body(out));
+    ///
+    /// A vector too long for its length prefix anywhere in the message (or a body over
+    /// 2^24 - 1 bytes) is refused with [`EncodeError`] and nothing is appended: a
+    /// wrong length is never written.
+    pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        atomic(out, |out| {
+            out.push(self.typ().0);
+            with_len(out, Len::U24, |out| self.encode_body(out))
+        })
     }
 
-    /// The whole message as a new `Vec`.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// The whole message as a new `Vec`, or the [`EncodeError`] of [`encode`](Self::encode).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, EncodeError> {
         let mut out = Vec::new();
-        self.encode(&mut out);
-        out
+        self.encode(&mut out)?;
+        Ok(out)
     }
 
-    /// Appends the body only.
-    pub fn encode_body(&self, out: &mut Vec<u8>) {
+    /// Appends the body only; refused, appending nothing, as [`encode`](Self::encode).
+    pub fn encode_body(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         match self {
             Self::ClientHello(m) => m.encode(out),
             Self::ServerHello(m) => m.encode(out),
             Self::NewSessionTicket(m) => m.encode(out),
-            Self::EndOfEarlyData => {}
+            Self::EndOfEarlyData => Ok(()),
             Self::EncryptedExtensions(m) => m.encode(out),
             Self::Certificate(m) => m.encode(out),
             Self::CertificateRequest(m) => m.encode(out),
             Self::CertificateVerify(m) => m.encode(out),
-            Self::Finished(m) => m.encode(out),
-            Self::KeyUpdate(m) => m.encode(out),
-            Self::Unknown { body, .. } => out.extend_from_slice(body),
+            Self::Finished(m) => {
+                m.encode(out);
+                Ok(())
+            }
+            Self::KeyUpdate(m) => {
+                m.encode(out);
+                Ok(())
+            }
+            Self::Unknown { body, .. } => {
+                out.extend_from_slice(body);
+                Ok(())
+            }
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use nom::IResult;
 
-use crate::error::InvalidMessage;
+use crate::error::{EncodeError, InvalidMessage};
 
 pub(crate) mod extensions;
 pub(crate) mod hello;
@@ -80,6 +80,11 @@ impl Len {
             Self::U24 => 3,
         }
     }
+
+    /// The longest body the prefix can express.
+    const fn max(self) -> usize {
+        (1 << (8 * self.width())) - 1
+    }
 }
 
 /// Reads a `<min..max>` vector's length prefix and returns its body, after checking the
@@ -154,22 +159,64 @@ pub(crate) fn to_invalid(e: nom::Err<WireError>) -> InvalidMessage {
 /// Appends a `len`-wide placeholder, runs `body`, then writes the body's length into the
 /// placeholder: one pass, no intermediate buffer.
 ///
-/// A body longer than the prefix can express is a bug in the caller (our own values),
-/// caught by a debug assertion; release builds write the length modulo the width.
-pub(crate) fn with_len(out: &mut Vec<u8>, len: Len, body: impl FnOnce(&mut Vec<u8>)) {
+/// A body longer than the prefix can express (`2^(8·width) - 1` bytes) is refused with
+/// [`EncodeError::TooLong`] and `out` is cut back to where it was, so a wrong length is
+/// never written and nothing of the failed vector stays behind. The error of an inner
+/// vector (a nested `with_len`) is passed on the same way.
+pub(crate) fn with_len(
+    out: &mut Vec<u8>,
+    len: Len,
+    body: impl FnOnce(&mut Vec<u8>) -> Result<(), EncodeError>,
+) -> Result<(), EncodeError> {
     let w = len.width();
     let at = out.len();
     out.extend_from_slice(&[0u8; 3][..w]);
-    body(out);
+    if let Err(e) = body(out) {
+        out.truncate(at);
+        return Err(e);
+    }
     let n = out.len() - at - w;
-    debug_assert!(n < 1 << (8 * w), "{n} bytes do not fit a {w}-byte length");
+    if n > len.max() {
+        out.truncate(at);
+        return Err(EncodeError::TooLong {
+            len: n,
+            max: len.max(),
+        });
+    }
+    // n <= 2^24 - 1: it fits a u32, and the prefix takes its low `w` bytes exactly.
     let be = (n as u32).to_be_bytes();
     out[at..at + w].copy_from_slice(&be[4 - w..]);
+    Ok(())
 }
 
-/// Writes `data` as an opaque vector with a `len`-wide prefix.
-pub(crate) fn put_opaque(out: &mut Vec<u8>, len: Len, data: &[u8]) {
-    with_len(out, len, |out| out.extend_from_slice(data));
+/// Writes `data` as an opaque vector with a `len`-wide prefix, or refuses it (writing
+/// nothing) if it is longer than the prefix can express.
+pub(crate) fn put_opaque(out: &mut Vec<u8>, len: Len, data: &[u8]) -> Result<(), EncodeError> {
+    if data.len() > len.max() {
+        return Err(EncodeError::TooLong {
+            len: data.len(),
+            max: len.max(),
+        });
+    }
+    with_len(out, len, |out| {
+        out.extend_from_slice(data);
+        Ok(())
+    })
+}
+
+/// Runs a whole encoder: on error `out` is cut back to its length before the call, so
+/// a public `encode` that fails appends nothing (not even the fields before the vector
+/// that did not fit).
+pub(crate) fn atomic(
+    out: &mut Vec<u8>,
+    f: impl FnOnce(&mut Vec<u8>) -> Result<(), EncodeError>,
+) -> Result<(), EncodeError> {
+    let at = out.len();
+    let r = f(out);
+    if r.is_err() {
+        out.truncate(at);
+    }
+    r
 }
 
 pub(crate) fn put_u16(out: &mut Vec<u8>, v: u16) {
@@ -261,11 +308,61 @@ mod tests {
     #[test]
     fn with_len_fixes_the_placeholder() {
         let mut out = vec![0xee];
-        with_len(&mut out, Len::U24, |o| o.extend_from_slice(&[7; 300]));
+        with_len(&mut out, Len::U24, |o| {
+            o.extend_from_slice(&[7; 300]);
+            Ok(())
+        })
+        .unwrap();
         assert_eq!(&out[..4], &[0xee, 0, 1, 44]);
         assert_eq!(out.len(), 304);
         let mut out = Vec::new();
-        with_len(&mut out, Len::U8, |_| {});
+        with_len(&mut out, Len::U8, |_| Ok(())).unwrap();
         assert_eq!(out, [0]);
+    }
+
+    /// The largest body of each width is written with its exact length; one byte more
+    /// is refused and leaves `out` as it was (issue 8 item 6: it used to panic in debug
+    /// builds and write the length modulo 2^(8·width) in release builds).
+    #[test]
+    fn with_len_refuses_a_body_its_prefix_cannot_express() {
+        for (len, max) in [(Len::U8, 0xff), (Len::U16, 0xffff), (Len::U24, 0xff_ffff)] {
+            let mut out = vec![0xee];
+            with_len(&mut out, len, |o| {
+                o.resize(o.len() + max, 7);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(out.len(), 1 + len.width() + max);
+            assert!(out[1..1 + len.width()].iter().all(|&b| b == 0xff));
+
+            let mut out = vec![0xee];
+            let err = with_len(&mut out, len, |o| {
+                o.resize(o.len() + max + 1, 7);
+                Ok(())
+            });
+            assert_eq!(err, Err(EncodeError::TooLong { len: max + 1, max }));
+            assert_eq!(out, [0xee]);
+
+            let big = vec![7u8; max + 1];
+            let mut out = vec![0xee];
+            assert_eq!(
+                put_opaque(&mut out, len, &big),
+                Err(EncodeError::TooLong { len: max + 1, max })
+            );
+            assert_eq!(out, [0xee]);
+        }
+    }
+
+    /// An inner vector that does not fit fails the outer one too, and `atomic` takes
+    /// back the fields written before it.
+    #[test]
+    fn nested_overflow_propagates_and_leaves_nothing() {
+        let mut out = vec![1, 2];
+        let err = atomic(&mut out, |o| {
+            o.extend_from_slice(&[3, 3]);
+            with_len(o, Len::U24, |o| put_opaque(o, Len::U8, &[9; 256]))
+        });
+        assert_eq!(err, Err(EncodeError::TooLong { len: 256, max: 255 }));
+        assert_eq!(out, [1, 2]);
     }
 }

@@ -4,8 +4,8 @@ use super::extensions::{
     Extension, ExtensionContext, ExtensionType, encode_extensions, find_extension,
     parse_extension_block,
 };
-use super::{Len, PResult, be_u8, be_u32, fail, opaque, put_opaque, put_u32};
-use crate::error::InvalidMessage;
+use super::{Len, PResult, atomic, be_u8, be_u32, fail, opaque, put_opaque, put_u32};
+use crate::error::{EncodeError, InvalidMessage};
 
 /// ```text
 /// struct {
@@ -36,13 +36,16 @@ impl NewSessionTicket {
         super::complete(input, parse_new_session_ticket)
     }
 
-    /// Appends the body.
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        put_u32(out, self.lifetime);
-        put_u32(out, self.age_add);
-        put_opaque(out, Len::U8, &self.nonce);
-        put_opaque(out, Len::U16, &self.ticket);
-        encode_extensions(&self.extensions, out);
+    /// Appends the body; refused, appending nothing, if a vector is too long for its
+    /// length prefix.
+    pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        atomic(out, |out| {
+            put_u32(out, self.lifetime);
+            put_u32(out, self.age_add);
+            put_opaque(out, Len::U8, &self.nonce)?;
+            put_opaque(out, Len::U16, &self.ticket)?;
+            encode_extensions(&self.extensions, out)
+        })
     }
 
     /// The extension of type `typ`, if present.
@@ -98,7 +101,7 @@ impl KeyUpdate {
         super::complete(input, parse_key_update)
     }
 
-    /// Appends the body.
+    /// Appends the body (one byte: it cannot fail).
     pub fn encode(&self, out: &mut Vec<u8>) {
         out.push(self.request_update as u8);
     }

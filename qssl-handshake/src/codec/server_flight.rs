@@ -10,8 +10,10 @@ use super::extensions::{
     parse_extension_block,
 };
 use super::limits::{MAX_CERTIFICATE_LEN, MAX_SIGNATURE_LEN};
-use super::{Len, PResult, be_u16_as, list, opaque, prefixed, put_opaque, put_u16, with_len};
-use crate::error::InvalidMessage;
+use super::{
+    Len, PResult, atomic, be_u16_as, list, opaque, prefixed, put_opaque, put_u16, with_len,
+};
+use crate::error::{EncodeError, InvalidMessage};
 
 /// `struct { Extension extensions<0..2^16-1>; } EncryptedExtensions;`
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -26,9 +28,9 @@ impl EncryptedExtensions {
         super::complete(input, parse_encrypted_extensions)
     }
 
-    /// Appends the body.
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        encode_extensions(&self.extensions, out);
+    /// Appends the body; refused, appending nothing, if the block is too long.
+    pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        encode_extensions(&self.extensions, out)
     }
 
     /// The extension of type `typ`, if present.
@@ -62,10 +64,13 @@ impl CertificateRequest {
         super::complete(input, parse_certificate_request)
     }
 
-    /// Appends the body.
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        put_opaque(out, Len::U8, &self.context);
-        encode_extensions(&self.extensions, out);
+    /// Appends the body; refused, appending nothing, if a vector is too long for its
+    /// length prefix (certificate_authorities over 2^16 - 1 bytes, say).
+    pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        atomic(out, |out| {
+            put_opaque(out, Len::U8, &self.context)?;
+            encode_extensions(&self.extensions, out)
+        })
     }
 
     /// The extension of type `typ`, if present.
@@ -138,15 +143,19 @@ impl Certificate {
         super::complete(input, parse_certificate)
     }
 
-    /// Appends the body.
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        put_opaque(out, Len::U8, &self.context);
-        with_len(out, Len::U24, |out| {
-            for e in &self.entries {
-                put_opaque(out, Len::U24, &e.cert_data);
-                encode_extensions(&e.extensions, out);
-            }
-        });
+    /// Appends the body; refused, appending nothing, if a vector is too long for its
+    /// length prefix (a chain over 2^24 - 1 bytes, say).
+    pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        atomic(out, |out| {
+            put_opaque(out, Len::U8, &self.context)?;
+            with_len(out, Len::U24, |out| {
+                for e in &self.entries {
+                    put_opaque(out, Len::U24, &e.cert_data)?;
+                    encode_extensions(&e.extensions, out)?;
+                }
+                Ok(())
+            })
+        })
     }
 }
 
@@ -200,10 +209,13 @@ impl CertificateVerify {
         super::complete(input, parse_certificate_verify)
     }
 
-    /// Appends the body.
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        put_u16(out, self.scheme.0);
-        put_opaque(out, Len::U16, &self.signature);
+    /// Appends the body; refused, appending nothing, if the signature is over
+    /// 2^16 - 1 bytes.
+    pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        atomic(out, |out| {
+            put_u16(out, self.scheme.0);
+            put_opaque(out, Len::U16, &self.signature)
+        })
     }
 }
 
@@ -234,7 +246,7 @@ impl Finished {
         })
     }
 
-    /// Appends the body.
+    /// Appends the body (no length prefix: it cannot fail).
     pub fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.verify_data);
     }

@@ -22,20 +22,23 @@ use crate::{
     HELLO_RETRY_REQUEST_RANDOM, HandshakeMessage, KeyShareEntry, ProtocolVersion, ServerHello,
 };
 
-/// What a HelloRetryRequest fixed.
+/// What a HelloRetryRequest fixed, and the transcript up to it: kept between the
+/// hellos by a stateful server, rebuilt from the cookie by a stateless one.
 struct Retry {
     suite: &'static Tls13CipherSuite,
     group: NamedGroup,
     session_id: Vec<u8>,
-    /// Hash(ClientHello1): what the cookie must carry back.
-    ch1_hash: Vec<u8>,
     transcript: Transcript,
 }
 
 /// Waiting for a ClientHello (the first, or the second after a HelloRetryRequest).
 pub(crate) struct ExpectClientHello {
     pub(crate) params: Arc<ServerParams>,
+    /// Stateful retry: what our HelloRetryRequest fixed.
     retry: Option<Retry>,
+    /// Stateless retry: this connection sent a HelloRetryRequest and kept nothing of
+    /// it but this bit, so the next ClientHello must bring our cookie back.
+    cookie_expected: bool,
 }
 
 impl ExpectClientHello {
@@ -43,7 +46,20 @@ impl ExpectClientHello {
         Self {
             params,
             retry: None,
+            cookie_expected: false,
         }
+    }
+
+    /// A change_cipher_spec before any ClientHello: with stateless retry, the
+    /// middlebox CCS a client sends after a HelloRetryRequest that an earlier
+    /// instance of this server answered (RFC 8446 Appendix D.4). Taken only then,
+    /// and the ClientHello that follows must carry our cookie (else BadCookie).
+    pub(crate) fn expect_cookie_after_early_ccs(&mut self) -> bool {
+        if !self.params.stateless_retry || self.retry.is_some() {
+            return false;
+        }
+        self.cookie_expected = true;
+        true
     }
 
     pub(crate) fn handle(
@@ -96,7 +112,11 @@ impl ExpectClientHello {
             }
         }
 
-        if let Some(retry) = &self.retry {
+        let retry = match self.retry {
+            Some(r) => Some(r),
+            None => stateless_retry(&params, &ch, self.cookie_expected)?,
+        };
+        if let Some(retry) = &retry {
             // RFC 8446 §4.1.4: the second hello must answer the HelloRetryRequest.
             let [share] = shares.as_slice() else {
                 return Err(PeerMisbehaved::IllegalHelloRetryRequest.into());
@@ -106,18 +126,6 @@ impl ExpectClientHello {
                 || ch.session_id != retry.session_id
             {
                 return Err(PeerMisbehaved::IllegalHelloRetryRequest.into());
-            }
-            // RFC 8446 §4.2.2: the cookie must come back unchanged. Its tag binds the
-            // suite, the group and Hash(ClientHello1); the hash must be this
-            // connection's (a cookie from another handshake is refused too).
-            let Some(Extension::Cookie(cookie)) = ch.extension(ExtensionType::COOKIE) else {
-                return Err(PeerMisbehaved::BadCookie.into());
-            };
-            let opened = params
-                .hrr_cookie_key
-                .open(retry.suite.suite.0, retry.group.0, cookie);
-            if opened != Some(retry.ch1_hash.as_slice()) {
-                return Err(PeerMisbehaved::BadCookie.into());
             }
         }
 
@@ -180,14 +188,14 @@ impl ExpectClientHello {
             };
 
         let Some((group, share)) = chosen else {
-            if self.retry.is_some() {
+            if retry.is_some() {
                 return Err(PeerMisbehaved::IllegalHelloRetryRequest.into());
             }
             return send_retry(params, &ch, raw, suite, acceptable[0].name(), out);
         };
 
-        let after_retry = self.retry.is_some();
-        let mut transcript = match self.retry {
+        let after_retry = retry.is_some();
+        let mut transcript = match retry {
             Some(r) => r.transcript,
             None => {
                 let mut t = Transcript::new();
@@ -223,7 +231,7 @@ impl ExpectClientHello {
                 Extension::SupportedVersionsSelected(ProtocolVersion::TLSV1_3),
             ],
         };
-        common::send(&HandshakeMessage::ServerHello(sh), &mut transcript, out);
+        common::send(&HandshakeMessage::ServerHello(sh), &mut transcript, out)?;
         let hello_hash = common::hash(&transcript)?;
         let secrets = EarlySecret::new(suite, None)
             .into_handshake(completed.secret.as_bytes(), &hello_hash)?;
@@ -288,7 +296,7 @@ impl ExpectClientHello {
             &HandshakeMessage::EncryptedExtensions(EncryptedExtensions { extensions: ee }),
             &mut transcript,
             out,
-        );
+        )?;
         if let Some(v) = &params.client_verifier {
             let mut extensions = vec![Extension::SignatureAlgorithms(v.supported_verify_schemes())];
             let hints = v.root_hint_subjects();
@@ -302,7 +310,7 @@ impl ExpectClientHello {
                 }),
                 &mut transcript,
                 out,
-            );
+            )?;
         }
         let entries = cert
             .chain
@@ -327,14 +335,14 @@ impl ExpectClientHello {
             }),
             &mut transcript,
             out,
-        );
+        )?;
         let content = signed_content(SERVER_CV_CONTEXT, &common::hash(&transcript)?);
         let signature = cert.key.sign(scheme, &content)?;
         common::send(
             &HandshakeMessage::CertificateVerify(CertificateVerify { scheme, signature }),
             &mut transcript,
             out,
-        );
+        )?;
         let verify_data = secrets.finished(Side::Server, &common::hash(&transcript)?)?;
         common::send(
             &HandshakeMessage::Finished(Finished {
@@ -342,7 +350,7 @@ impl ExpectClientHello {
             }),
             &mut transcript,
             out,
-        );
+        )?;
         let master = secrets.into_master(&common::hash(&transcript)?)?;
         key_log(
             params.key_log,
@@ -393,7 +401,32 @@ impl ExpectClientHello {
     }
 }
 
-/// Sends a HelloRetryRequest for `group` and waits for the second ClientHello.
+/// The HelloRetryRequest we send for `suite` and `group` (and rebuild, byte for byte,
+/// from a stateless cookie): `session_id` is the ClientHello's, echoed.
+fn retry_request(
+    session_id: &[u8],
+    suite: &'static Tls13CipherSuite,
+    group: NamedGroup,
+    cookie: Option<Vec<u8>>,
+) -> HandshakeMessage {
+    let mut extensions = vec![
+        Extension::SupportedVersionsSelected(ProtocolVersion::TLSV1_3),
+        Extension::KeyShareRetry(group),
+    ];
+    extensions.extend(cookie.map(Extension::Cookie));
+    HandshakeMessage::ServerHello(ServerHello {
+        legacy_version: ProtocolVersion::TLSV1_2,
+        random: HELLO_RETRY_REQUEST_RANDOM,
+        session_id: session_id.to_vec(),
+        cipher_suite: suite.suite,
+        compression_method: 0,
+        extensions,
+    })
+}
+
+/// Sends a HelloRetryRequest for `group` and waits for the second ClientHello:
+/// keeping the transcript (stateful, no cookie), or keeping nothing but the fact that
+/// a cookie must come back (stateless, RFC 8446 §4.2.2).
 fn send_retry(
     params: Arc<ServerParams>,
     ch: &ClientHello,
@@ -402,28 +435,34 @@ fn send_retry(
     group: NamedGroup,
     out: &mut Vec<Action>,
 ) -> Result<ServerState, Error> {
-    let mut transcript = Transcript::new();
-    transcript.add(raw);
-    transcript.replace_with_message_hash(suite.hash);
-    let ch1_hash = suite.hash.hash(raw).as_bytes().to_vec();
-    let cookie = params
-        .hrr_cookie_key
-        .cookie(suite.suite.0, group.0, &ch1_hash);
-    let hrr = ServerHello {
-        legacy_version: ProtocolVersion::TLSV1_2,
-        random: HELLO_RETRY_REQUEST_RANDOM,
-        session_id: ch.session_id.clone(),
-        cipher_suite: suite.suite,
-        compression_method: 0,
-        extensions: vec![
-            Extension::SupportedVersionsSelected(ProtocolVersion::TLSV1_3),
-            Extension::KeyShareRetry(group),
-            Extension::Cookie(cookie),
-        ],
-    };
-    common::send(&HandshakeMessage::ServerHello(hrr), &mut transcript, out);
+    let ch1_hash = suite.hash.hash(raw);
+    let mut transcript = Transcript::from_message_hash(suite.hash, ch1_hash.as_bytes());
+    let cookie = params.stateless_retry.then(|| {
+        params.hrr_cookie_key.seal(
+            suite.suite.0,
+            group.0,
+            ch1_hash.as_bytes(),
+            &ch.session_id,
+            &ch.random,
+        )
+    });
+    common::send(
+        &retry_request(&ch.session_id, suite, group, cookie),
+        &mut transcript,
+        out,
+    )?;
     if !ch.session_id.is_empty() {
         out.push(Action::SendChangeCipherSpec);
+    }
+    if params.stateless_retry {
+        // Stateless: the transcript and what the HRR chose are dropped here; the
+        // cookie brings them back.
+        drop(transcript);
+        return Ok(ServerState::ClientHello(ExpectClientHello {
+            params,
+            retry: None,
+            cookie_expected: true,
+        }));
     }
     Ok(ServerState::ClientHello(ExpectClientHello {
         params,
@@ -431,8 +470,59 @@ fn send_retry(
             suite,
             group,
             session_id: ch.session_id.clone(),
-            ch1_hash,
             transcript,
         }),
+        cookie_expected: false,
+    }))
+}
+
+/// With stateless retry on: the [`Retry`] that a ClientHello's cookie stands for, with
+/// the transcript rebuilt as `message_hash(Hash(ClientHello1)) ‖ HelloRetryRequest`;
+/// `None` for a ClientHello without a cookie on a connection that owes none (a first
+/// ClientHello). A cookie that does not verify, or a missing one after our
+/// HelloRetryRequest, is `BadCookie`.
+///
+/// With stateless retry off we never send a cookie and a ClientHello's is ignored, as
+/// any extension the server does not use: RFC 8446 §4.2.2 forbids clients to send one
+/// in an initial ClientHello but gives the server no rule for it, and ignoring it is
+/// what OpenSSL and rustls do (a client may carry one over from a stateless server of
+/// the same name).
+fn stateless_retry(
+    params: &ServerParams,
+    ch: &ClientHello,
+    cookie_expected: bool,
+) -> Result<Option<Retry>, Error> {
+    if !params.stateless_retry {
+        return Ok(None);
+    }
+    let cookie = match ch.extension(ExtensionType::COOKIE) {
+        Some(Extension::Cookie(c)) => c,
+        _ if cookie_expected => return Err(PeerMisbehaved::BadCookie.into()),
+        _ => return Ok(None),
+    };
+    let opened = params
+        .hrr_cookie_key
+        .open(cookie, &ch.session_id, &ch.random)
+        .ok_or(PeerMisbehaved::BadCookie)?;
+    // The tag verified, so we made this cookie under this configuration's key: the
+    // suite and group are ours. Anything else is a retry this hello does not answer.
+    let suite = params
+        .suites
+        .iter()
+        .copied()
+        .find(|s| s.suite.0 == opened.suite)
+        .ok_or(PeerMisbehaved::IllegalHelloRetryRequest)?;
+    if opened.ch1_hash.len() != suite.hash.output_len() {
+        return Err(PeerMisbehaved::IllegalHelloRetryRequest.into());
+    }
+    let group = NamedGroup(opened.group);
+    let mut transcript = Transcript::from_message_hash(suite.hash, opened.ch1_hash);
+    let hrr = retry_request(&ch.session_id, suite, group, Some(cookie.clone()));
+    transcript.add(&hrr.to_bytes()?);
+    Ok(Some(Retry {
+        suite,
+        group,
+        session_id: ch.session_id.clone(),
+        transcript,
     }))
 }

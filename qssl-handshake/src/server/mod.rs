@@ -57,6 +57,13 @@ impl SideState for ServerState {
         matches!(self, Self::Traffic(_))
     }
 
+    fn change_cipher_spec_before_hello(&mut self) -> bool {
+        match self {
+            Self::ClientHello(s) => s.expect_cookie_after_early_ccs(),
+            _ => false,
+        }
+    }
+
     /// Whether a message of type `typ` may arrive now; its body is parsed only if so.
     fn check_type(&self, typ: HandshakeType) -> Result<(), Error> {
         let expected = match self {
