@@ -73,27 +73,13 @@ impl InvalidMessage {
     }
 }
 
-/// Why one of our own messages could not be encoded. Never caused by parsing: the
-/// encoders refuse to write a vector longer than its length prefix can express instead
-/// of writing a wrong length (the bytes already appended are taken back).
-///
-/// Inside the state machines it becomes [`Error::Encode`] (`internal_error`: the fault
-/// is in what we were asked to send, e.g. a certificate chain over 2^24 - 1 bytes),
-/// except where the peer made us build the message: a HelloRetryRequest whose cookie
-/// cannot fit the second ClientHello is [`PeerMisbehaved::HelloRetryCookieTooLarge`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
-#[non_exhaustive]
-pub enum EncodeError {
-    /// A vector of `len` bytes where its prefix allows at most `max` (255, 2^16 - 1 or
-    /// 2^24 - 1).
-    #[error("{len} bytes do not fit a vector of at most {max} bytes")]
-    TooLong {
-        /// The body's length.
-        len: usize,
-        /// The most the length prefix can express.
-        max: usize,
-    },
-}
+/// Why one of our own messages could not be encoded: the shared codec's error. Never
+/// caused by parsing: the encoders refuse to write a vector longer than its length
+/// prefix can express instead of writing a wrong length (the bytes already appended
+/// are taken back). Inside the state machines it becomes [`Error::Encode`]
+/// (internal_error); a HelloRetryRequest whose cookie cannot fit the second
+/// ClientHello is [`PeerMisbehaved::HelloRetryCookieTooLarge`].
+pub use qssl_wire::codec::EncodeError;
 
 /// The peer broke a rule of the protocol. Each variant names the rule; the alert is
 /// chosen by [`PeerMisbehaved::alert`] (table in `docs/alerts.md`).

@@ -13,6 +13,8 @@
 //!   [`TlsVersion`] (the closed set of versions Q-SSL negotiates, for exhaustive
 //!   matching on version-specific rules).
 //! - [`ContentType`], the record layer's type byte.
+//! - [`codec`]: length-prefixed vectors (RFC 8446 §3.4), read with bounds checked
+//!   before allocation and written without ever emitting a wrong length.
 //!
 //! ```
 //! use qssl_wire::{ContentType, ProtocolVersion, TlsVersion, wire_enum};
@@ -41,6 +43,9 @@
 #![forbid(unsafe_code)]
 #![no_std]
 
+extern crate alloc;
+
+pub mod codec;
 mod types;
 
 pub use types::{ContentType, ProtocolVersion, TlsVersion, UnsupportedVersion};

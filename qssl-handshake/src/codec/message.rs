@@ -183,7 +183,7 @@ pub(crate) fn parse_handshake<'a>(
     };
     header
         .check(limits)
-        .map_err(|e| nom::Err::Failure(super::WireError(e)))?;
+        .map_err(|e| nom::Err::Failure(qssl_wire::codec::WireError(e)))?;
     let (i, body) = take(i, len as usize)?;
     let msg = super::exact(body, |b| parse_handshake_body(b, header.typ))?;
     Ok((i, msg))

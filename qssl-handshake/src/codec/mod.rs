@@ -2,9 +2,9 @@
 //! placeholders. nom stays inside this module tree: every public entry point returns
 //! [`InvalidMessage`].
 
-use nom::IResult;
+use qssl_wire::codec;
 
-use crate::error::{EncodeError, InvalidMessage};
+use crate::error::InvalidMessage;
 
 pub(crate) mod extensions;
 pub(crate) mod hello;
@@ -14,119 +14,66 @@ pub(crate) mod message;
 pub(crate) mod post_handshake;
 pub(crate) mod server_flight;
 
-/// The nom error type of our parsers: it carries the [`InvalidMessage`] that the
-/// public API returns, so no nom `ErrorKind` ever leaves the crate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct WireError(pub(crate) InvalidMessage);
+// The length-prefixed vector codec lives in `qssl_wire::codec`, shared by every layer;
+// here it is fixed to this crate's error, `InvalidMessage`, so the parsers below read
+// `be_u16(i)?` without naming it.
 
-impl<'a> nom::error::ParseError<&'a [u8]> for WireError {
-    fn from_error_kind(_input: &'a [u8], _kind: nom::error::ErrorKind) -> Self {
-        // Our parsers are `complete` parsers over a length-bounded slice: the only way a
-        // nom primitive fails there is running out of input.
-        Self(InvalidMessage::Truncated)
-    }
-
-    fn append(_input: &'a [u8], _kind: nom::error::ErrorKind, other: Self) -> Self {
-        other
-    }
-}
-
+/// The nom error of this crate's parsers.
+pub(crate) type WireError = codec::WireError<InvalidMessage>;
 /// A parser result over a borrowed byte cursor.
-pub(crate) type PResult<'a, T> = IResult<&'a [u8], T, WireError>;
+pub(crate) type PResult<'a, T> = codec::PResult<'a, T, InvalidMessage>;
 
-/// A nom failure carrying `e`. `Failure`, not `Error`: no alternative parse exists.
-pub(crate) fn fail<T>(e: InvalidMessage) -> Result<T, nom::Err<WireError>> {
-    Err(nom::Err::Failure(WireError(e)))
+pub(crate) use codec::{Len, atomic, fail, put_opaque, put_u16, put_u32, with_len};
+
+impl From<codec::DecodeError> for InvalidMessage {
+    fn from(e: codec::DecodeError) -> Self {
+        match e {
+            codec::DecodeError::TrailingBytes => Self::TrailingBytes,
+            codec::DecodeError::LengthOutOfRange => Self::LengthOutOfRange,
+            codec::DecodeError::TooLarge => Self::TooLarge,
+            // Truncated, and whatever a newer qssl-wire adds: the input is short.
+            _ => Self::Truncated,
+        }
+    }
 }
 
 pub(crate) fn be_u8(i: &[u8]) -> PResult<'_, u8> {
-    nom::number::complete::be_u8(i)
+    codec::be_u8(i)
 }
 
 pub(crate) fn be_u16(i: &[u8]) -> PResult<'_, u16> {
-    nom::number::complete::be_u16(i)
+    codec::be_u16(i)
 }
 
 pub(crate) fn be_u24(i: &[u8]) -> PResult<'_, u32> {
-    nom::number::complete::be_u24(i)
+    codec::be_u24(i)
 }
 
 pub(crate) fn be_u32(i: &[u8]) -> PResult<'_, u32> {
-    nom::number::complete::be_u32(i)
+    codec::be_u32(i)
 }
 
 /// Takes exactly `n` bytes.
 pub(crate) fn take(i: &[u8], n: usize) -> PResult<'_, &[u8]> {
-    if n > i.len() {
-        return fail(InvalidMessage::Truncated);
-    }
-    let (head, rest) = i.split_at(n);
-    Ok((rest, head))
+    codec::take(i, n)
 }
 
-/// Width of a length prefix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Len {
-    U8,
-    U16,
-    U24,
-}
-
-impl Len {
-    const fn width(self) -> usize {
-        match self {
-            Self::U8 => 1,
-            Self::U16 => 2,
-            Self::U24 => 3,
-        }
-    }
-
-    /// The longest body the prefix can express.
-    const fn max(self) -> usize {
-        (1 << (8 * self.width())) - 1
-    }
-}
-
-/// Reads a `<min..max>` vector's length prefix and returns its body, after checking the
-/// length against `max` and the remaining input: nothing is allocated before this.
+/// A `<min..max>` vector's body (see [`codec::prefixed`]).
 pub(crate) fn prefixed(i: &[u8], len: Len, min: usize, max: usize) -> PResult<'_, &[u8]> {
-    let (i, n) = match len {
-        Len::U8 => be_u8(i).map(|(i, n)| (i, usize::from(n)))?,
-        Len::U16 => be_u16(i).map(|(i, n)| (i, usize::from(n)))?,
-        Len::U24 => be_u24(i).map(|(i, n)| (i, n as usize))?,
-    };
-    if n > max {
-        return fail(InvalidMessage::TooLarge);
-    }
-    if n < min {
-        return fail(InvalidMessage::LengthOutOfRange);
-    }
-    take(i, n)
+    codec::prefixed(i, len, min, max)
 }
 
-/// Reads a `<min..max>` vector of opaque bytes into a `Vec`.
+/// A `<min..max>` vector of opaque bytes.
 pub(crate) fn opaque(i: &[u8], len: Len, min: usize, max: usize) -> PResult<'_, Vec<u8>> {
-    let (i, body) = prefixed(i, len, min, max)?;
-    Ok((i, body.to_vec()))
+    codec::opaque(i, len, min, max)
 }
 
-/// Parses elements until `body` (an already length-checked slice) is used up. Each
-/// element consumes at least one byte, so the `Vec` never outgrows the input.
+/// Elements until `body` is used up (see [`codec::list`]).
 pub(crate) fn list<'a, T>(
-    mut body: &'a [u8],
-    mut elem: impl FnMut(&'a [u8]) -> PResult<'a, T>,
+    body: &'a [u8],
+    elem: impl FnMut(&'a [u8]) -> PResult<'a, T>,
 ) -> Result<Vec<T>, nom::Err<WireError>> {
-    let mut out = Vec::new();
-    while !body.is_empty() {
-        let (rest, v) = elem(body)?;
-        if rest.len() >= body.len() {
-            // An element that consumed nothing would loop forever.
-            return fail(InvalidMessage::LengthOutOfRange);
-        }
-        out.push(v);
-        body = rest;
-    }
-    Ok(out)
+    codec::list(body, elem)
 }
 
 /// Runs `p` on `i` and requires it to use all of `i`.
@@ -134,11 +81,7 @@ pub(crate) fn exact<'a, T>(
     i: &'a [u8],
     p: impl FnOnce(&'a [u8]) -> PResult<'a, T>,
 ) -> Result<T, nom::Err<WireError>> {
-    let (rest, v) = p(i)?;
-    if !rest.is_empty() {
-        return fail(InvalidMessage::TrailingBytes);
-    }
-    Ok(v)
+    codec::exact(i, p)
 }
 
 /// The crate boundary: runs `p` over all of `i`, converting nom's error to ours.
@@ -146,85 +89,7 @@ pub(crate) fn complete<'a, T>(
     i: &'a [u8],
     p: impl FnOnce(&'a [u8]) -> PResult<'a, T>,
 ) -> Result<T, InvalidMessage> {
-    exact(i, p).map_err(to_invalid)
-}
-
-pub(crate) fn to_invalid(e: nom::Err<WireError>) -> InvalidMessage {
-    match e {
-        nom::Err::Error(WireError(e)) | nom::Err::Failure(WireError(e)) => e,
-        nom::Err::Incomplete(_) => InvalidMessage::Truncated,
-    }
-}
-
-/// Appends a `len`-wide placeholder, runs `body`, then writes the body's length into the
-/// placeholder: one pass, no intermediate buffer.
-///
-/// A body longer than the prefix can express (`2^(8·width) - 1` bytes) is refused with
-/// [`EncodeError::TooLong`] and `out` is cut back to where it was, so a wrong length is
-/// never written and nothing of the failed vector stays behind. The error of an inner
-/// vector (a nested `with_len`) is passed on the same way.
-pub(crate) fn with_len(
-    out: &mut Vec<u8>,
-    len: Len,
-    body: impl FnOnce(&mut Vec<u8>) -> Result<(), EncodeError>,
-) -> Result<(), EncodeError> {
-    let w = len.width();
-    let at = out.len();
-    out.extend_from_slice(&[0u8; 3][..w]);
-    if let Err(e) = body(out) {
-        out.truncate(at);
-        return Err(e);
-    }
-    let n = out.len() - at - w;
-    if n > len.max() {
-        out.truncate(at);
-        return Err(EncodeError::TooLong {
-            len: n,
-            max: len.max(),
-        });
-    }
-    // n <= 2^24 - 1: it fits a u32, and the prefix takes its low `w` bytes exactly.
-    let be = (n as u32).to_be_bytes();
-    out[at..at + w].copy_from_slice(&be[4 - w..]);
-    Ok(())
-}
-
-/// Writes `data` as an opaque vector with a `len`-wide prefix, or refuses it (writing
-/// nothing) if it is longer than the prefix can express.
-pub(crate) fn put_opaque(out: &mut Vec<u8>, len: Len, data: &[u8]) -> Result<(), EncodeError> {
-    if data.len() > len.max() {
-        return Err(EncodeError::TooLong {
-            len: data.len(),
-            max: len.max(),
-        });
-    }
-    with_len(out, len, |out| {
-        out.extend_from_slice(data);
-        Ok(())
-    })
-}
-
-/// Runs a whole encoder: on error `out` is cut back to its length before the call, so
-/// a public `encode` that fails appends nothing (not even the fields before the vector
-/// that did not fit).
-pub(crate) fn atomic(
-    out: &mut Vec<u8>,
-    f: impl FnOnce(&mut Vec<u8>) -> Result<(), EncodeError>,
-) -> Result<(), EncodeError> {
-    let at = out.len();
-    let r = f(out);
-    if r.is_err() {
-        out.truncate(at);
-    }
-    r
-}
-
-pub(crate) fn put_u16(out: &mut Vec<u8>, v: u16) {
-    out.extend_from_slice(&v.to_be_bytes());
-}
-
-pub(crate) fn put_u32(out: &mut Vec<u8>, v: u32) {
-    out.extend_from_slice(&v.to_be_bytes());
+    codec::complete(i, p)
 }
 
 qssl_wire::wire_enum! {
@@ -280,13 +145,10 @@ pub(crate) fn be_u16_as<T>(i: &[u8], f: fn(u16) -> T) -> PResult<'_, T> {
 mod tests {
     use super::*;
 
+    /// The shared codec's failures arrive as this crate's errors (and alerts).
     #[test]
-    fn prefixed_checks_cap_then_minimum_then_input() {
-        assert_eq!(
-            prefixed(&[0, 3, 1, 2, 3, 9], Len::U16, 1, 3),
-            Ok((&[9u8][..], &[1u8, 2, 3][..]))
-        );
-        let err = |r: PResult<'_, &[u8]>| to_invalid(r.unwrap_err());
+    fn wire_failures_become_invalid_message() {
+        let err = |r: PResult<'_, &[u8]>| codec::into_error(r.unwrap_err());
         assert_eq!(
             err(prefixed(&[0, 4, 1, 2, 3, 4], Len::U16, 1, 3)),
             InvalidMessage::TooLarge
@@ -300,69 +162,8 @@ mod tests {
             InvalidMessage::Truncated
         );
         assert_eq!(
-            err(prefixed(&[0, 0], Len::U24, 0, 3)),
-            InvalidMessage::Truncated
+            complete(&[1, 2], |i| be_u8(i)),
+            Err(InvalidMessage::TrailingBytes)
         );
-    }
-
-    #[test]
-    fn with_len_fixes_the_placeholder() {
-        let mut out = vec![0xee];
-        with_len(&mut out, Len::U24, |o| {
-            o.extend_from_slice(&[7; 300]);
-            Ok(())
-        })
-        .unwrap();
-        assert_eq!(&out[..4], &[0xee, 0, 1, 44]);
-        assert_eq!(out.len(), 304);
-        let mut out = Vec::new();
-        with_len(&mut out, Len::U8, |_| Ok(())).unwrap();
-        assert_eq!(out, [0]);
-    }
-
-    /// The largest body of each width is written with its exact length; one byte more
-    /// is refused and leaves `out` as it was (issue 8 item 6: it used to panic in debug
-    /// builds and write the length modulo 2^(8·width) in release builds).
-    #[test]
-    fn with_len_refuses_a_body_its_prefix_cannot_express() {
-        for (len, max) in [(Len::U8, 0xff), (Len::U16, 0xffff), (Len::U24, 0xff_ffff)] {
-            let mut out = vec![0xee];
-            with_len(&mut out, len, |o| {
-                o.resize(o.len() + max, 7);
-                Ok(())
-            })
-            .unwrap();
-            assert_eq!(out.len(), 1 + len.width() + max);
-            assert!(out[1..1 + len.width()].iter().all(|&b| b == 0xff));
-
-            let mut out = vec![0xee];
-            let err = with_len(&mut out, len, |o| {
-                o.resize(o.len() + max + 1, 7);
-                Ok(())
-            });
-            assert_eq!(err, Err(EncodeError::TooLong { len: max + 1, max }));
-            assert_eq!(out, [0xee]);
-
-            let big = vec![7u8; max + 1];
-            let mut out = vec![0xee];
-            assert_eq!(
-                put_opaque(&mut out, len, &big),
-                Err(EncodeError::TooLong { len: max + 1, max })
-            );
-            assert_eq!(out, [0xee]);
-        }
-    }
-
-    /// An inner vector that does not fit fails the outer one too, and `atomic` takes
-    /// back the fields written before it.
-    #[test]
-    fn nested_overflow_propagates_and_leaves_nothing() {
-        let mut out = vec![1, 2];
-        let err = atomic(&mut out, |o| {
-            o.extend_from_slice(&[3, 3]);
-            with_len(o, Len::U24, |o| put_opaque(o, Len::U8, &[9; 256]))
-        });
-        assert_eq!(err, Err(EncodeError::TooLong { len: 256, max: 255 }));
-        assert_eq!(out, [1, 2]);
     }
 }
