@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use qssl_crypto::error::CryptoError;
 use qssl_crypto::hmac::{HMAC_SHA256, HmacKey};
+use qssl_crypto::ids::NamedGroup;
 use qssl_crypto::kx::SupportedKxGroup;
 use qssl_crypto::provider::CryptoProvider;
 use qssl_crypto::rand::SecureRandom;
@@ -13,8 +14,54 @@ use qssl_crypto::suites::Tls13CipherSuite;
 use crate::resolve::CertificateResolver;
 use crate::verify::{ClientCertVerifier, ServerCertVerifier};
 
-/// Client handshake parameters.
+/// The groups a client offers by default, most preferred first: X25519MLKEM768,
+/// SecP384r1MLKEM1024, x25519, secp256r1, secp384r1 (those the provider has).
+///
+/// Short on purpose: the ClientHello carries a key share for the first group only
+/// (plus an x25519 share that reuses the hybrid's X25519 key), and every group named
+/// costs two bytes and a line in the server's choice. A server that implements none
+/// of these but another of ours answers with a HelloRetryRequest only if the group is
+/// listed, so the classical groups every TLS 1.3 server has (RFC 8446 §9.1) are here.
+pub const DEFAULT_CLIENT_GROUPS: [NamedGroup; 5] = [
+    NamedGroup::X25519MLKEM768,
+    NamedGroup::SECP384R1MLKEM1024,
+    NamedGroup::X25519,
+    NamedGroup::SECP256R1,
+    NamedGroup::SECP384R1,
+];
+
+/// [`DEFAULT_CLIENT_GROUPS`] that `provider` implements, in that order.
+pub fn default_client_groups(provider: &CryptoProvider) -> Vec<&'static dyn SupportedKxGroup> {
+    DEFAULT_CLIENT_GROUPS
+        .iter()
+        .filter_map(|g| provider.kx_group(*g))
+        .collect()
+}
+
+/// The groups a server accepts by default: every group the provider implements,
+/// hybrids first, then pure ML-KEM, then the classical groups (provider order within
+/// each class). A server must not refuse a client whose only offer it implements, so
+/// nothing is left out; the order is the server's preference among the groups a
+/// client sent shares for.
+pub fn default_server_groups(provider: &CryptoProvider) -> Vec<&'static dyn SupportedKxGroup> {
+    let mut groups = provider.kx_groups.clone();
+    // Stable: the provider's order survives inside each class.
+    groups.sort_by_key(|g| {
+        let name = g.name();
+        match (name.is_hybrid(), name.is_post_quantum()) {
+            (true, _) => 0,
+            (false, true) => 1,
+            (false, false) => 2,
+        }
+    });
+    groups
+}
+
+/// Client handshake parameters. [`ClientParams::new`] holds every default (the
+/// facade's builder starts from it); the fields are public to adjust, and new ones
+/// may be added, so the struct cannot be built literally outside this crate.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ClientParams {
     /// Randomness and signature verifiers.
     pub provider: Arc<CryptoProvider>,
@@ -45,8 +92,11 @@ pub struct ClientParams {
     pub key_log: bool,
 }
 
-/// Server handshake parameters.
+/// Server handshake parameters. [`ServerParams::new`] holds every default (the
+/// facade's builder starts from it); the fields are public to adjust, and new ones
+/// may be added, so the struct cannot be built literally outside this crate.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ServerParams {
     /// Randomness and signature verifiers.
     pub provider: Arc<CryptoProvider>,
@@ -88,6 +138,54 @@ pub struct ServerParams {
     /// should accept the second ClientHello), so a cookie can be checked without
     /// per-connection state.
     pub hrr_cookie_key: Arc<HrrCookieKey>,
+}
+
+impl ClientParams {
+    /// The defaults: every TLS 1.3 suite of `provider`, [`default_client_groups`],
+    /// no client certificate, no ALPN, SNI on, middlebox compatibility mode on, no
+    /// OCSP request, no record_size_limit, no key log, not `pq_only`.
+    pub fn new(provider: Arc<CryptoProvider>, verifier: Arc<dyn ServerCertVerifier>) -> Self {
+        Self {
+            suites: provider.tls13_cipher_suites.clone(),
+            groups: default_client_groups(&provider),
+            provider,
+            verifier,
+            client_auth: None,
+            alpn_protocols: Vec::new(),
+            pq_only: false,
+            enable_sni: true,
+            request_ocsp: false,
+            record_size_limit: None,
+            middlebox_compat: true,
+            key_log: false,
+        }
+    }
+}
+
+impl ServerParams {
+    /// The defaults: every TLS 1.3 suite of `provider`, [`default_server_groups`], no
+    /// client authentication, no ALPN, no record_size_limit, no key log, stateful
+    /// HelloRetryRequest, supported_groups not sent, not `pq_only`; a fresh
+    /// [`HrrCookieKey`] from the provider's randomness.
+    pub fn new(
+        provider: Arc<CryptoProvider>,
+        cert_resolver: Arc<dyn CertificateResolver>,
+    ) -> Result<Self, CryptoError> {
+        Ok(Self {
+            suites: provider.tls13_cipher_suites.clone(),
+            groups: default_server_groups(&provider),
+            hrr_cookie_key: Arc::new(HrrCookieKey::generate(provider.secure_random)?),
+            provider,
+            cert_resolver,
+            client_verifier: None,
+            alpn_protocols: Vec::new(),
+            pq_only: false,
+            record_size_limit: None,
+            key_log: false,
+            send_supported_groups: false,
+            stateless_retry: false,
+        })
+    }
 }
 
 /// The secret key that authenticates stateless HelloRetryRequest cookies (RFC 8446

@@ -73,7 +73,10 @@ pub mod verify;
 pub use action::{Action, HandshakeSummary, TrafficKey};
 pub use client::ClientHandshake;
 pub use common::MAX_KEY_UPDATES_IN_A_ROW;
-pub use config::{ClientParams, HrrCookieKey, ServerParams};
+pub use config::{
+    ClientParams, DEFAULT_CLIENT_GROUPS, HrrCookieKey, ServerParams, default_client_groups,
+    default_server_groups,
+};
 pub use resolve::{
     CertificateCriteria, CertificateResolver, CertificateSet, CertificateSetError, CertifiedKey,
 };

@@ -13,13 +13,13 @@ use std::sync::Arc;
 use qssl_crypto::keys;
 use qssl_crypto::pki::{self, CertificateParams, KeySigner};
 use qssl_crypto::provider::default_provider;
-use qssl_crypto::rand::OS_RANDOM;
+
 use qssl_crypto::sign::{KeyAlgorithm, SigningKey};
 use qssl_handshake::verify::danger::NoServerVerification;
 use qssl_handshake::verify::{CertificateDer, ServerName, UnixTime};
 use qssl_handshake::{
     Action, CertificateSet, CertifiedKey, ClientHandshake, ClientParams, DecodeLimits,
-    HandshakeJoiner, HrrCookieKey, ServerHandshake, ServerParams,
+    HandshakeJoiner, ServerHandshake, ServerParams,
 };
 
 fn params(
@@ -32,40 +32,33 @@ fn params(
     let mut p = CertificateParams::new("localhost", &[1], now - 60, now + 3600);
     p.dns_names = vec!["localhost".into()];
     let cert = pki::self_signed(&p, &KeySigner(&key)).unwrap();
-    let client = ClientParams {
-        provider: Arc::new(default_provider()),
-        suites: provider.tls13_cipher_suites.clone(),
-        groups: provider.kx_groups.clone(),
-        verifier: Arc::new(NoServerVerification::new(&provider)),
-        client_auth: None,
-        alpn_protocols: Vec::new(),
-        pq_only: false,
-        enable_sni: true,
-        request_ocsp: false,
-        record_size_limit: client_limit,
-        middlebox_compat: true,
-        key_log: false,
+    let client = {
+        let mut p = ClientParams::new(
+            Arc::new(default_provider()),
+            Arc::new(NoServerVerification::new(&provider)),
+        );
+        p.suites = provider.tls13_cipher_suites.clone();
+        p.groups = provider.kx_groups.clone();
+        p.record_size_limit = client_limit;
+        p
     };
     let key: Arc<dyn SigningKey> = Arc::new(key);
-    let server = ServerParams {
-        provider: Arc::new(default_provider()),
-        suites: provider.tls13_cipher_suites.clone(),
-        groups: provider.kx_groups.clone(),
-        cert_resolver: Arc::new(
-            CertificateSet::new(
-                vec![CertifiedKey::new(vec![CertificateDer::from(cert.der)], key)],
-                &qssl_crypto::provider::default_provider(),
-            )
-            .unwrap(),
-        ),
-        client_verifier: None,
-        alpn_protocols: Vec::new(),
-        pq_only: false,
-        record_size_limit: server_limit,
-        key_log: false,
-        send_supported_groups: false,
-        stateless_retry: false,
-        hrr_cookie_key: Arc::new(HrrCookieKey::generate(OS_RANDOM).unwrap()),
+    let server = {
+        let mut p = ServerParams::new(
+            Arc::new(default_provider()),
+            Arc::new(
+                CertificateSet::new(
+                    vec![CertifiedKey::new(vec![CertificateDer::from(cert.der)], key)],
+                    &qssl_crypto::provider::default_provider(),
+                )
+                .unwrap(),
+            ),
+        )
+        .unwrap();
+        p.suites = provider.tls13_cipher_suites.clone();
+        p.groups = provider.kx_groups.clone();
+        p.record_size_limit = server_limit;
+        p
     };
     (Arc::new(client), Arc::new(server))
 }

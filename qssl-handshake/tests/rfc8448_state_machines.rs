@@ -37,14 +37,14 @@ use qssl_crypto::kx::{
     ActiveKeyExchange, CompletedKeyExchange, SECP256R1, SECP384R1, SupportedKxGroup, X25519,
 };
 use qssl_crypto::provider::default_provider;
-use qssl_crypto::rand::{OS_RANDOM, SecureRandom};
+use qssl_crypto::rand::SecureRandom;
 use qssl_crypto::sign::{KeyAlgorithm, SigningKey};
 use qssl_crypto::suites::ALL_TLS13_SUITES;
 use qssl_handshake::verify::{CertificateError, ServerCertVerifier, VerifiedPath};
 use qssl_handshake::{
     Action, CertificateDer, CertificateSet, CertifiedKey, ClientParams, Error, HandshakeJoiner,
-    HandshakeSummary, HandshakeType, HrrCookieKey, PeerMisbehaved, RawHandshake, ServerHandshake,
-    ServerName, ServerParams, UnixTime, testing,
+    HandshakeSummary, HandshakeType, PeerMisbehaved, RawHandshake, ServerHandshake, ServerName,
+    ServerParams, UnixTime, testing,
 };
 use qssl_record::{ContentType, Deframer, Protector, TlsVersion};
 use rsa::traits::PublicKeyParts;
@@ -444,20 +444,15 @@ fn finished_message(finished_key: &str, transcript_hash: &[u8]) -> Vec<u8> {
 // ------------------------------------------------------------------ client
 
 fn client_params() -> Arc<ClientParams> {
-    Arc::new(ClientParams {
-        provider: Arc::new(default_provider()),
-        suites: ALL_TLS13_SUITES.to_vec(),
-        groups: vec![X25519],
-        verifier: Arc::new(TraceVerifier::new()),
-        client_auth: None,
-        alpn_protocols: Vec::new(),
-        pq_only: false,
-        enable_sni: true,
-        request_ocsp: false,
+    Arc::new({
+        let mut p = ClientParams::new(Arc::new(default_provider()), Arc::new(TraceVerifier::new()));
+        p.suites = ALL_TLS13_SUITES.to_vec();
+        p.groups = vec![X25519];
         // The trace's ClientHello advertises record_size_limit 0x4001.
-        record_size_limit: Some(0x4001),
-        middlebox_compat: false,
-        key_log: true,
+        p.record_size_limit = Some(0x4001);
+        p.middlebox_compat = false;
+        p.key_log = true;
+        p
     })
 }
 
@@ -638,11 +633,24 @@ fn server_params() -> Arc<ServerParams> {
     let unimplemented = |g: u16| -> &'static dyn SupportedKxGroup {
         Box::leak(Box::new(Unimplemented(NamedGroup(g))))
     };
-    Arc::new(ServerParams {
-        provider: Arc::new(provider),
-        suites: ALL_TLS13_SUITES.to_vec(),
+    Arc::new({
+        let mut p = ServerParams::new(
+            Arc::new(provider),
+            Arc::new(
+                CertificateSet::new(
+                    vec![CertifiedKey::new(
+                        vec![CertificateDer::from(trace_certificate())],
+                        Arc::new(TraceRsaKey(trace_rsa_private())),
+                    )],
+                    &qssl_crypto::provider::default_provider(),
+                )
+                .unwrap(),
+            ),
+        )
+        .unwrap();
+        p.suites = ALL_TLS13_SUITES.to_vec();
         // The trace server's supported_groups, in its order.
-        groups: vec![
+        p.groups = vec![
             &TraceServerX25519,
             SECP256R1,
             SECP384R1,
@@ -652,25 +660,11 @@ fn server_params() -> Arc<ServerParams> {
             unimplemented(0x0102),
             unimplemented(0x0103),
             unimplemented(0x0104),
-        ],
-        cert_resolver: Arc::new(
-            CertificateSet::new(
-                vec![CertifiedKey::new(
-                    vec![CertificateDer::from(trace_certificate())],
-                    Arc::new(TraceRsaKey(trace_rsa_private())),
-                )],
-                &qssl_crypto::provider::default_provider(),
-            )
-            .unwrap(),
-        ),
-        client_verifier: None,
-        alpn_protocols: Vec::new(),
-        pq_only: false,
-        record_size_limit: Some(0x4001),
-        key_log: true,
-        send_supported_groups: true,
-        stateless_retry: false,
-        hrr_cookie_key: Arc::new(HrrCookieKey::generate(OS_RANDOM).unwrap()),
+        ];
+        p.record_size_limit = Some(0x4001);
+        p.key_log = true;
+        p.send_supported_groups = true;
+        p
     })
 }
 

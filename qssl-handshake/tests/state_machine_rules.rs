@@ -14,7 +14,6 @@ use qssl_crypto::keys;
 use qssl_crypto::kx::{SECP256R1, X25519};
 use qssl_crypto::pki::{self, CertificateParams, KeySigner};
 use qssl_crypto::provider::default_provider;
-use qssl_crypto::rand::OS_RANDOM;
 use qssl_crypto::sign::KeyAlgorithm;
 use qssl_crypto::suites::ALL_TLS13_SUITES;
 use qssl_handshake::verify::danger::NoServerVerification;
@@ -32,19 +31,12 @@ fn now() -> UnixTime {
 
 fn client_params(groups: Vec<&'static dyn qssl_crypto::kx::SupportedKxGroup>) -> Arc<ClientParams> {
     let provider = default_provider();
-    Arc::new(ClientParams {
-        verifier: Arc::new(NoServerVerification::new(&provider)),
-        provider: Arc::new(provider),
-        suites: ALL_TLS13_SUITES.to_vec(),
-        groups,
-        client_auth: None,
-        alpn_protocols: Vec::new(),
-        pq_only: false,
-        enable_sni: true,
-        request_ocsp: false,
-        record_size_limit: None,
-        middlebox_compat: true,
-        key_log: false,
+    let verifier = Arc::new(NoServerVerification::new(&provider));
+    Arc::new({
+        let mut p = ClientParams::new(Arc::new(provider), verifier);
+        p.suites = ALL_TLS13_SUITES.to_vec();
+        p.groups = groups;
+        p
     })
 }
 
@@ -53,28 +45,24 @@ fn server_params(groups: Vec<&'static dyn qssl_crypto::kx::SupportedKxGroup>) ->
     let mut p = CertificateParams::new("rules.example", &[7], NOW - 60, NOW + 3600);
     p.dns_names = vec!["rules.example".into()];
     let cert = pki::self_signed(&p, &KeySigner(&key)).unwrap();
-    Arc::new(ServerParams {
-        provider: Arc::new(default_provider()),
-        suites: ALL_TLS13_SUITES.to_vec(),
-        groups,
-        cert_resolver: Arc::new(
-            CertificateSet::new(
-                vec![CertifiedKey::new(
-                    vec![CertificateDer::from(cert.der)],
-                    Arc::new(key),
-                )],
-                &qssl_crypto::provider::default_provider(),
-            )
-            .unwrap(),
-        ),
-        client_verifier: None,
-        alpn_protocols: Vec::new(),
-        pq_only: false,
-        record_size_limit: None,
-        key_log: false,
-        send_supported_groups: false,
-        stateless_retry: false,
-        hrr_cookie_key: Arc::new(HrrCookieKey::generate(OS_RANDOM).unwrap()),
+    Arc::new({
+        let mut p = ServerParams::new(
+            Arc::new(default_provider()),
+            Arc::new(
+                CertificateSet::new(
+                    vec![CertifiedKey::new(
+                        vec![CertificateDer::from(cert.der)],
+                        Arc::new(key),
+                    )],
+                    &qssl_crypto::provider::default_provider(),
+                )
+                .unwrap(),
+            ),
+        )
+        .unwrap();
+        p.suites = ALL_TLS13_SUITES.to_vec();
+        p.groups = groups;
+        p
     })
 }
 

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use qssl_crypto::ids::NamedGroup;
 use qssl_crypto::kx::SupportedKxGroup;
 use qssl_crypto::provider::{CryptoProvider, default_provider};
 use qssl_crypto::sign::SigningKey;
@@ -12,52 +11,51 @@ use qssl_handshake::verify::{
 };
 use qssl_handshake::{
     CertificateResolver, CertificateSet, CertificateSetError, CertifiedKey, ClientParams,
-    HrrCookieKey, ServerParams,
+    ServerParams,
 };
 
 use crate::error::Error;
 use crate::key_log::KeyLog;
 
-/// The groups a client offers by default, most preferred first: X25519MLKEM768,
-/// SecP384r1MLKEM1024, x25519, secp256r1, secp384r1 (those the provider has).
-///
-/// Short on purpose: the ClientHello carries a key share for the first group only
-/// (plus an x25519 share that reuses the hybrid's X25519 key), and every group named
-/// costs two bytes and a line in the server's choice. A server that implements none
-/// of these but another of ours answers with a HelloRetryRequest only if the group is
-/// listed, so the classical groups every TLS 1.3 server has (RFC 8446 §9.1) are here.
-pub const DEFAULT_CLIENT_GROUPS: [NamedGroup; 5] = [
-    NamedGroup::X25519MLKEM768,
-    NamedGroup::SECP384R1MLKEM1024,
-    NamedGroup::X25519,
-    NamedGroup::SECP256R1,
-    NamedGroup::SECP384R1,
-];
-
-fn default_client_groups(provider: &CryptoProvider) -> Vec<&'static dyn SupportedKxGroup> {
-    DEFAULT_CLIENT_GROUPS
-        .iter()
-        .filter_map(|g| provider.kx_group(*g))
-        .collect()
+/// The settings both builders share, each `None` until set. `build` starts from the
+/// handshake crate's defaults ([`ClientParams::new`], [`ServerParams::new`]) and
+/// applies only what was set, so every default lives in one place.
+#[derive(Debug, Default)]
+struct Common {
+    groups: Option<Vec<&'static dyn SupportedKxGroup>>,
+    suites: Option<Vec<&'static Tls13CipherSuite>>,
+    alpn_protocols: Option<Vec<Vec<u8>>>,
+    pq_only: Option<bool>,
+    record_size_limit: Option<Option<u16>>,
+    key_log: Option<Arc<dyn KeyLog>>,
 }
 
-/// The groups a server accepts by default: every group the provider implements,
-/// hybrids first, then pure ML-KEM, then the classical groups (provider order within
-/// each class). A server must not refuse a client whose only offer it implements, so
-/// nothing is left out; the order is the server's preference among the groups a
-/// client sent shares for.
-pub fn default_server_groups(provider: &CryptoProvider) -> Vec<&'static dyn SupportedKxGroup> {
-    let mut groups = provider.kx_groups.clone();
-    // Stable: the provider's order survives inside each class.
-    groups.sort_by_key(|g| {
-        let name = g.name();
-        match (name.is_hybrid(), name.is_post_quantum()) {
-            (true, _) => 0,
-            (false, true) => 1,
-            (false, false) => 2,
+/// Applies a [`Common`] to client or server params (the same field names on both).
+macro_rules! apply_common {
+    ($common:expr, $params:expr) => {{
+        let c = $common;
+        let p = &mut $params;
+        if let Some(v) = c.groups {
+            p.groups = v;
         }
-    });
-    groups
+        if let Some(v) = c.suites {
+            p.suites = v;
+        }
+        if let Some(v) = c.alpn_protocols {
+            p.alpn_protocols = v;
+        }
+        if let Some(v) = c.pq_only {
+            p.pq_only = v;
+        }
+        if let Some(v) = c.record_size_limit {
+            p.record_size_limit = v;
+        }
+        p.key_log = c.key_log.is_some();
+        if p.groups.is_empty() || p.suites.is_empty() {
+            return Err(Error::Config("no groups or no cipher suites"));
+        }
+        c.key_log
+    }};
 }
 
 /// The built-in resolver over `certs`, or the configuration error that stops it.
@@ -83,23 +81,19 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// A builder with safe defaults: TLS 1.3, the [`DEFAULT_CLIENT_GROUPS`], all TLS 1.3
+    /// A builder with safe defaults: TLS 1.3, the
+    /// [`DEFAULT_CLIENT_GROUPS`](crate::DEFAULT_CLIENT_GROUPS), all TLS 1.3
     /// suites of the default provider, SNI on, middlebox compatibility mode on.
     pub fn builder() -> ClientConfigBuilder {
         ClientConfigBuilder {
             provider: default_provider(),
-            groups: None,
-            suites: None,
+            common: Common::default(),
             roots: None,
             verifier: None,
             require_ocsp: false,
             client_certs: Vec::new(),
             client_cert_resolver: None,
-            alpn_protocols: Vec::new(),
-            pq_only: false,
-            enable_sni: true,
-            record_size_limit: None,
-            key_log: None,
+            enable_sni: None,
         }
     }
 
@@ -118,18 +112,13 @@ impl ClientConfig {
 #[derive(Debug)]
 pub struct ClientConfigBuilder {
     provider: CryptoProvider,
-    groups: Option<Vec<&'static dyn SupportedKxGroup>>,
-    suites: Option<Vec<&'static Tls13CipherSuite>>,
+    common: Common,
     roots: Option<Arc<RootCertStore>>,
     verifier: Option<Arc<dyn ServerCertVerifier>>,
     require_ocsp: bool,
     client_certs: Vec<CertifiedKey>,
     client_cert_resolver: Option<Arc<dyn CertificateResolver>>,
-    alpn_protocols: Vec<Vec<u8>>,
-    pq_only: bool,
-    enable_sni: bool,
-    record_size_limit: Option<u16>,
-    key_log: Option<Arc<dyn KeyLog>>,
+    enable_sni: Option<bool>,
 }
 
 impl ClientConfigBuilder {
@@ -142,13 +131,13 @@ impl ClientConfigBuilder {
 
     /// The groups to offer, most preferred first (any of the provider's).
     pub fn with_groups(mut self, groups: Vec<&'static dyn SupportedKxGroup>) -> Self {
-        self.groups = Some(groups);
+        self.common.groups = Some(groups);
         self
     }
 
     /// The TLS 1.3 suites to offer, most preferred first.
     pub fn with_cipher_suites(mut self, suites: Vec<&'static Tls13CipherSuite>) -> Self {
-        self.suites = Some(suites);
+        self.common.suites = Some(suites);
         self
     }
 
@@ -214,31 +203,31 @@ impl ClientConfigBuilder {
 
     /// ALPN protocols to offer, most preferred first.
     pub fn with_alpn_protocols(mut self, protocols: Vec<Vec<u8>>) -> Self {
-        self.alpn_protocols = protocols;
+        self.common.alpn_protocols = Some(protocols);
         self
     }
 
     /// Offer only post-quantum groups and refuse any classical key exchange.
     pub fn pq_only(mut self, pq_only: bool) -> Self {
-        self.pq_only = pq_only;
+        self.common.pq_only = Some(pq_only);
         self
     }
 
     /// Whether to send server_name (never sent for an IP address).
     pub fn enable_sni(mut self, enable: bool) -> Self {
-        self.enable_sni = enable;
+        self.enable_sni = Some(enable);
         self
     }
 
     /// Advertise a record_size_limit (RFC 8449), 64..=16385.
     pub fn with_record_size_limit(mut self, limit: Option<u16>) -> Self {
-        self.record_size_limit = limit;
+        self.common.record_size_limit = Some(limit);
         self
     }
 
     /// Logs secrets (e.g. [`KeyLogFile`](crate::KeyLogFile)).
     pub fn with_key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
-        self.key_log = Some(key_log);
+        self.common.key_log = Some(key_log);
         self
     }
 
@@ -251,36 +240,23 @@ impl ClientConfigBuilder {
             ),
             (None, None) => return Err(Error::Config("no root certificates or verifier")),
         };
-        let groups = self
-            .groups
-            .unwrap_or_else(|| default_client_groups(&self.provider));
-        let suites = self
-            .suites
-            .unwrap_or_else(|| self.provider.tls13_cipher_suites.clone());
-        if groups.is_empty() || suites.is_empty() {
-            return Err(Error::Config("no groups or no cipher suites"));
-        }
         let client_auth = match (self.client_cert_resolver, self.client_certs.is_empty()) {
             (Some(r), _) => Some(r),
             (None, true) => None,
             (None, false) => Some(certificate_set(self.client_certs, &self.provider)?),
         };
+        let mut params = ClientParams::new(Arc::new(self.provider), verifier);
+        params.client_auth = client_auth;
+        // Ask for a staple: it is validated, and a valid "revoked" is refused even
+        // when OCSP is not required.
+        params.request_ocsp = true;
+        if let Some(v) = self.enable_sni {
+            params.enable_sni = v;
+        }
+        let key_log = apply_common!(self.common, params);
         Ok(ClientConfig {
-            params: Arc::new(ClientParams {
-                provider: Arc::new(self.provider),
-                suites,
-                groups,
-                verifier,
-                client_auth,
-                alpn_protocols: self.alpn_protocols,
-                pq_only: self.pq_only,
-                enable_sni: self.enable_sni,
-                request_ocsp: true,
-                record_size_limit: self.record_size_limit,
-                middlebox_compat: true,
-                key_log: self.key_log.is_some(),
-            }),
-            key_log: self.key_log,
+            params: Arc::new(params),
+            key_log,
         })
     }
 }
@@ -308,22 +284,17 @@ pub struct ServerConfig {
 
 impl ServerConfig {
     /// A builder with safe defaults: TLS 1.3, every group of the provider
-    /// ([`default_server_groups`]: post-quantum preferred), all TLS 1.3 suites; no
+    /// ([`default_server_groups`](crate::default_server_groups): post-quantum preferred), all TLS 1.3 suites; no
     /// client authentication unless a verifier is set.
     pub fn builder() -> ServerConfigBuilder {
         ServerConfigBuilder {
             provider: default_provider(),
-            groups: None,
-            suites: None,
+            common: Common::default(),
             certs: Vec::new(),
             cert_resolver: None,
             ocsp_response: None,
             client_verifier: None,
-            alpn_protocols: Vec::new(),
-            pq_only: false,
-            record_size_limit: None,
-            key_log: None,
-            stateless_retry: false,
+            stateless_retry: None,
         }
     }
 
@@ -337,17 +308,12 @@ impl ServerConfig {
 #[derive(Debug)]
 pub struct ServerConfigBuilder {
     provider: CryptoProvider,
-    groups: Option<Vec<&'static dyn SupportedKxGroup>>,
-    suites: Option<Vec<&'static Tls13CipherSuite>>,
+    common: Common,
     certs: Vec<CertifiedKey>,
     cert_resolver: Option<Arc<dyn CertificateResolver>>,
     ocsp_response: Option<Vec<u8>>,
     client_verifier: Option<Arc<dyn ClientCertVerifier>>,
-    alpn_protocols: Vec<Vec<u8>>,
-    pq_only: bool,
-    record_size_limit: Option<u16>,
-    key_log: Option<Arc<dyn KeyLog>>,
-    stateless_retry: bool,
+    stateless_retry: Option<bool>,
 }
 
 impl ServerConfigBuilder {
@@ -359,13 +325,13 @@ impl ServerConfigBuilder {
 
     /// The groups we accept, most preferred first (server preference decides).
     pub fn with_groups(mut self, groups: Vec<&'static dyn SupportedKxGroup>) -> Self {
-        self.groups = Some(groups);
+        self.common.groups = Some(groups);
         self
     }
 
     /// The TLS 1.3 suites we accept, most preferred first.
     pub fn with_cipher_suites(mut self, suites: Vec<&'static Tls13CipherSuite>) -> Self {
-        self.suites = Some(suites);
+        self.common.suites = Some(suites);
         self
     }
 
@@ -429,25 +395,25 @@ impl ServerConfigBuilder {
 
     /// ALPN protocols we speak, most preferred first.
     pub fn with_alpn_protocols(mut self, protocols: Vec<Vec<u8>>) -> Self {
-        self.alpn_protocols = protocols;
+        self.common.alpn_protocols = Some(protocols);
         self
     }
 
     /// Refuse any key exchange that is not post-quantum.
     pub fn pq_only(mut self, pq_only: bool) -> Self {
-        self.pq_only = pq_only;
+        self.common.pq_only = Some(pq_only);
         self
     }
 
     /// Advertise a record_size_limit (RFC 8449) to clients that send one.
     pub fn with_record_size_limit(mut self, limit: Option<u16>) -> Self {
-        self.record_size_limit = limit;
+        self.common.record_size_limit = Some(limit);
         self
     }
 
     /// Logs secrets.
     pub fn with_key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
-        self.key_log = Some(key_log);
+        self.common.key_log = Some(key_log);
         self
     }
 
@@ -469,7 +435,7 @@ impl ServerConfigBuilder {
     /// bound to the client's random and session id, not to a time: one is good for as
     /// long as the configuration lives.
     pub fn with_stateless_retry(mut self, enabled: bool) -> Self {
-        self.stateless_retry = enabled;
+        self.stateless_retry = Some(enabled);
         self
     }
 
@@ -486,33 +452,16 @@ impl ServerConfigBuilder {
             None if self.certs.is_empty() => return Err(Error::Config("no server certificate")),
             None => certificate_set(self.certs, &self.provider)?,
         };
-        let groups = self
-            .groups
-            .unwrap_or_else(|| default_server_groups(&self.provider));
-        let suites = self
-            .suites
-            .unwrap_or_else(|| self.provider.tls13_cipher_suites.clone());
-        if groups.is_empty() || suites.is_empty() {
-            return Err(Error::Config("no groups or no cipher suites"));
-        }
-        let hrr_cookie_key = HrrCookieKey::generate(self.provider.secure_random)
+        let mut params = ServerParams::new(Arc::new(self.provider), cert_resolver)
             .map_err(qssl_handshake::Error::from)?;
+        params.client_verifier = self.client_verifier;
+        if let Some(v) = self.stateless_retry {
+            params.stateless_retry = v;
+        }
+        let key_log = apply_common!(self.common, params);
         Ok(ServerConfig {
-            params: Arc::new(ServerParams {
-                provider: Arc::new(self.provider),
-                suites,
-                groups,
-                cert_resolver,
-                client_verifier: self.client_verifier,
-                alpn_protocols: self.alpn_protocols,
-                pq_only: self.pq_only,
-                record_size_limit: self.record_size_limit,
-                key_log: self.key_log.is_some(),
-                send_supported_groups: false,
-                stateless_retry: self.stateless_retry,
-                hrr_cookie_key: Arc::new(hrr_cookie_key),
-            }),
-            key_log: self.key_log,
+            params: Arc::new(params),
+            key_log,
         })
     }
 }

@@ -78,8 +78,8 @@ mod stream;
 pub mod tokio;
 
 pub use config::{
-    ClientConfig, ClientConfigBuilder, DEFAULT_CLIENT_GROUPS, DangerousClientConfigBuilder,
-    ServerConfig, ServerConfigBuilder, default_server_groups,
+    ClientConfig, ClientConfigBuilder, DangerousClientConfigBuilder, ServerConfig,
+    ServerConfigBuilder,
 };
 pub use conn::{
     ClientConnection, ConnectionCommon, ConnectionInfo, HandshakeHook, IoState,
@@ -87,6 +87,7 @@ pub use conn::{
 };
 pub use error::Error;
 pub use key_log::{KeyLog, KeyLogFile};
+pub use qssl_handshake::{DEFAULT_CLIENT_GROUPS, default_client_groups, default_server_groups};
 pub use stream::{Stream, StreamOwned};
 
 pub use qssl_alert::AlertDescription;
