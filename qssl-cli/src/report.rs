@@ -20,6 +20,9 @@ pub(crate) struct Negotiated {
     pub(crate) client_signature: Option<SignatureScheme>,
     /// The ALPN protocol, if one was agreed.
     pub(crate) alpn: Option<Vec<u8>>,
+    /// Whether the server answered the first ClientHello with a HelloRetryRequest
+    /// (a round trip more: the client's first key share was not acceptable).
+    pub(crate) hello_retry: bool,
     /// Whether the key exchange resists a quantum adversary.
     pub(crate) kx_post_quantum: bool,
     /// Whether this side is the client: the peer it authenticated is then the server.
@@ -63,7 +66,8 @@ impl PeerAuth {
 
 impl Negotiated {
     /// `label: value` lines: `version:`, `suite:`, `group:`, `signature:`, `pq:`,
-    /// `chain-signatures:`, then `client-signature:` and `alpn:` when they apply.
+    /// `chain-signatures:`, then `client-signature:`, `alpn:` and `hello-retry: yes`
+    /// when they apply.
     ///
     /// A client's `pq:` line says `authentication yes` only if the server's verified
     /// certificate path (every certificate signature up to the trust anchor's) and
@@ -96,6 +100,9 @@ impl Negotiated {
         }
         if let Some(alpn) = &self.alpn {
             let _ = writeln!(out, "alpn: {}", String::from_utf8_lossy(alpn));
+        }
+        if self.hello_retry {
+            let _ = writeln!(out, "hello-retry: yes");
         }
         out
     }
@@ -134,6 +141,7 @@ mod tests {
             signature: SignatureScheme::MLDSA65,
             client_signature: None,
             alpn: Some(b"<h2>".to_vec()),
+            hello_retry: false,
             kx_post_quantum: true,
             is_client: true,
             peer_auth: Some(PeerAuth {

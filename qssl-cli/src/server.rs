@@ -44,6 +44,10 @@ pub(crate) struct ServerArgs {
     /// Answer each HTTP request with a page listing the negotiated parameters.
     #[arg(long)]
     http: bool,
+    /// Stateless HelloRetryRequest (RFC 8446 §4.2.2): the retry carries a cookie
+    /// holding the handshake state, which the connection then drops.
+    #[arg(long)]
+    stateless_retry: bool,
 }
 
 /// Runs `qssl server`: returns only on a setup error.
@@ -57,6 +61,9 @@ pub(crate) fn run(args: &ServerArgs) -> Result<(), CliError> {
     }
     if let Some(AlpnList(protocols)) = &args.alpn {
         builder = builder.with_alpn_protocols(protocols.clone());
+    }
+    if args.stateless_retry {
+        builder = builder.with_stateless_retry(true);
     }
     if let Some(ca) = &args.client_ca {
         let roots = tls::load_roots(ca)?;

@@ -106,6 +106,9 @@ pub(crate) fn negotiated(conn: &ConnectionCommon, is_client: bool) -> Option<Neg
             .handshake_summary()
             .and_then(|s| s.client_signature_scheme),
         alpn: conn.alpn_protocol().map(<[u8]>::to_vec),
+        hello_retry: conn
+            .handshake_summary()
+            .is_some_and(|s| s.hello_retry_request),
         kx_post_quantum: info.kx_post_quantum,
         is_client,
         // A client always authenticates its server; a server only a client that

@@ -248,6 +248,47 @@ fn server_with_two_chains_serves_each_client_the_one_it_verifies() {
     );
 }
 
+/// `qssl server --stateless-retry`: a client whose first key share the server does not
+/// take gets a HelloRetryRequest (with a cookie) and completes, by default and with
+/// the option; the client reports the retry.
+#[test]
+fn hello_retry_with_and_without_stateless_retry() {
+    let dir = TempDir::new("tls-hrr");
+    make_pki(dir.path(), "ec", "ecdsa-p256");
+    for stateless in [false, true] {
+        let mut args = vec![
+            "--cert",
+            "ec/chain.pem",
+            "--key",
+            "ec/key.pem",
+            "--groups",
+            "x25519",
+        ];
+        if stateless {
+            args.push("--stateless-retry");
+        }
+        let server = Server::start(&args, dir.path());
+        let run = client(
+            dir.path(),
+            &[
+                &server.addr(),
+                "--ca",
+                "ec/ca.pem",
+                "--server-name",
+                "localhost",
+                "--groups",
+                "secp384r1:x25519",
+                "--send",
+                "retry",
+            ],
+        );
+        assert!(run.status.success(), "stateless {stateless}: {run:?}");
+        assert!(run.stdout.contains("group: x25519\n"), "{}", run.stdout);
+        assert!(run.stdout.contains("hello-retry: yes\n"), "{}", run.stdout);
+        assert!(run.stdout.ends_with("retry"), "{}", run.stdout);
+    }
+}
+
 #[test]
 fn http_mode_answers_with_the_negotiated_parameters() {
     let dir = TempDir::new("tls-http");

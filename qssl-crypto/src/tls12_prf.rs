@@ -196,8 +196,20 @@ mod tests {
         assert_eq!(TLS12_PRF_SHA384.algorithm(), HashAlgorithm::Sha384);
     }
 
+    /// P_hash is a stream (RFC 5246 §5): asking for n bytes gives the first n bytes
+    /// of any longer output, across HMAC block boundaries (32 and 48 bytes) and for
+    /// n = 0, where nothing may be written or read out of bounds.
     #[test]
-    fn empty_output_is_fine() {
-        tls12_prf(HMAC_SHA256, b"s", b"l", b"seed", &mut []);
+    fn shorter_output_is_a_prefix_of_longer_output() {
+        for hmac in [HMAC_SHA256, HMAC_SHA384] {
+            let mut long = [0u8; 200];
+            tls12_prf(hmac, b"secret", b"label", b"seed", &mut long);
+            assert!(long.iter().any(|&b| b != 0), "output written");
+            for n in [0, 1, 31, 32, 33, 47, 48, 49, 64, 97, 199] {
+                let mut short = vec![0xaa; n];
+                tls12_prf(hmac, b"secret", b"label", b"seed", &mut short);
+                assert_eq!(short, long[..n], "{n} bytes");
+            }
+        }
     }
 }
