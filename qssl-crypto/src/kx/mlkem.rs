@@ -46,7 +46,7 @@ pub(crate) enum Level {
 }
 
 impl Level {
-    fn group(self) -> NamedGroup {
+    pub(crate) fn group(self) -> NamedGroup {
         match self {
             Self::MlKem768 => NamedGroup::MLKEM768,
             Self::MlKem1024 => NamedGroup::MLKEM1024,
@@ -170,6 +170,20 @@ impl MlKemKeyExchange {
             }
         };
         Some(Self { level, dk, ek })
+    }
+
+    /// The FIPS 203 expanded decapsulation key, to hand a seed-made key to a
+    /// backend that takes no seed (aws-lc) in the known-answer tests.
+    #[cfg(test)]
+    pub(crate) fn expanded_dk(&self) -> zeroize::Zeroizing<Vec<u8>> {
+        #[allow(deprecated)]
+        use ml_kem::ExpandedKeyEncoding;
+        #[allow(deprecated)]
+        let bytes = match &self.dk {
+            DecapsulationKey::L768(dk) => dk.to_expanded_bytes().to_vec(),
+            DecapsulationKey::L1024(dk) => dk.to_expanded_bytes().to_vec(),
+        };
+        zeroize::Zeroizing::new(bytes)
     }
 
     /// Checks the ciphertext's length and decapsulates it. A wrong but
