@@ -314,13 +314,11 @@ impl MlKemKeyExchange {
 pub(crate) fn encapsulate(level: Level, ek: &[u8]) -> Result<(Vec<u8>, SharedSecret), CryptoError> {
     check_len(level.group(), ek, level.ek_len())?;
     check_ek_modulus(ek)?;
-    // aws-lc checks the key again; its refusal cannot follow ours passing, but
-    // is mapped rather than unwrapped.
-    let ek = kem::EncapsulationKey::new(kem_algorithm(level), ek)
-        .map_err(|_| KeyShareError::MlKemKeyNotReduced)?;
-    let (ct, key) = ek
-        .encapsulate()
-        .map_err(|_| KeyShareError::MlKemKeyNotReduced)?;
+    // aws-lc runs the same check again (it refuses these keys on its own too);
+    // after ours has passed, a failure here is aws-lc's, not the peer's.
+    let internal = CryptoError::Internal("ML-KEM encapsulation");
+    let ek = kem::EncapsulationKey::new(kem_algorithm(level), ek).map_err(|_| internal)?;
+    let (ct, key) = ek.encapsulate().map_err(|_| internal)?;
     Ok((
         ct.as_ref().to_vec(),
         SharedSecret::new(key.as_ref().to_vec()),
