@@ -17,8 +17,8 @@
 //! - The price is speed: the `kx` bench measures a full ML-KEM-768 exchange
 //!   (keygen + encaps + decaps) at about 8× the time of PQClean's portable C
 //!   (≈450 µs vs ≈55 µs on the shared 2-core machine; aws-lc-rs ≈70 µs). A
-//!   handshake's signature costs more than that, and the aws-lc provider the
-//!   design plans is the fast path.
+//!   handshake's signature costs more than that, and the aws-lc provider
+//!   (feature `aws-lc`, `provider::aws_lc`) is the fast path.
 //!
 //! Received encapsulation keys go through the FIPS 203 §7.2 modulus check
 //! here, before `ml-kem` sees them, so the refusal is a distinct error.

@@ -1,5 +1,6 @@
 //! The aws-lc provider (feature `aws-lc`): the same algorithms, suites, groups and
-//! signature schemes as [`super::default_provider`], computed by aws-lc-rs.
+//! signature schemes as [`super::default_provider`], computed by aws-lc-rs where
+//! that is faster.
 //!
 //! ```
 //! use qssl_crypto::kx::NamedGroup;
@@ -22,9 +23,18 @@
 //! | X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024 | the generic hybrid of [`crate::kx`] over the aws-lc components |
 //! | ECDSA, Ed25519, RSA-PSS / PKCS#1 v1.5, ML-DSA-44/65/87 verification | aws-lc, after the portable public-key checks |
 //! | signing keys ([`PrivateKey`]) | aws-lc, loaded through the portable loaders ([`keys`](self::PrivateKey::load_der)) |
-//! | SHA-256 / SHA-384, HMAC | aws-lc |
-//! | HKDF, HKDF-Expand-Label, TLS 1.2 PRF | the portable constructions over aws-lc's HMAC |
+//! | SHA-256 / SHA-384, HMAC, HKDF, TLS 1.2 PRF | portable (RustCrypto `sha2` / `hmac`, our HKDF and PRF) |
 //! | randomness ([`CryptoProvider::secure_random`]) | the operating system, as in the portable provider |
+//!
+//! Hashes and MACs stay portable because aws-lc did not measure faster at what TLS
+//! asks of them (`benches/hash.rs` has aws-lc-rs rows beside ours; dev-profile runs
+//! on the shared 2-core machine): SHA-256 and SHA-384 over 16 KiB and over a
+//! handshake-sized transcript land within run-to-run noise of each other (both use
+//! the CPU's SHA extensions), and the short fresh-key HMAC that HKDF and Finished
+//! compute takes about 1.5× as long through aws-lc-rs (HMAC-SHA256 over 48 bytes:
+//! ~500 ns against ~320 ns). aws-lc-rs's own HKDF expands labels a little faster
+//! than ours, but the key schedule is built on the [`Hmac`](crate::hmac::Hmac) seam,
+//! and all of it costs a few microseconds of a handshake that costs hundreds.
 //!
 //! Received shares and signatures go through the portable provider's own checks
 //! first, so a hostile peer gets the same [`CryptoError`](crate::error::CryptoError)
@@ -35,7 +45,6 @@
 //! crate's zeroizing types.
 
 mod aead;
-mod hash;
 mod keys;
 pub(crate) mod kx;
 mod sign;
@@ -44,15 +53,14 @@ pub use keys::{AwsLcKeyProvider, PrivateKey};
 
 use super::CryptoProvider;
 use crate::aead::Aead;
-use crate::hash::Hash;
-use crate::hkdf::{Hkdf, HkdfUsingHmac};
-use crate::hmac::Hmac;
+use crate::hash::{SHA256, SHA384};
+use crate::hkdf::{HKDF_SHA256, HKDF_SHA384};
 use crate::ids::CipherSuite;
 use crate::kx::SupportedKxGroup;
 use crate::rand::OS_RANDOM;
 use crate::sign::SignatureVerifier;
 use crate::suites::{Tls12Authentication, Tls12CipherSuite, Tls12NonceStyle, Tls13CipherSuite};
-use crate::tls12_prf::{Prf, PrfUsingHmac};
+use crate::tls12_prf::{TLS12_PRF_SHA256, TLS12_PRF_SHA384};
 
 /// AES-128-GCM on aws-lc.
 pub static AES_128_GCM: &dyn Aead = &aead::AES_128_GCM;
@@ -60,23 +68,6 @@ pub static AES_128_GCM: &dyn Aead = &aead::AES_128_GCM;
 pub static AES_256_GCM: &dyn Aead = &aead::AES_256_GCM;
 /// ChaCha20-Poly1305 on aws-lc.
 pub static CHACHA20_POLY1305: &dyn Aead = &aead::CHACHA20_POLY1305;
-
-/// SHA-256 on aws-lc.
-pub static SHA256: &dyn Hash = &hash::SHA256;
-/// SHA-384 on aws-lc.
-pub static SHA384: &dyn Hash = &hash::SHA384;
-/// HMAC-SHA256 on aws-lc.
-pub static HMAC_SHA256: &dyn Hmac = &hash::HMAC_SHA256;
-/// HMAC-SHA384 on aws-lc.
-pub static HMAC_SHA384: &dyn Hmac = &hash::HMAC_SHA384;
-/// HKDF-SHA256 over aws-lc's HMAC.
-pub static HKDF_SHA256: &dyn Hkdf = &HkdfUsingHmac(&hash::HMAC_SHA256);
-/// HKDF-SHA384 over aws-lc's HMAC.
-pub static HKDF_SHA384: &dyn Hkdf = &HkdfUsingHmac(&hash::HMAC_SHA384);
-/// The TLS 1.2 PRF with SHA-256, over aws-lc's HMAC.
-pub static TLS12_PRF_SHA256: &dyn Prf = &PrfUsingHmac(&hash::HMAC_SHA256);
-/// The TLS 1.2 PRF with SHA-384, over aws-lc's HMAC.
-pub static TLS12_PRF_SHA384: &dyn Prf = &PrfUsingHmac(&hash::HMAC_SHA384);
 
 /// AES-GCM's limit is 2^24.5 records (RFC 8446 §5.5); round down.
 const GCM_LIMIT: u64 = 23_726_566;
@@ -216,7 +207,8 @@ pub static ALL_VERIFIERS: &[&dyn SignatureVerifier] = &[
 ];
 
 /// The aws-lc provider: everything of [`super::default_provider`], computed by
-/// aws-lc-rs, with randomness from the operating system.
+/// aws-lc-rs except the hashes and MACs (see the module docs), with randomness
+/// from the operating system.
 pub fn provider() -> CryptoProvider {
     CryptoProvider {
         tls13_cipher_suites: ALL_TLS13_SUITES.to_vec(),
