@@ -60,23 +60,23 @@ proptest! {
         cut in 1usize..2000,
         extra in proptest::collection::vec(any::<u8>(), 1..64),
     ) {
-      for group in each(name) {
-        let (client_share, server_share) = honest(group);
+        for group in each(name) {
+            let (client_share, server_share) = honest(group);
 
-        let short = &client_share[..client_share.len().saturating_sub(cut)];
-        let r = group.start_and_complete(short, OS_RANDOM);
-        prop_assert!(is_wrong_length(&r, group.name(), short.len()), "{r:?}");
-        let long = [&client_share[..], &extra].concat();
-        let r = group.start_and_complete(&long, OS_RANDOM);
-        prop_assert!(is_wrong_length(&r, group.name(), long.len()), "{r:?}");
+            let short = &client_share[..client_share.len().saturating_sub(cut)];
+            let r = group.start_and_complete(short, OS_RANDOM);
+            prop_assert!(is_wrong_length(&r, group.name(), short.len()), "{r:?}");
+            let long = [&client_share[..], &extra].concat();
+            let r = group.start_and_complete(&long, OS_RANDOM);
+            prop_assert!(is_wrong_length(&r, group.name(), long.len()), "{r:?}");
 
-        let short = &server_share[..server_share.len().saturating_sub(cut)];
-        let r = group.start(OS_RANDOM).unwrap().complete(short);
-        prop_assert!(is_wrong_length(&r, group.name(), short.len()), "{r:?}");
-        let long = [&server_share[..], &extra].concat();
-        let r = group.start(OS_RANDOM).unwrap().complete(&long);
-        prop_assert!(is_wrong_length(&r, group.name(), long.len()), "{r:?}");
-      }
+            let short = &server_share[..server_share.len().saturating_sub(cut)];
+            let r = group.start(OS_RANDOM).unwrap().complete(short);
+            prop_assert!(is_wrong_length(&r, group.name(), short.len()), "{r:?}");
+            let long = [&server_share[..], &extra].concat();
+            let r = group.start(OS_RANDOM).unwrap().complete(&long);
+            prop_assert!(is_wrong_length(&r, group.name(), long.len()), "{r:?}");
+        }
     }
 
     /// Random bytes of any length never panic.
@@ -125,20 +125,20 @@ proptest! {
             (NamedGroup::SECP256R1MLKEM768, 65, 3),
             (NamedGroup::SECP384R1MLKEM1024, 97, 4),
         ][which];
-      for group in each(name) {
-        let (mut share, _) = honest(group);
-        let i = index % (256 * k);
-        let at = offset + (i / 2) * 3;
-        if i % 2 == 0 {
-            share[at] = value as u8;
-            share[at + 1] = (share[at + 1] & 0xF0) | (value >> 8) as u8;
-        } else {
-            share[at + 1] = (share[at + 1] & 0x0F) | ((value & 0x0F) << 4) as u8;
-            share[at + 2] = (value >> 4) as u8;
+        for group in each(name) {
+            let (mut share, _) = honest(group);
+            let i = index % (256 * k);
+            let at = offset + (i / 2) * 3;
+            if i % 2 == 0 {
+                share[at] = value as u8;
+                share[at + 1] = (share[at + 1] & 0xF0) | (value >> 8) as u8;
+            } else {
+                share[at + 1] = (share[at + 1] & 0x0F) | ((value & 0x0F) << 4) as u8;
+                share[at + 2] = (value >> 4) as u8;
+            }
+            let r = group.start_and_complete(&share, OS_RANDOM);
+            prop_assert_eq!(r.unwrap_err(), CryptoError::InvalidKeyShare(KeyShareError::MlKemKeyNotReduced));
         }
-        let r = group.start_and_complete(&share, OS_RANDOM);
-        prop_assert_eq!(r.unwrap_err(), CryptoError::InvalidKeyShare(KeyShareError::MlKemKeyNotReduced));
-      }
     }
 
     /// A NIST point with its tag byte changed (compressed 0x02/0x03, hybrid
@@ -152,19 +152,19 @@ proptest! {
             NamedGroup::SECP256R1MLKEM768,
             NamedGroup::SECP384R1MLKEM1024,
         ][which];
-      for group in each(name) {
-        let (mut client_share, mut server_share) = honest(group);
-        client_share[0] = tag;
-        prop_assert_eq!(
-            group.start_and_complete(&client_share, OS_RANDOM).unwrap_err(),
-            CryptoError::InvalidKeyShare(KeyShareError::PointNotUncompressed)
-        );
-        server_share[0] = tag;
-        prop_assert_eq!(
-            group.start(OS_RANDOM).unwrap().complete(&server_share).unwrap_err(),
-            CryptoError::InvalidKeyShare(KeyShareError::PointNotUncompressed)
-        );
-      }
+        for group in each(name) {
+            let (mut client_share, mut server_share) = honest(group);
+            client_share[0] = tag;
+            prop_assert_eq!(
+                group.start_and_complete(&client_share, OS_RANDOM).unwrap_err(),
+                CryptoError::InvalidKeyShare(KeyShareError::PointNotUncompressed)
+            );
+            server_share[0] = tag;
+            prop_assert_eq!(
+                group.start(OS_RANDOM).unwrap().complete(&server_share).unwrap_err(),
+                CryptoError::InvalidKeyShare(KeyShareError::PointNotUncompressed)
+            );
+        }
     }
 
     /// Flipping a bit of a point's y coordinate moves it off the curve.
