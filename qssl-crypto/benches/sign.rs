@@ -1,5 +1,6 @@
 //! Sign and verify per signature scheme, with aws-lc-rs measured in the same run as the
-//! reference for ECDSA P-384, Ed25519 and ML-DSA (the fast backend DESIGN.md plans).
+//! reference for ECDSA P-384, Ed25519 and ML-DSA, called directly (`benches/providers.rs`
+//! measures the aws-lc provider itself against the portable one).
 //!
 //! `cargo bench -p qssl-crypto --bench sign`
 

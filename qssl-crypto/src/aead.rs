@@ -131,9 +131,22 @@ where
 mod tests {
     use super::*;
 
-    // RFC 8439 §2.8.2: the AEAD_CHACHA20_POLY1305 example.
+    use crate::ids::CipherSuite;
+    use crate::provider::compiled_providers;
+
+    // RFC 8439 §2.8.2: the AEAD_CHACHA20_POLY1305 example, on every provider.
     #[test]
     fn chacha20_poly1305_rfc8439_2_8_2() {
+        for (name, p) in compiled_providers() {
+            let aead = p
+                .tls13_suite(CipherSuite::TLS13_CHACHA20_POLY1305_SHA256)
+                .unwrap()
+                .aead;
+            rfc8439_2_8_2(name, aead);
+        }
+    }
+
+    fn rfc8439_2_8_2(name: &str, aead: &dyn Aead) {
         let key = hex::decode("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f")
             .unwrap();
         let nonce: Nonce = hex::decode("070000004041424344454647")
@@ -142,30 +155,48 @@ mod tests {
             .unwrap();
         let aad = hex::decode("50515253c0c1c2c3c4c5c6c7").unwrap();
         let mut buf = b"Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.".to_vec();
-        let key = CHACHA20_POLY1305.new_key(&key).unwrap();
+        let key = aead.new_key(&key).unwrap();
         let tag = key.seal_in_place(&nonce, &aad, &mut buf).unwrap();
-        assert_eq!(hex::encode(tag), "1ae10b594f09e26a7e902ecbd0600691");
-        assert_eq!(hex::encode(&buf[..16]), "d31a8d34648e60db7b86afbc53ef7ec2");
+        assert_eq!(
+            hex::encode(tag),
+            "1ae10b594f09e26a7e902ecbd0600691",
+            "{name}"
+        );
+        assert_eq!(
+            hex::encode(&buf[..16]),
+            "d31a8d34648e60db7b86afbc53ef7ec2",
+            "{name}"
+        );
         key.open_in_place(&nonce, &aad, &mut buf, &tag).unwrap();
-        assert!(buf.starts_with(b"Ladies and Gentlemen"));
+        assert!(buf.starts_with(b"Ladies and Gentlemen"), "{name}");
         let mut bad = tag;
         bad[0] ^= 1;
         assert_eq!(
             key.open_in_place(&nonce, &aad, &mut buf, &bad),
-            Err(CryptoError::DecryptFailed)
+            Err(CryptoError::DecryptFailed),
+            "{name}"
         );
     }
 
     #[test]
     fn wrong_key_length_is_reported() {
-        let err = AES_128_GCM.new_key(&[0u8; 15]).err().unwrap();
-        assert_eq!(
-            err,
-            CryptoError::BadLength {
-                what: "AEAD key",
-                expected: 16,
-                got: 15
+        for (name, p) in compiled_providers() {
+            for suite in &p.tls13_cipher_suites {
+                let aead = suite.aead;
+                let short = vec![0u8; aead.key_len() - 1];
+                let err = aead.new_key(&short).err().unwrap();
+                assert_eq!(
+                    err,
+                    CryptoError::BadLength {
+                        what: "AEAD key",
+                        expected: aead.key_len(),
+                        got: aead.key_len() - 1,
+                    },
+                    "{name} {}",
+                    aead.name()
+                );
             }
-        );
+        }
+        assert_eq!(AES_128_GCM.key_len(), 16);
     }
 }

@@ -76,4 +76,8 @@ pub enum CryptoError {
     /// Key generation failed (named).
     #[error("{0} key generation failed")]
     KeyGenerationFailed(&'static str),
+    /// A backend (aws-lc) failed inside an operation that cannot fail on valid,
+    /// length-checked input (named); not caused by peer data.
+    #[error("{0} failed inside the crypto backend")]
+    Internal(&'static str),
 }

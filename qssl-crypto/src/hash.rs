@@ -216,34 +216,61 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::CipherSuite;
+    use crate::provider::compiled_providers;
+
+    /// Every provider's SHA-256 and SHA-384 (from its suites), with its name.
+    fn hashes() -> Vec<(&'static str, &'static dyn Hash, &'static dyn Hash)> {
+        compiled_providers()
+            .into_iter()
+            .map(|(name, p)| {
+                let sha256 = p
+                    .tls13_suite(CipherSuite::TLS13_AES_128_GCM_SHA256)
+                    .unwrap();
+                let sha384 = p
+                    .tls13_suite(CipherSuite::TLS13_AES_256_GCM_SHA384)
+                    .unwrap();
+                (name, sha256.hash, sha384.hash)
+            })
+            .collect()
+    }
 
     // FIPS 180-2 Appendix B.1 / D.1: the one-block message "abc".
     #[test]
     fn fips_180_abc() {
-        assert_eq!(
-            hex::encode(SHA256.hash(b"abc")),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-        assert_eq!(
-            hex::encode(SHA384.hash(b"abc")),
-            "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed\
-             8086072ba1e7cc2358baeca134c825a7"
-        );
+        for (name, sha256, sha384) in hashes() {
+            assert_eq!(sha256.algorithm(), HashAlgorithm::Sha256, "{name}");
+            assert_eq!(sha384.algorithm(), HashAlgorithm::Sha384, "{name}");
+            assert_eq!(
+                hex::encode(sha256.hash(b"abc")),
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+                "{name}"
+            );
+            assert_eq!(
+                hex::encode(sha384.hash(b"abc")),
+                "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed\
+                 8086072ba1e7cc2358baeca134c825a7",
+                "{name}"
+            );
+        }
     }
 
     #[test]
     fn incremental_fork_and_finish_agree_with_one_shot() {
-        for h in [SHA256, SHA384] {
-            let mut ctx = h.start();
-            ctx.update(b"ab");
-            let forked = ctx.fork();
-            assert_eq!(ctx.fork_finish(), h.hash(b"ab"));
-            ctx.update(b"c");
-            assert_eq!(ctx.fork_finish(), h.hash(b"abc"));
-            assert_eq!(ctx.finish(), h.hash(b"abc"));
-            // The fork taken before "c" must not have seen it.
-            assert_eq!(forked.finish(), h.hash(b"ab"));
-            assert_eq!(h.hash(b"").as_bytes().len(), h.output_len());
+        for (name, sha256, sha384) in hashes() {
+            for h in [sha256, sha384] {
+                let mut ctx = h.start();
+                assert_eq!(ctx.algorithm(), h.algorithm(), "{name}");
+                ctx.update(b"ab");
+                let forked = ctx.fork();
+                assert_eq!(ctx.fork_finish(), h.hash(b"ab"), "{name}");
+                ctx.update(b"c");
+                assert_eq!(ctx.fork_finish(), h.hash(b"abc"), "{name}");
+                assert_eq!(ctx.finish(), h.hash(b"abc"), "{name}");
+                // The fork taken before "c" must not have seen it.
+                assert_eq!(forked.finish(), h.hash(b"ab"), "{name}");
+                assert_eq!(h.hash(b"").as_bytes().len(), h.output_len(), "{name}");
+            }
         }
     }
 }

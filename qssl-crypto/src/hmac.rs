@@ -132,60 +132,82 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::CipherSuite;
+    use crate::provider::compiled_providers;
+
+    /// Every provider's HMAC-SHA256 and HMAC-SHA384 (under its suites' HKDF).
+    fn hmacs() -> Vec<(&'static dyn Hmac, &'static dyn Hmac)> {
+        compiled_providers()
+            .into_iter()
+            .map(|(_, p)| {
+                let sha256 = p
+                    .tls13_suite(CipherSuite::TLS13_AES_128_GCM_SHA256)
+                    .unwrap();
+                let sha384 = p
+                    .tls13_suite(CipherSuite::TLS13_AES_256_GCM_SHA384)
+                    .unwrap();
+                (sha256.hkdf.hmac(), sha384.hkdf.hmac())
+            })
+            .collect()
+    }
 
     // RFC 4231 §4.2 (test case 1) and §4.7 (test case 6: key longer than a block).
     #[test]
     fn rfc4231_test_cases_1_and_6() {
-        let key = [0x0b; 20];
-        assert_eq!(
-            hex::encode(hmac_sign(HMAC_SHA256, &key, b"Hi There")),
-            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
-        );
-        assert_eq!(
-            hex::encode(hmac_sign(HMAC_SHA384, &key, b"Hi There")),
-            "afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59c\
-             faea9ea9076ede7f4af152e8b2fa9cb6"
-        );
-        let long_key = [0xaa; 131];
-        let data = b"Test Using Larger Than Block-Size Key - Hash Key First";
-        assert_eq!(
-            hex::encode(hmac_sign(HMAC_SHA256, &long_key, data)),
-            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
-        );
-        assert_eq!(
-            hex::encode(hmac_sign(HMAC_SHA384, &long_key, data)),
-            "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c6\
-             0c2ef6ab4030fe8296248df163f44952"
-        );
+        for (sha256, sha384) in hmacs() {
+            let key = [0x0b; 20];
+            assert_eq!(
+                hex::encode(hmac_sign(sha256, &key, b"Hi There")),
+                "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
+            );
+            assert_eq!(
+                hex::encode(hmac_sign(sha384, &key, b"Hi There")),
+                "afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59c\
+                 faea9ea9076ede7f4af152e8b2fa9cb6"
+            );
+            let long_key = [0xaa; 131];
+            let data = b"Test Using Larger Than Block-Size Key - Hash Key First";
+            assert_eq!(
+                hex::encode(hmac_sign(sha256, &long_key, data)),
+                "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+            );
+            assert_eq!(
+                hex::encode(hmac_sign(sha384, &long_key, data)),
+                "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c6\
+                 0c2ef6ab4030fe8296248df163f44952"
+            );
+        }
     }
 
     #[test]
     fn pieces_concatenate_and_verify_rejects_any_change() {
-        let key = HMAC_SHA256.with_key(b"key");
-        let whole = key.sign(&[b"abcdef"]);
-        assert_eq!(key.sign_concat(b"ab", &[b"c", b"", b"de"], b"f"), whole);
-        assert_eq!(key.verify(&[b"abc", b"def"], whole.as_bytes()), Ok(()));
-        let mut bad = whole;
-        let mut bytes = bad.as_bytes().to_vec();
-        bytes[31] ^= 0x80;
-        bad = HashOutput::new(&bytes);
-        assert_eq!(
-            key.verify(&[b"abcdef"], bad.as_bytes()),
-            Err(CryptoError::BadMac)
-        );
-        assert_eq!(
-            key.verify(&[b"abcdef"], &whole.as_bytes()[..31]),
-            Err(CryptoError::BadMac)
-        );
-        assert_eq!(
-            hmac_verify(HMAC_SHA256, b"key", b"abcdef", whole.as_bytes()),
-            Ok(())
-        );
-        assert_eq!(
-            hmac_verify(HMAC_SHA256, b"kez", b"abcdef", whole.as_bytes()),
-            Err(CryptoError::BadMac)
-        );
-        assert_eq!(HMAC_SHA384.tag_len(), 48);
-        assert_eq!(HMAC_SHA384.algorithm(), HashAlgorithm::Sha384);
+        for (sha256, sha384) in hmacs() {
+            let key = sha256.with_key(b"key");
+            let whole = key.sign(&[b"abcdef"]);
+            assert_eq!(key.sign_concat(b"ab", &[b"c", b"", b"de"], b"f"), whole);
+            assert_eq!(key.verify(&[b"abc", b"def"], whole.as_bytes()), Ok(()));
+            let mut bad = whole;
+            let mut bytes = bad.as_bytes().to_vec();
+            bytes[31] ^= 0x80;
+            bad = HashOutput::new(&bytes);
+            assert_eq!(
+                key.verify(&[b"abcdef"], bad.as_bytes()),
+                Err(CryptoError::BadMac)
+            );
+            assert_eq!(
+                key.verify(&[b"abcdef"], &whole.as_bytes()[..31]),
+                Err(CryptoError::BadMac)
+            );
+            assert_eq!(
+                hmac_verify(sha256, b"key", b"abcdef", whole.as_bytes()),
+                Ok(())
+            );
+            assert_eq!(
+                hmac_verify(sha256, b"kez", b"abcdef", whole.as_bytes()),
+                Err(CryptoError::BadMac)
+            );
+            assert_eq!(sha384.tag_len(), 48);
+            assert_eq!(sha384.algorithm(), HashAlgorithm::Sha384);
+        }
     }
 }

@@ -21,9 +21,12 @@ const SECP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.
 const SECP384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
 const ID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-const ID_ML_DSA_44: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.17");
-const ID_ML_DSA_65: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.18");
-const ID_ML_DSA_87: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.19");
+pub(crate) const ID_ML_DSA_44: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.17");
+pub(crate) const ID_ML_DSA_65: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.18");
+pub(crate) const ID_ML_DSA_87: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.19");
 
 /// An object identifier found in a key, kept by value so that errors stay `Copy`.
 ///
@@ -120,10 +123,10 @@ pub enum MlDsaKeyForm {
 
 /// A software private key of any supported algorithm.
 pub struct PrivateKey {
-    inner: Inner,
+    pub(crate) inner: Inner,
 }
 
-enum Inner {
+pub(crate) enum Inner {
     EcdsaP256(EcdsaP256Key),
     EcdsaP384(EcdsaP384Key),
     Ed25519(Ed25519Key),
@@ -202,7 +205,7 @@ pub fn subject_public_key(spki_der: &[u8]) -> Option<Vec<u8>> {
     spki.subject_public_key.as_bytes().map(<[u8]>::to_vec)
 }
 
-fn mldsa_pkcs8(
+pub(crate) fn mldsa_pkcs8(
     private_key: Option<Zeroizing<Vec<u8>>>,
     oid: ObjectIdentifier,
 ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
@@ -366,7 +369,7 @@ fn load_sec1_ec(der: &[u8]) -> Result<PrivateKey, CryptoError> {
 }
 
 /// Reads one DER TLV: (tag, value, rest). Definite, minimal lengths up to 2^16 - 1 only.
-fn read_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+pub(crate) fn read_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     let (&tag, rest) = input.split_first()?;
     let (&first, rest) = rest.split_first()?;
     let (len, rest) = match first {

@@ -20,6 +20,14 @@
 //! Key exchange (including the hybrid ML-KEM groups), signatures, randomness
 //! and the `CryptoProvider` that lists them live in their own modules.
 //!
+//! Two providers: the portable one ([`provider::default_provider`], pure Rust,
+//! the statics of the modules above) and, with the cargo feature `aws-lc`,
+//! `provider::aws_lc::provider()`, the same suites, groups and signature schemes
+//! computed by aws-lc-rs (AEADs, X25519, ECDH, ML-KEM, every verifier, signing
+//! keys) behind the same input checks, several times faster for ML-KEM, ML-DSA and
+//! the NIST curves. [`provider::compiled_providers`] lists those of a build; the
+//! known-answer and property tests run on each.
+//!
 //! ```
 //! use qssl_crypto::aead::AES_128_GCM;
 //! use qssl_crypto::hkdf::HKDF_SHA256;

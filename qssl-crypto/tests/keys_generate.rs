@@ -1,5 +1,7 @@
-//! Key generation for every algorithm: the key signs, its own verifier accepts, and its
-//! PKCS#8 export loads back as the same key.
+//! Key generation for every algorithm of every provider: the key signs, its own
+//! verifier accepts, and its PKCS#8 export loads back as the same key.
+
+mod common;
 
 use qssl_crypto::error::CryptoError;
 use qssl_crypto::keys::{self, MlDsaKeyForm};
@@ -17,66 +19,82 @@ const ALL: [KeyAlgorithm; 7] = [
 
 #[test]
 fn generated_keys_sign_verify_and_round_trip_through_pkcs8() {
-    for alg in ALL {
-        let key = keys::generate(alg).unwrap();
-        assert_eq!(key.algorithm(), alg);
-        assert_eq!(
-            key.algorithm().is_post_quantum(),
-            key.schemes()[0].is_post_quantum()
-        );
-        let public_key = key.public_key_raw();
-        for &scheme in key.schemes() {
-            let signature = key.sign(scheme, b"hello").unwrap();
-            sign::verifier_for(scheme)
-                .unwrap()
-                .verify(&public_key, b"hello", &signature)
+    for b in common::backends() {
+        for alg in ALL {
+            let key = (b.generate)(alg).unwrap();
+            assert_eq!(key.algorithm(), alg);
+            assert_eq!(
+                key.algorithm().is_post_quantum(),
+                key.schemes()[0].is_post_quantum()
+            );
+            let public_key = key.public_key_raw();
+            for &scheme in key.schemes() {
+                let signature = key.sign(scheme, b"hello").unwrap();
+                b.verifier(scheme)
+                    .verify(&public_key, b"hello", &signature)
+                    .unwrap();
+            }
+            let reloaded = (b.load_pem)(&key.to_pkcs8_pem().unwrap()).unwrap();
+            assert_eq!(
+                reloaded.public_key_spki(),
+                key.public_key_spki(),
+                "{}: {alg:?}",
+                b.name
+            );
+            let scheme = key.schemes()[0];
+            let signature = reloaded.sign(scheme, b"again").unwrap();
+            b.verifier(scheme)
+                .verify(&public_key, b"again", &signature)
                 .unwrap();
         }
-        let reloaded = keys::load_private_key_pem(&key.to_pkcs8_pem().unwrap()).unwrap();
-        assert_eq!(reloaded.public_key_spki(), key.public_key_spki(), "{alg:?}");
-        let scheme = key.schemes()[0];
-        let signature = reloaded.sign(scheme, b"again").unwrap();
-        sign::verifier_for(scheme)
-            .unwrap()
-            .verify(&public_key, b"again", &signature)
-            .unwrap();
     }
 }
 
 #[test]
 fn two_generated_keys_differ() {
-    for alg in [
-        KeyAlgorithm::EcdsaP384,
-        KeyAlgorithm::Ed25519,
-        KeyAlgorithm::MlDsa65,
-    ] {
-        assert_ne!(
-            keys::generate(alg).unwrap().public_key_spki(),
-            keys::generate(alg).unwrap().public_key_spki()
-        );
+    for b in common::backends() {
+        for alg in [
+            KeyAlgorithm::EcdsaP384,
+            KeyAlgorithm::Ed25519,
+            KeyAlgorithm::MlDsa65,
+        ] {
+            assert_ne!(
+                (b.generate)(alg).unwrap().public_key_spki(),
+                (b.generate)(alg).unwrap().public_key_spki()
+            );
+        }
     }
 }
 
 #[test]
 fn mldsa_every_form_reloads_to_the_same_key() {
-    let key = keys::generate(KeyAlgorithm::MlDsa87).unwrap();
-    for form in [
-        MlDsaKeyForm::Seed,
-        MlDsaKeyForm::Expanded,
-        MlDsaKeyForm::Both,
-    ] {
-        let der = key.to_pkcs8_der_with_form(form).unwrap();
-        let again = keys::load_private_key_der(&der).unwrap();
-        assert_eq!(again.public_key_spki(), key.public_key_spki(), "{form:?}");
+    for b in common::backends() {
+        let key = (b.generate)(KeyAlgorithm::MlDsa87).unwrap();
+        for form in [
+            MlDsaKeyForm::Seed,
+            MlDsaKeyForm::Expanded,
+            MlDsaKeyForm::Both,
+        ] {
+            let der = key.to_pkcs8_der_with_form(form).unwrap();
+            let again = (b.load_der)(&der).unwrap();
+            assert_eq!(
+                again.public_key_spki(),
+                key.public_key_spki(),
+                "{}: {form:?}",
+                b.name
+            );
+        }
     }
 }
 
 #[test]
 fn mldsa_from_seed_is_deterministic_and_rejects_classical_algorithms() {
-    let a = keys::mldsa_from_seed(KeyAlgorithm::MlDsa65, &[7; 32]).unwrap();
-    let b = keys::mldsa_from_seed(KeyAlgorithm::MlDsa65, &[7; 32]).unwrap();
-    assert_eq!(a.public_key_spki(), b.public_key_spki());
-    assert!(keys::mldsa_from_seed(KeyAlgorithm::Ed25519, &[7; 32]).is_err());
+    for b in common::backends() {
+        let one = (b.mldsa_from_seed)(KeyAlgorithm::MlDsa65, &[7; 32]).unwrap();
+        let two = (b.mldsa_from_seed)(KeyAlgorithm::MlDsa65, &[7; 32]).unwrap();
+        assert_eq!(one.public_key_spki(), two.public_key_spki(), "{}", b.name);
+        assert!((b.mldsa_from_seed)(KeyAlgorithm::Ed25519, &[7; 32]).is_err());
+    }
 }
 
 #[test]
@@ -107,6 +125,14 @@ fn scheme_names_and_lookup() {
         assert_eq!(sign::verifier_for(v.scheme()).unwrap().scheme(), v.scheme());
     }
     assert_eq!(sign::ALL_VERIFIERS.len(), 12);
+    for b in common::backends() {
+        let schemes = b.provider.verify_schemes();
+        let portable: Vec<_> = sign::ALL_VERIFIERS.iter().map(|v| v.scheme()).collect();
+        assert_eq!(schemes, portable, "{}", b.name);
+        for v in &b.provider.signature_verifiers {
+            assert_eq!(b.verifier(v.scheme()).scheme(), v.scheme());
+        }
+    }
     assert!(sign::verifier_for(SignatureScheme(0x0808)).is_none());
     let key = keys::generate(KeyAlgorithm::Ed25519).unwrap();
     assert_eq!(
@@ -140,8 +166,11 @@ fn openssl_cli_accepts_our_keys_and_signatures_when_available() {
     let message = dir.join("msg");
     std::fs::write(&message, b"signed by qssl").unwrap();
     let msg = message.to_str().unwrap();
-    for alg in ALL {
-        let key = keys::generate(alg).unwrap();
+    for (b, alg) in common::backends()
+        .iter()
+        .flat_map(|b| ALL.into_iter().map(move |alg| (b, alg)))
+    {
+        let key = (b.generate)(alg).unwrap();
         let forms: &[MlDsaKeyForm] = if alg.is_post_quantum() {
             &[
                 MlDsaKeyForm::Seed,
@@ -152,7 +181,7 @@ fn openssl_cli_accepts_our_keys_and_signatures_when_available() {
             &[MlDsaKeyForm::Both]
         };
         for &form in forms {
-            let path = dir.join(format!("{alg:?}-{form:?}.der"));
+            let path = dir.join(format!("{}-{alg:?}-{form:?}.der", b.name));
             std::fs::write(&path, key.to_pkcs8_der_with_form(form).unwrap()).unwrap();
             let pubout = dir.join(format!("{alg:?}-{form:?}.spki"));
             run(&[
@@ -170,13 +199,14 @@ fn openssl_cli_accepts_our_keys_and_signatures_when_available() {
             assert_eq!(
                 std::fs::read(&pubout).unwrap(),
                 key.public_key_spki(),
-                "{alg:?} {form:?}"
+                "{}: {alg:?} {form:?}",
+                b.name
             );
         }
-        let spki = dir.join(format!("{alg:?}.spki"));
+        let spki = dir.join(format!("{}-{alg:?}.spki", b.name));
         std::fs::write(&spki, key.public_key_spki()).unwrap();
         let scheme = key.schemes()[0];
-        let sig = dir.join(format!("{alg:?}.sig"));
+        let sig = dir.join(format!("{}-{alg:?}.sig", b.name));
         std::fs::write(&sig, key.sign(scheme, b"signed by qssl").unwrap()).unwrap();
         let (spki, sig) = (spki.to_str().unwrap(), sig.to_str().unwrap());
         match alg {

@@ -1,9 +1,12 @@
 //! Keys, public keys, signatures and a certificate made by the OpenSSL 3.5 CLI
-//! (`tests/fixtures/`, commands in `fixtures/README.md` and `fixtures/make.sh`).
+//! (`tests/fixtures/`, commands in `fixtures/README.md` and `fixtures/make.sh`), loaded,
+//! used and checked by every provider.
+
+mod common;
 
 use qssl_crypto::error::CryptoError;
 use qssl_crypto::keys::{self, KeyFormatError, MlDsaKeyForm};
-use qssl_crypto::sign::{self, KeyAlgorithm, SignatureScheme, SigningKey};
+use qssl_crypto::sign::{KeyAlgorithm, SignatureScheme};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -79,83 +82,91 @@ fn openssl_public_key(stem: &str) -> Vec<u8> {
 
 #[test]
 fn every_fixture_loads_from_der_and_pem_as_the_right_algorithm() {
-    for &(stem, alg, scheme, _) in KEYS {
-        let from_der = keys::load_private_key_der(&fixture(&format!("{stem}.der"))).unwrap();
-        let from_pem = keys::load_private_key_pem(&fixture_str(&format!("{stem}.pem"))).unwrap();
-        for key in [&from_der, &from_pem] {
-            assert_eq!(key.algorithm(), alg, "{stem}");
-            assert!(key.schemes().contains(&scheme), "{stem}");
+    for b in common::backends() {
+        for &(stem, alg, scheme, _) in KEYS {
+            let from_der = (b.load_der)(&fixture(&format!("{stem}.der"))).unwrap();
+            let from_pem = (b.load_pem)(&fixture_str(&format!("{stem}.pem"))).unwrap();
+            for key in [&from_der, &from_pem] {
+                assert_eq!(key.algorithm(), alg, "{stem}");
+                assert!(key.schemes().contains(&scheme), "{stem}");
+            }
         }
     }
 }
 
 #[test]
 fn our_spki_is_byte_identical_to_openssl_pubout() {
-    for &(stem, ..) in KEYS {
-        let key = keys::load_private_key_der(&fixture(&format!("{stem}.der"))).unwrap();
-        assert_eq!(
-            key.public_key_spki(),
-            fixture(&format!("{stem}.spki.der")),
-            "{stem}"
-        );
+    for b in common::backends() {
+        for &(stem, ..) in KEYS {
+            let key = (b.load_der)(&fixture(&format!("{stem}.der"))).unwrap();
+            assert_eq!(
+                key.public_key_spki(),
+                fixture(&format!("{stem}.spki.der")),
+                "{stem}"
+            );
+        }
     }
 }
 
 #[test]
 fn our_signatures_verify_under_the_openssl_public_key() {
-    let message = b"CertificateVerify content, as a TLS 1.3 server would sign it";
-    for &(stem, _, scheme, _) in KEYS {
-        let key = keys::load_private_key_pem(&fixture_str(&format!("{stem}.pem"))).unwrap();
-        let public_key = openssl_public_key(stem);
-        for &scheme in key.schemes() {
-            let signature = key.sign(scheme, message).unwrap();
-            let verifier = sign::verifier_for(scheme).unwrap();
-            verifier.verify(&public_key, message, &signature).unwrap();
+    for b in common::backends() {
+        let message = b"CertificateVerify content, as a TLS 1.3 server would sign it";
+        for &(stem, _, scheme, _) in KEYS {
+            let key = (b.load_pem)(&fixture_str(&format!("{stem}.pem"))).unwrap();
+            let public_key = openssl_public_key(stem);
+            for &scheme in key.schemes() {
+                let signature = key.sign(scheme, message).unwrap();
+                let verifier = b.verifier(scheme);
+                verifier.verify(&public_key, message, &signature).unwrap();
+                assert_eq!(
+                    verifier.verify(&public_key, b"another message", &signature),
+                    Err(CryptoError::BadSignature),
+                    "{stem} {scheme:?}"
+                );
+            }
+            // A scheme of another algorithm is refused, not silently mapped.
+            let other = if scheme == SignatureScheme::ED25519 {
+                SignatureScheme::MLDSA65
+            } else {
+                SignatureScheme::ED25519
+            };
             assert_eq!(
-                verifier.verify(&public_key, b"another message", &signature),
-                Err(CryptoError::BadSignature),
-                "{stem} {scheme:?}"
+                key.sign(other, message),
+                Err(CryptoError::UnsupportedSignatureScheme(other))
             );
         }
-        // A scheme of another algorithm is refused, not silently mapped.
-        let other = if scheme == SignatureScheme::ED25519 {
-            SignatureScheme::MLDSA65
-        } else {
-            SignatureScheme::ED25519
-        };
-        assert_eq!(
-            key.sign(other, message),
-            Err(CryptoError::UnsupportedSignatureScheme(other))
-        );
     }
 }
 
 #[test]
 fn openssl_signatures_verify_with_our_verifiers() {
-    let message = fixture("message.txt");
-    for &(stem, _, scheme, sig) in KEYS {
-        let signature = fixture(sig);
-        let verifier = sign::verifier_for(scheme).unwrap();
-        verifier
-            .verify(&openssl_public_key(stem), &message, &signature)
-            .unwrap();
-        let mut tampered = message.clone();
-        tampered[0] ^= 1;
-        assert!(
+    for b in common::backends() {
+        let message = fixture("message.txt");
+        for &(stem, _, scheme, sig) in KEYS {
+            let signature = fixture(sig);
+            let verifier = b.verifier(scheme);
             verifier
-                .verify(&openssl_public_key(stem), &tampered, &signature)
-                .is_err(),
-            "{stem}"
-        );
+                .verify(&openssl_public_key(stem), &message, &signature)
+                .unwrap();
+            let mut tampered = message.clone();
+            tampered[0] ^= 1;
+            assert!(
+                verifier
+                    .verify(&openssl_public_key(stem), &tampered, &signature)
+                    .is_err(),
+                "{stem}"
+            );
+        }
+        // PKCS#1 v1.5 (certificate signatures) made by `openssl dgst -sha256 -sign`.
+        b.verifier(SignatureScheme::RSA_PKCS1_SHA256)
+            .verify(
+                &openssl_public_key("rsa2048"),
+                &message,
+                &fixture("rsa2048-pkcs1-sha256.sig"),
+            )
+            .unwrap();
     }
-    // PKCS#1 v1.5 (certificate signatures) made by `openssl dgst -sha256 -sign`.
-    sign::RSA_PKCS1_SHA256
-        .verify(
-            &openssl_public_key("rsa2048"),
-            &message,
-            &fixture("rsa2048-pkcs1-sha256.sig"),
-        )
-        .unwrap();
 }
 
 /// Minimal DER walk of `Certificate ::= SEQUENCE { tbs, signatureAlgorithm, BIT STRING }`.
@@ -176,147 +187,161 @@ fn tlv(input: &[u8]) -> (&[u8], &[u8], &[u8]) {
 
 #[test]
 fn openssl_mldsa65_certificate_signature_verifies_via_the_webpki_trait() {
-    use rustls_pki_types::SignatureVerificationAlgorithm;
-    let cert = fixture("mldsa65-both.cert.der");
-    let (_, body, _) = tlv(&cert);
-    let (tbs, _, rest) = tlv(body);
-    let (_, sig_alg, rest) = tlv(rest);
-    let (_, sig_bits, _) = tlv(rest);
-    let algorithm: &dyn SignatureVerificationAlgorithm = sign::MLDSA65;
-    // pki-types AlgorithmIdentifiers are the SEQUENCE contents.
-    assert_eq!(sig_alg, algorithm.signature_alg_id().as_ref());
-    assert_eq!(sig_bits[0], 0, "no unused bits");
-    let public_key = openssl_public_key("mldsa65-both");
-    algorithm
-        .verify_signature(&public_key, tbs, &sig_bits[1..])
-        .unwrap();
-    // The SPKI in the certificate is ours, byte for byte.
-    let key = keys::load_private_key_der(&fixture("mldsa65-both.der")).unwrap();
-    let spki = key.public_key_spki();
-    assert!(cert.windows(spki.len()).any(|w| w == spki.as_slice()));
+    for b in common::backends() {
+        use rustls_pki_types::SignatureVerificationAlgorithm;
+        let cert = fixture("mldsa65-both.cert.der");
+        let (_, body, _) = tlv(&cert);
+        let (tbs, _, rest) = tlv(body);
+        let (_, sig_alg, rest) = tlv(rest);
+        let (_, sig_bits, _) = tlv(rest);
+        let algorithm: &dyn SignatureVerificationAlgorithm = b.verifier(SignatureScheme::MLDSA65);
+        // pki-types AlgorithmIdentifiers are the SEQUENCE contents.
+        assert_eq!(sig_alg, algorithm.signature_alg_id().as_ref());
+        assert_eq!(sig_bits[0], 0, "no unused bits");
+        let public_key = openssl_public_key("mldsa65-both");
+        algorithm
+            .verify_signature(&public_key, tbs, &sig_bits[1..])
+            .unwrap();
+        // The SPKI in the certificate is ours, byte for byte.
+        let key = (b.load_der)(&fixture("mldsa65-both.der")).unwrap();
+        let spki = key.public_key_spki();
+        assert!(cert.windows(spki.len()).any(|w| w == spki.as_slice()));
+    }
 }
 
 #[test]
 fn mldsa_pkcs8_export_matches_openssl_byte_for_byte_in_every_form() {
-    let seed = keys::load_private_key_der(&fixture("mldsa65-seed.der")).unwrap();
-    assert_eq!(
-        *seed.to_pkcs8_der_with_form(MlDsaKeyForm::Seed).unwrap(),
-        fixture("mldsa65-seed.der")
-    );
-    let both = keys::load_private_key_der(&fixture("mldsa65-both.der")).unwrap();
-    assert_eq!(
-        *both.to_pkcs8_der_with_form(MlDsaKeyForm::Both).unwrap(),
-        fixture("mldsa65-both.der")
-    );
-    // OpenSSL's default output form is `both` (seed-priv).
-    assert_eq!(*both.to_pkcs8_der().unwrap(), fixture("mldsa65-both.der"));
-    for stem in ["mldsa44", "mldsa87"] {
-        let key = keys::load_private_key_der(&fixture(&format!("{stem}.der"))).unwrap();
+    for b in common::backends() {
+        let seed = (b.load_der)(&fixture("mldsa65-seed.der")).unwrap();
         assert_eq!(
-            *key.to_pkcs8_der().unwrap(),
-            fixture(&format!("{stem}.der")),
-            "{stem}"
+            *seed.to_pkcs8_der_with_form(MlDsaKeyForm::Seed).unwrap(),
+            fixture("mldsa65-seed.der")
+        );
+        let both = (b.load_der)(&fixture("mldsa65-both.der")).unwrap();
+        assert_eq!(
+            *both.to_pkcs8_der_with_form(MlDsaKeyForm::Both).unwrap(),
+            fixture("mldsa65-both.der")
+        );
+        // OpenSSL's default output form is `both` (seed-priv).
+        assert_eq!(*both.to_pkcs8_der().unwrap(), fixture("mldsa65-both.der"));
+        for stem in ["mldsa44", "mldsa87"] {
+            let key = (b.load_der)(&fixture(&format!("{stem}.der"))).unwrap();
+            assert_eq!(
+                *key.to_pkcs8_der().unwrap(),
+                fixture(&format!("{stem}.der")),
+                "{stem}"
+            );
+        }
+        let expanded = (b.load_der)(&fixture("mldsa65-expanded.der")).unwrap();
+        assert_eq!(
+            *expanded
+                .to_pkcs8_der_with_form(MlDsaKeyForm::Expanded)
+                .unwrap(),
+            fixture("mldsa65-expanded.der")
+        );
+        // Without its seed a key cannot be written seed-first; the default falls back.
+        assert_eq!(
+            expanded
+                .to_pkcs8_der_with_form(MlDsaKeyForm::Seed)
+                .unwrap_err(),
+            CryptoError::MalformedKey(KeyFormatError::MlDsaSeedUnknown)
+        );
+        assert_eq!(
+            *expanded.to_pkcs8_der().unwrap(),
+            fixture("mldsa65-expanded.der")
         );
     }
-    let expanded = keys::load_private_key_der(&fixture("mldsa65-expanded.der")).unwrap();
-    assert_eq!(
-        *expanded
-            .to_pkcs8_der_with_form(MlDsaKeyForm::Expanded)
-            .unwrap(),
-        fixture("mldsa65-expanded.der")
-    );
-    // Without its seed a key cannot be written seed-first; the default falls back.
-    assert_eq!(
-        expanded
-            .to_pkcs8_der_with_form(MlDsaKeyForm::Seed)
-            .unwrap_err(),
-        CryptoError::MalformedKey(KeyFormatError::MlDsaSeedUnknown)
-    );
-    assert_eq!(
-        *expanded.to_pkcs8_der().unwrap(),
-        fixture("mldsa65-expanded.der")
-    );
 }
 
 #[test]
 fn traditional_sec1_and_pkcs1_der_load_too() {
-    for stem in ["p384", "p256", "rsa2048"] {
-        let key = keys::load_private_key_der(&fixture(&format!("{stem}.trad.der"))).unwrap();
-        assert_eq!(
-            key.public_key_spki(),
-            fixture(&format!("{stem}.spki.der")),
-            "{stem}"
-        );
+    for b in common::backends() {
+        for stem in ["p384", "p256", "rsa2048"] {
+            let key = (b.load_der)(&fixture(&format!("{stem}.trad.der"))).unwrap();
+            assert_eq!(
+                key.public_key_spki(),
+                fixture(&format!("{stem}.spki.der")),
+                "{stem}"
+            );
+        }
     }
 }
 
 #[test]
 fn classical_pkcs8_exports_reload_to_the_same_key() {
-    for stem in ["p384", "p256", "ed25519", "rsa2048"] {
-        let key = keys::load_private_key_der(&fixture(&format!("{stem}.der"))).unwrap();
-        let again = keys::load_private_key_pem(&key.to_pkcs8_pem().unwrap()).unwrap();
-        assert_eq!(
-            again.public_key_spki(),
-            fixture(&format!("{stem}.spki.der")),
-            "{stem}"
-        );
+    for b in common::backends() {
+        for stem in ["p384", "p256", "ed25519", "rsa2048"] {
+            let key = (b.load_der)(&fixture(&format!("{stem}.der"))).unwrap();
+            let again = (b.load_pem)(&key.to_pkcs8_pem().unwrap()).unwrap();
+            assert_eq!(
+                again.public_key_spki(),
+                fixture(&format!("{stem}.spki.der")),
+                "{stem}"
+            );
+        }
     }
 }
 
 #[test]
 fn mldsa_both_form_with_a_foreign_expanded_key_is_refused() {
-    let mut der = fixture("mldsa65-both.der");
-    // The seed is the first OCTET STRING inside the `both` SEQUENCE: flip one of its bits.
-    let seed_at = der.windows(2).position(|w| w == [0x04, 0x20]).unwrap() + 2;
-    der[seed_at] ^= 0x01;
-    assert_eq!(
-        keys::load_private_key_der(&der).unwrap_err(),
-        CryptoError::MalformedKey(KeyFormatError::MlDsaSeedMismatch)
-    );
+    for b in common::backends() {
+        let mut der = fixture("mldsa65-both.der");
+        // The seed is the first OCTET STRING inside the `both` SEQUENCE: flip one of its bits.
+        let seed_at = der.windows(2).position(|w| w == [0x04, 0x20]).unwrap() + 2;
+        der[seed_at] ^= 0x01;
+        assert_eq!(
+            (b.load_der)(&der).unwrap_err(),
+            CryptoError::MalformedKey(KeyFormatError::MlDsaSeedMismatch)
+        );
+    }
 }
 
 #[test]
 fn mldsa_expanded_key_that_does_not_match_itself_is_refused() {
-    let mut der = fixture("mldsa65-expanded.der");
-    // expandedKey = rho (32) || K (32) || tr (64) || s1 || s2 || t0 (FIPS 204 skEncode).
-    // A changed s1 coefficient changes the derived public key, so tr = H(pk) no longer
-    // matches and the pairwise sign/verify check at load time fails.
-    let key_at = der
-        .windows(4)
-        .position(|w| w == [0x04, 0x82, 0x0f, 0xc0])
-        .unwrap()
-        + 4;
-    der[key_at + 128 + 10] ^= 0x01;
-    assert_eq!(
-        keys::load_private_key_der(&der).unwrap_err(),
-        CryptoError::MalformedKey(KeyFormatError::PublicKeyMismatch)
-    );
+    for b in common::backends() {
+        let mut der = fixture("mldsa65-expanded.der");
+        // expandedKey = rho (32) || K (32) || tr (64) || s1 || s2 || t0 (FIPS 204 skEncode).
+        // A changed s1 coefficient changes the derived public key, so tr = H(pk) no longer
+        // matches and the pairwise sign/verify check at load time fails.
+        let key_at = der
+            .windows(4)
+            .position(|w| w == [0x04, 0x82, 0x0f, 0xc0])
+            .unwrap()
+            + 4;
+        der[key_at + 128 + 10] ^= 0x01;
+        assert_eq!(
+            (b.load_der)(&der).unwrap_err(),
+            CryptoError::MalformedKey(KeyFormatError::PublicKeyMismatch)
+        );
+    }
 }
 
 #[test]
 fn unsupported_and_encrypted_keys_name_what_was_found() {
-    let ed448 = keys::load_private_key_pem(&fixture_str("unsupported-ed448.pem")).unwrap_err();
-    assert_eq!(
-        ed448.to_string().split(';').next().unwrap(),
-        "unsupported key algorithm 1.3.101.113"
-    );
-    let p521 = keys::load_private_key_pem(&fixture_str("unsupported-p521.pem")).unwrap_err();
-    assert!(
-        p521.to_string()
-            .starts_with("unsupported key algorithm 1.3.132.0.35;"),
-        "{p521}"
-    );
-    assert!(p521.to_string().contains("ML-DSA-44/65/87"), "{p521}");
-    assert_eq!(
-        keys::load_private_key_pem(&fixture_str("unsupported-encrypted.pem")).unwrap_err(),
-        CryptoError::MalformedKey(KeyFormatError::Encrypted)
-    );
-    assert_eq!(
-        keys::load_private_key_pem("not a key").unwrap_err(),
-        CryptoError::MalformedKey(KeyFormatError::Pem)
-    );
-    assert_eq!(
-        keys::load_private_key_der(b"\x30\x03\x02\x01\x00").unwrap_err(),
-        CryptoError::MalformedKey(KeyFormatError::Pkcs8)
-    );
+    for b in common::backends() {
+        let ed448 = (b.load_pem)(&fixture_str("unsupported-ed448.pem")).unwrap_err();
+        assert_eq!(
+            ed448.to_string().split(';').next().unwrap(),
+            "unsupported key algorithm 1.3.101.113"
+        );
+        let p521 = (b.load_pem)(&fixture_str("unsupported-p521.pem")).unwrap_err();
+        assert!(
+            p521.to_string()
+                .starts_with("unsupported key algorithm 1.3.132.0.35;"),
+            "{p521}"
+        );
+        assert!(p521.to_string().contains("ML-DSA-44/65/87"), "{p521}");
+        assert_eq!(
+            (b.load_pem)(&fixture_str("unsupported-encrypted.pem")).unwrap_err(),
+            CryptoError::MalformedKey(KeyFormatError::Encrypted)
+        );
+        assert_eq!(
+            (b.load_pem)("not a key").unwrap_err(),
+            CryptoError::MalformedKey(KeyFormatError::Pem)
+        );
+        assert_eq!(
+            (b.load_der)(b"\x30\x03\x02\x01\x00").unwrap_err(),
+            CryptoError::MalformedKey(KeyFormatError::Pkcs8)
+        );
+    }
 }

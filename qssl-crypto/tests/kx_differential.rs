@@ -1,15 +1,17 @@
 //! Differential checks of ML-KEM: RustCrypto `ml-kem` (the implementation
 //! under our groups) against PQClean's C code (`pqcrypto-mlkem`), both
-//! directions, for ML-KEM-768 and ML-KEM-1024; then our groups' public API
-//! against PQClean; then PQClean against Wycheproof's expanded-key
+//! directions, for ML-KEM-768 and ML-KEM-1024; then every provider's groups'
+//! public API against PQClean; then PQClean against Wycheproof's expanded-key
 //! decapsulation vectors (it takes the FIPS 203 expanded `dk`, which `ml-kem`
 //! no longer does).
+
+mod common;
 
 use ml_kem::kem::{Decapsulate, KeyExport};
 use ml_kem::{B32, MlKem768, MlKem1024, Seed};
 use pqcrypto_mlkem::{mlkem768, mlkem1024};
 use pqcrypto_traits::kem::{Ciphertext as _, PublicKey as _, SecretKey as _, SharedSecret as _};
-use qssl_crypto::kx::{MLKEM768, MLKEM1024};
+use qssl_crypto::kx::NamedGroup;
 use qssl_crypto::rand::OS_RANDOM;
 
 const ROUNDS: usize = 16;
@@ -59,29 +61,34 @@ macro_rules! group_vs_pqclean {
     ($name:ident, $group:expr, $pq:ident) => {
         #[test]
         fn $name() {
-            for _ in 0..ROUNDS {
-                // Our client, PQClean server.
-                let client = $group.start(OS_RANDOM).unwrap();
-                let pk = $pq::PublicKey::from_bytes(client.pub_key()).unwrap();
-                let (ss, ct) = $pq::encapsulate(&pk);
-                let secret = client.complete(ct.as_bytes()).unwrap();
-                assert_eq!(secret.as_bytes(), ss.as_bytes());
+            for b in common::backends() {
+                let group = b.group($group);
+                for _ in 0..ROUNDS {
+                    // Our client, PQClean server.
+                    let client = group.start(OS_RANDOM).unwrap();
+                    let pk = $pq::PublicKey::from_bytes(client.pub_key()).unwrap();
+                    let (ss, ct) = $pq::encapsulate(&pk);
+                    let secret = client.complete(ct.as_bytes()).unwrap();
+                    assert_eq!(secret.as_bytes(), ss.as_bytes());
 
-                // PQClean client, our server.
-                let (pk, sk) = $pq::keypair();
-                let server = $group.start_and_complete(pk.as_bytes(), OS_RANDOM).unwrap();
-                let ct = $pq::Ciphertext::from_bytes(&server.pub_key).unwrap();
-                assert_eq!(
-                    $pq::decapsulate(&ct, &sk).as_bytes(),
-                    server.secret.as_bytes()
-                );
+                    // PQClean client, our server.
+                    let (pk, sk) = $pq::keypair();
+                    let server = group.start_and_complete(pk.as_bytes(), OS_RANDOM).unwrap();
+                    let ct = $pq::Ciphertext::from_bytes(&server.pub_key).unwrap();
+                    assert_eq!(
+                        $pq::decapsulate(&ct, &sk).as_bytes(),
+                        server.secret.as_bytes(),
+                        "{}",
+                        b.name
+                    );
+                }
             }
         }
     };
 }
 
-group_vs_pqclean!(mlkem768_group_vs_pqclean, MLKEM768, mlkem768);
-group_vs_pqclean!(mlkem1024_group_vs_pqclean, MLKEM1024, mlkem1024);
+group_vs_pqclean!(mlkem768_group_vs_pqclean, NamedGroup::MLKEM768, mlkem768);
+group_vs_pqclean!(mlkem1024_group_vs_pqclean, NamedGroup::MLKEM1024, mlkem1024);
 
 /// Wycheproof `mlkem_*_semi_expanded_decaps`: the valid vectors (one plain,
 /// two malleable-ciphertext rejection cases) must decapsulate to K with

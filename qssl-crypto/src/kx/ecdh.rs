@@ -27,7 +27,7 @@ pub(crate) enum Curve {
 }
 
 impl Curve {
-    fn group(self) -> NamedGroup {
+    pub(crate) fn group(self) -> NamedGroup {
         match self {
             Self::P256 => NamedGroup::SECP256R1,
             Self::P384 => NamedGroup::SECP384R1,
@@ -35,7 +35,7 @@ impl Curve {
     }
 
     /// Bytes in a scalar or a field element.
-    fn field_len(self) -> usize {
+    pub(crate) fn field_len(self) -> usize {
         match self {
             Self::P256 => 32,
             Self::P384 => 48,
@@ -131,7 +131,7 @@ impl EcdhKeyExchange {
 }
 
 /// The checks that need no curve arithmetic: exact length and the 0x04 tag.
-fn check_peer_point(curve: Curve, share: &[u8]) -> Result<(), KeyShareError> {
+pub(crate) fn check_peer_point(curve: Curve, share: &[u8]) -> Result<(), KeyShareError> {
     check_len(curve.group(), share, curve.share_len())?;
     if share.first() != Some(&UNCOMPRESSED) {
         return Err(KeyShareError::PointNotUncompressed);

@@ -80,17 +80,36 @@ pub(crate) struct Hybrid {
     pub(crate) layout: Layout,
 }
 
+/// X25519MLKEM768's byte order: ML-KEM first.
+pub(crate) const X25519MLKEM768_LAYOUT: Layout = Layout {
+    classical_share_len: x25519::SHARE_LEN,
+    post_quantum_client_share_len: 1184,
+    post_quantum_server_share_len: 1088,
+    post_quantum_first: true,
+};
+
+/// SecP256r1MLKEM768's byte order: ECDH first.
+pub(crate) const SECP256R1MLKEM768_LAYOUT: Layout = Layout {
+    classical_share_len: 65,
+    post_quantum_client_share_len: 1184,
+    post_quantum_server_share_len: 1088,
+    post_quantum_first: false,
+};
+
+/// SecP384r1MLKEM1024's byte order: ECDH first.
+pub(crate) const SECP384R1MLKEM1024_LAYOUT: Layout = Layout {
+    classical_share_len: 97,
+    post_quantum_client_share_len: 1568,
+    post_quantum_server_share_len: 1568,
+    post_quantum_first: false,
+};
+
 /// X25519MLKEM768 (0x11EC): ML-KEM first.
 pub(crate) static X25519MLKEM768_GROUP: Hybrid = Hybrid {
     name: NamedGroup::X25519MLKEM768,
     classical: &x25519::X25519Group,
     post_quantum: &mlkem::MLKEM768_GROUP,
-    layout: Layout {
-        classical_share_len: x25519::SHARE_LEN,
-        post_quantum_client_share_len: 1184,
-        post_quantum_server_share_len: 1088,
-        post_quantum_first: true,
-    },
+    layout: X25519MLKEM768_LAYOUT,
 };
 
 /// SecP256r1MLKEM768 (0x11EB): ECDH first.
@@ -98,12 +117,7 @@ pub(crate) static SECP256R1MLKEM768_GROUP: Hybrid = Hybrid {
     name: NamedGroup::SECP256R1MLKEM768,
     classical: &ecdh::SECP256R1_GROUP,
     post_quantum: &mlkem::MLKEM768_GROUP,
-    layout: Layout {
-        classical_share_len: 65,
-        post_quantum_client_share_len: 1184,
-        post_quantum_server_share_len: 1088,
-        post_quantum_first: false,
-    },
+    layout: SECP256R1MLKEM768_LAYOUT,
 };
 
 /// SecP384r1MLKEM1024 (0x11ED): ECDH first.
@@ -111,12 +125,7 @@ pub(crate) static SECP384R1MLKEM1024_GROUP: Hybrid = Hybrid {
     name: NamedGroup::SECP384R1MLKEM1024,
     classical: &ecdh::SECP384R1_GROUP,
     post_quantum: &mlkem::MLKEM1024_GROUP,
-    layout: Layout {
-        classical_share_len: 97,
-        post_quantum_client_share_len: 1568,
-        post_quantum_server_share_len: 1568,
-        post_quantum_first: false,
-    },
+    layout: SECP384R1MLKEM1024_LAYOUT,
 };
 
 /// Joins two component secrets in the layout's order; the parts are wiped

@@ -17,8 +17,8 @@
 //! - The price is speed: the `kx` bench measures a full ML-KEM-768 exchange
 //!   (keygen + encaps + decaps) at about 8× the time of PQClean's portable C
 //!   (≈450 µs vs ≈55 µs on the shared 2-core machine; aws-lc-rs ≈70 µs). A
-//!   handshake's signature costs more than that, and the aws-lc provider the
-//!   design plans is the fast path.
+//!   handshake's signature costs more than that, and the aws-lc provider
+//!   (feature `aws-lc`, `provider::aws_lc`) is the fast path.
 //!
 //! Received encapsulation keys go through the FIPS 203 §7.2 modulus check
 //! here, before `ml-kem` sees them, so the refusal is a distinct error.
@@ -46,7 +46,7 @@ pub(crate) enum Level {
 }
 
 impl Level {
-    fn group(self) -> NamedGroup {
+    pub(crate) fn group(self) -> NamedGroup {
         match self {
             Self::MlKem768 => NamedGroup::MLKEM768,
             Self::MlKem1024 => NamedGroup::MLKEM1024,
@@ -170,6 +170,20 @@ impl MlKemKeyExchange {
             }
         };
         Some(Self { level, dk, ek })
+    }
+
+    /// The FIPS 203 expanded decapsulation key, to hand a seed-made key to a
+    /// backend that takes no seed (aws-lc) in the known-answer tests.
+    #[cfg(test)]
+    pub(crate) fn expanded_dk(&self) -> zeroize::Zeroizing<Vec<u8>> {
+        #[allow(deprecated)]
+        use ml_kem::ExpandedKeyEncoding;
+        #[allow(deprecated)]
+        let bytes = match &self.dk {
+            DecapsulationKey::L768(dk) => dk.to_expanded_bytes().to_vec(),
+            DecapsulationKey::L1024(dk) => dk.to_expanded_bytes().to_vec(),
+        };
+        zeroize::Zeroizing::new(bytes)
     }
 
     /// Checks the ciphertext's length and decapsulates it. A wrong but

@@ -36,13 +36,13 @@ use crate::error::CryptoError;
 use crate::rand::SecureRandom;
 use zeroize::Zeroize;
 
-mod ecdh;
+pub(crate) mod ecdh;
 pub(crate) mod hybrid;
-mod mlkem;
-mod x25519;
+pub(crate) mod mlkem;
+pub(crate) mod x25519;
 
 #[cfg(test)]
-mod kat_tests;
+pub(crate) mod kat_tests;
 
 pub use crate::ids::NamedGroup;
 
@@ -188,7 +188,11 @@ impl core::fmt::Debug for SharedSecret {
 }
 
 /// Checks that `share` has exactly `expected` bytes.
-fn check_len(group: NamedGroup, share: &[u8], expected: usize) -> Result<(), KeyShareError> {
+pub(crate) fn check_len(
+    group: NamedGroup,
+    share: &[u8],
+    expected: usize,
+) -> Result<(), KeyShareError> {
     if share.len() == expected {
         Ok(())
     } else {

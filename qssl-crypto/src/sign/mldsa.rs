@@ -28,7 +28,6 @@ pub(crate) trait Level: ml_dsa::MlDsaParams + Send + Sync + 'static {
     /// `id-ml-dsa-*` (RFC 9881 §2), dotted.
     const OID: &'static str;
     const PUBLIC_KEY_LEN: usize;
-    const EXPANDED_KEY_LEN: usize;
 }
 
 impl Level for ml_dsa::MlDsa44 {
@@ -37,7 +36,6 @@ impl Level for ml_dsa::MlDsa44 {
     const NAME: &'static str = "ML-DSA-44";
     const OID: &'static str = "2.16.840.1.101.3.4.3.17";
     const PUBLIC_KEY_LEN: usize = 1312;
-    const EXPANDED_KEY_LEN: usize = 2560;
 }
 
 impl Level for ml_dsa::MlDsa65 {
@@ -46,7 +44,6 @@ impl Level for ml_dsa::MlDsa65 {
     const NAME: &'static str = "ML-DSA-65";
     const OID: &'static str = "2.16.840.1.101.3.4.3.18";
     const PUBLIC_KEY_LEN: usize = 1952;
-    const EXPANDED_KEY_LEN: usize = 4032;
 }
 
 impl Level for ml_dsa::MlDsa87 {
@@ -55,7 +52,6 @@ impl Level for ml_dsa::MlDsa87 {
     const NAME: &'static str = "ML-DSA-87";
     const OID: &'static str = "2.16.840.1.101.3.4.3.19";
     const PUBLIC_KEY_LEN: usize = 2592;
-    const EXPANDED_KEY_LEN: usize = 4896;
 }
 
 macro_rules! verifier {
@@ -183,10 +179,24 @@ impl<P: Level> MlDsaKey<P> {
         }
     }
 
-    fn expanded_bytes(&self) -> Zeroizing<Vec<u8>> {
+    /// The FIPS 204 `skEncode` form of the private key.
+    pub(crate) fn expanded_bytes(&self) -> Zeroizing<Vec<u8>> {
         #[allow(deprecated)]
         let bytes = Zeroizing::new(self.expanded().to_expanded());
         Zeroizing::new(bytes.to_vec())
+    }
+
+    /// The 32-byte seed ξ, if the key was made or loaded from it.
+    pub(crate) fn seed(&self) -> Option<Zeroizing<[u8; 32]>> {
+        match &self.secret {
+            Secret::Seeded(key) => {
+                let seed = Zeroizing::new(key.to_seed());
+                let mut out = Zeroizing::new([0u8; 32]);
+                out.copy_from_slice(&seed[..]);
+                Some(out)
+            }
+            Secret::Expanded(_) => None,
+        }
     }
 
     fn pairwise_check(&self) -> Result<(), CryptoError> {
@@ -201,33 +211,39 @@ impl<P: Level> MlDsaKey<P> {
 
     /// The `privateKey` OCTET STRING contents of PKCS#8 in `form` (None: seed unknown).
     pub(crate) fn private_key_der(&self, form: MlDsaKeyForm) -> Option<Zeroizing<Vec<u8>>> {
-        let seed = match &self.secret {
-            Secret::Seeded(key) => Some(Zeroizing::new(key.to_seed())),
-            Secret::Expanded(_) => None,
-        };
-        let mut out = Zeroizing::new(Vec::with_capacity(P::EXPANDED_KEY_LEN + 48));
-        match (form, seed) {
-            (MlDsaKeyForm::Seed, Some(seed)) => {
-                out.extend_from_slice(&[0x80, 0x20]);
-                out.extend_from_slice(&seed[..]);
-            }
-            (MlDsaKeyForm::Expanded, _) => {
-                push_octet_string(&mut out, &self.expanded_bytes());
-            }
-            (MlDsaKeyForm::Both, Some(seed)) => {
-                let mut body = Zeroizing::new(Vec::with_capacity(P::EXPANDED_KEY_LEN + 40));
-                push_octet_string(&mut body, &seed[..]);
-                push_octet_string(&mut body, &self.expanded_bytes());
-                push_tlv(&mut out, 0x30, &body);
-            }
-            (_, None) => return None,
-        }
-        Some(out)
+        let seed = self.seed();
+        private_key_der(form, seed.as_deref(), &self.expanded_bytes())
     }
 
     pub(crate) fn public_key(&self) -> &[u8] {
         &self.public_key
     }
+}
+
+/// The `ML-DSA-PrivateKey` (RFC 9881 §6) in `form` from the seed (if known) and the
+/// expanded key; None when `form` needs the seed and it is unknown. Shared by both
+/// providers so that they write byte-identical files.
+pub(crate) fn private_key_der(
+    form: MlDsaKeyForm,
+    seed: Option<&[u8; 32]>,
+    expanded: &[u8],
+) -> Option<Zeroizing<Vec<u8>>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(expanded.len() + 48));
+    match (form, seed) {
+        (MlDsaKeyForm::Seed, Some(seed)) => {
+            out.extend_from_slice(&[0x80, 0x20]);
+            out.extend_from_slice(seed);
+        }
+        (MlDsaKeyForm::Expanded, _) => push_octet_string(&mut out, expanded),
+        (MlDsaKeyForm::Both, Some(seed)) => {
+            let mut body = Zeroizing::new(Vec::with_capacity(expanded.len() + 40));
+            push_octet_string(&mut body, seed);
+            push_octet_string(&mut body, expanded);
+            push_tlv(&mut out, 0x30, &body);
+        }
+        (_, None) => return None,
+    }
+    Some(out)
 }
 
 pub(crate) fn push_octet_string(out: &mut Vec<u8>, value: &[u8]) {

@@ -3,8 +3,24 @@
 //! The handshake and the facade never name an algorithm's implementation; they
 //! ask the provider. A provider is plain data (rustls style), so an application
 //! narrows it by filtering the lists — e.g. keep only the post-quantum groups —
-//! and a second backend (aws-lc) supplies its own lists without any change above
-//! this crate.
+//! and a second backend supplies its own lists without any change above this crate.
+//!
+//! Two providers exist, with the same suites, groups, signature schemes and
+//! preference order:
+//!
+//! - [`default_provider`], the portable one: pure Rust (RustCrypto), no C, always
+//!   built.
+//! - `aws_lc::provider()` (feature `aws-lc`): the same algorithms computed by
+//!   aws-lc-rs — several times faster for ML-KEM, ML-DSA, the NIST curves and the
+//!   AEADs — behind the same share and key checks, so peers see the same alerts.
+//!   Hashes, HMAC, HKDF and the TLS 1.2 PRF stay portable in it: aws-lc is not
+//!   faster at them.
+//!
+//! [`compiled_providers`] lists the providers of a build, so that tests and benches
+//! can run over each.
+
+#[cfg(feature = "aws-lc")]
+pub mod aws_lc;
 
 use core::fmt;
 
@@ -114,13 +130,31 @@ pub fn default_provider() -> CryptoProvider {
     }
 }
 
+/// Every provider compiled into this build, with a short name: `"portable"`
+/// ([`default_provider`]) and, with the feature `aws-lc`, `"aws-lc"`. Tests and
+/// benches iterate over it so that each runs on every provider.
+pub fn compiled_providers() -> Vec<(&'static str, CryptoProvider)> {
+    #[allow(unused_mut)]
+    let mut providers = vec![("portable", default_provider())];
+    #[cfg(feature = "aws-lc")]
+    providers.push(("aws-lc", aws_lc::provider()));
+    providers
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn default_provider_covers_the_design_profile() {
-        let p = default_provider();
+    fn every_provider_covers_the_design_profile() {
+        for (name, p) in compiled_providers() {
+            covers_the_design_profile(name, &p);
+        }
+        #[cfg(feature = "aws-lc")]
+        assert_eq!(compiled_providers().len(), 2);
+    }
+
+    fn covers_the_design_profile(name: &str, p: &CryptoProvider) {
         let suites: Vec<u16> = p.tls13_cipher_suites.iter().map(|s| s.suite.0).collect();
         assert_eq!(suites, [0x1301, 0x1302, 0x1303]);
         let groups: Vec<u16> = p.kx_groups.iter().map(|g| g.name().0).collect();
@@ -135,10 +169,46 @@ mod tests {
         ] {
             assert!(
                 p.verifier(SignatureScheme(scheme)).is_some(),
-                "{scheme:04x}"
+                "{name}: {scheme:04x}"
             );
         }
         assert!(p.kx_group(NamedGroup(0x0100)).is_none());
+        let tls12: Vec<u16> = p.tls12_cipher_suites.iter().map(|s| s.suite.0).collect();
+        assert_eq!(
+            tls12,
+            [0xC02C, 0xC02B, 0xCCA9, 0xC030, 0xC02F, 0xCCA8],
+            "{name}"
+        );
+    }
+
+    /// Each provider's lists are made of its own implementations: a provider that
+    /// quietly fell back to the other's algorithms would pass every known answer
+    /// without testing what it claims to ship.
+    #[cfg(feature = "aws-lc")]
+    #[test]
+    fn the_aws_lc_provider_uses_aws_lc() {
+        let p = aws_lc::provider();
+        for v in &p.signature_verifiers {
+            assert!(format!("{v:?}").contains("aws-lc-rs"), "{v:?}");
+        }
+        for s in &p.tls13_cipher_suites {
+            assert!(format!("{:?}", s.aead).contains("aws-lc-rs"), "{s:?}");
+        }
+        for s in &p.tls12_cipher_suites {
+            assert!(format!("{:?}", s.aead).contains("aws-lc-rs"), "{s:?}");
+        }
+        for (ours, theirs) in p.kx_groups.iter().zip(default_provider().kx_groups) {
+            assert_eq!(ours.name(), theirs.name());
+            // A hybrid shows both components; the portable ones print as `…Group`.
+            let shown = format!("{ours:?}");
+            let want = if ours.name().is_post_quantum() && shown.starts_with("Hybrid") {
+                2
+            } else {
+                1
+            };
+            assert_eq!(shown.matches("aws-lc-rs").count(), want, "{shown}");
+            assert!(!shown.contains("Group"), "{shown}");
+        }
     }
 
     #[test]
