@@ -44,7 +44,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::error::CertificateError;
-use super::path::{cert_serial_and_issuer, cert_spki, der_tlv};
+use super::path::{cert_serial_and_issuer, cert_spki, spki_parts};
 use super::roots::der_sequence;
 
 /// How far thisUpdate may be in the future and nextUpdate in the past: the clocks
@@ -268,7 +268,7 @@ pub(super) fn check(
                 continue;
             };
             let spki = cert_spki(&der).map_err(|_| E::OcspMalformed)?;
-            if !responder_matches(&data.responder_id, cert.subject(), spki)
+            if !responder_matches(&data.responder_id, cert.subject(), &spki)
                 .map_err(|_| E::OcspMalformed)?
             {
                 continue;
@@ -292,7 +292,7 @@ pub(super) fn check(
             if authorized.is_err() {
                 continue;
             }
-            verify_signed(verifiers, spki, signature_alg, &signed, signature)?;
+            verify_signed(verifiers, &spki, signature_alg, &signed, signature)?;
             verified = true;
             break;
         }
@@ -304,8 +304,8 @@ pub(super) fn check(
     // Signed by an authority for this issuer: now what it says about our certificate.
     let (serial, issuer_name) = cert_serial_and_issuer(end_entity.as_ref())?;
     let subject = Subject {
-        serial,
-        issuer_name,
+        serial: &serial,
+        issuer_name: &issuer_name,
     };
     let issuer_key = spki_public_key(&issuer_spki)?;
     let mut unsupported_hash = false;
@@ -395,7 +395,7 @@ fn verify_signed(
         .iter()
         .find(|v| {
             v.signature_alg_id().as_ref() == signature_alg
-                && v.public_key_alg_id().as_ref() == key_alg
+                && v.public_key_alg_id().as_ref() == key_alg.as_slice()
         })
         .ok_or(CertificateError::OcspUnsupportedAlgorithm)?;
     verifier
@@ -446,30 +446,8 @@ fn hash<D: Digest>(data: &[u8]) -> Vec<u8> {
     D::digest(data).to_vec()
 }
 
-/// `(algorithm contents, subjectPublicKey BIT STRING contents)` of a complete DER
-/// SubjectPublicKeyInfo.
-fn spki_parts(spki: &[u8]) -> Result<(&[u8], &[u8]), CertificateError> {
-    let bad = CertificateError::BadEncoding;
-    let (tag, contents, rest) = der_tlv(spki).ok_or(bad)?;
-    if tag != 0x30 || !rest.is_empty() {
-        return Err(bad);
-    }
-    let (tag, alg, rest) = der_tlv(contents).ok_or(bad)?;
-    if tag != 0x30 {
-        return Err(bad);
-    }
-    let (tag, key, rest) = der_tlv(rest).ok_or(bad)?;
-    if tag != 0x03 || !rest.is_empty() {
-        return Err(bad);
-    }
-    Ok((alg, key))
-}
-
 /// The subjectPublicKey bits (the BIT STRING value without its unused-bits octet,
 /// which must be zero): what an issuerKeyHash and a byKey responderID hash.
 fn spki_public_key(spki: &[u8]) -> Result<&[u8], CertificateError> {
-    match spki_parts(spki)?.1.split_first() {
-        Some((0, key)) => Ok(key),
-        _ => Err(CertificateError::BadEncoding),
-    }
+    Ok(spki_parts(spki)?.1)
 }

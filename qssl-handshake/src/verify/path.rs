@@ -7,9 +7,12 @@
 //! certificate signature from the leaf up to the one the trust anchor's key made)
 //! together with the CertificateVerify, never from the CertificateVerify alone.
 
+use der::{Decode, Encode, Reader, SliceReader};
 use qssl_crypto::ids::SignatureScheme;
 use qssl_crypto::sign::SignatureVerifier;
 use rustls_pki_types::{CertificateDer, TrustAnchor};
+use x509_cert::Certificate;
+use x509_cert::spki::{AlgorithmIdentifier, AlgorithmIdentifierRef, SubjectPublicKeyInfoRef};
 
 use super::error::CertificateError;
 
@@ -140,7 +143,7 @@ pub(super) fn describe(
     let mut signatures = Vec::with_capacity(certs.len());
     for (i, &(position, der)) in certs.iter().enumerate() {
         let issuer_spki_alg = match certs.get(i + 1) {
-            Some(&(_, issuer)) => spki_algorithm(cert_spki(issuer)?)?,
+            Some(&(_, issuer)) => spki_parts(&cert_spki(issuer)?)?.0,
             None => anchor_spki_algorithm(path.anchor())?,
         };
         let signature_alg = cert_signature_algorithm(der)?;
@@ -157,132 +160,113 @@ pub(super) fn describe(
     Ok(VerifiedPath::new(signatures))
 }
 
-/// One DER TLV off the front of `input`: `(tag, contents, rest)`. Single-byte tags
-/// and definite lengths of up to four bytes, which is all X.509 needs here.
-pub(super) fn der_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let (bytes, rest) = rest.split_at(n);
-        let len = bytes
-            .iter()
-            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-        (len, rest)
-    };
-    if rest.len() < len {
-        return None;
+/// The DER *contents* of an AlgorithmIdentifier (OID, then parameters if present):
+/// the form the provider's verifiers name their algorithms in.
+fn algorithm_contents<P: Encode>(
+    alg: &AlgorithmIdentifier<P>,
+) -> Result<Vec<u8>, CertificateError> {
+    let mut out = alg
+        .oid
+        .to_der()
+        .map_err(|_| CertificateError::BadEncoding)?;
+    if let Some(params) = &alg.parameters {
+        out.extend(params.to_der().map_err(|_| CertificateError::BadEncoding)?);
     }
-    let (contents, rest) = rest.split_at(len);
-    Some((tag, contents, rest))
+    Ok(out)
 }
 
-const SEQUENCE: u8 = 0x30;
-
-/// The contents of the DER SEQUENCE that is the whole of `input`.
-fn sequence(input: &[u8]) -> Result<&[u8], CertificateError> {
-    match der_tlv(input) {
-        Some((SEQUENCE, contents, [])) => Ok(contents),
-        _ => Err(CertificateError::BadEncoding),
-    }
+fn parse_certificate(cert: &[u8]) -> Result<Certificate, CertificateError> {
+    Certificate::from_der(cert).map_err(|_| CertificateError::BadEncoding)
 }
 
-/// `(whole element, its contents, what follows it)`.
-type Element<'a> = (&'a [u8], &'a [u8], &'a [u8]);
-
-/// The next element of a SEQUENCE's contents, which must be a SEQUENCE.
-fn next_sequence(input: &[u8]) -> Result<Element<'_>, CertificateError> {
-    match der_tlv(input) {
-        Some((SEQUENCE, contents, rest)) => {
-            Ok((&input[..input.len() - rest.len()], contents, rest))
-        }
-        _ => Err(CertificateError::BadEncoding),
-    }
+/// The contents of a certificate's `signatureAlgorithm`.
+fn cert_signature_algorithm(cert: &[u8]) -> Result<Vec<u8>, CertificateError> {
+    algorithm_contents(parse_certificate(cert)?.signature_algorithm())
 }
 
-/// `Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }`:
-/// the contents of `signatureAlgorithm`.
-fn cert_signature_algorithm(cert: &[u8]) -> Result<&[u8], CertificateError> {
-    let (_, _, rest) = next_sequence(sequence(cert)?)?;
-    let (_, alg, _) = next_sequence(rest)?;
-    Ok(alg)
-}
-
-/// The complete `subjectPublicKeyInfo` of a certificate (version `[0]`, serial,
-/// signature, issuer, validity, subject come before it in the TBSCertificate).
-pub(super) fn cert_spki(cert: &[u8]) -> Result<&[u8], CertificateError> {
-    let (_, tbs, _) = next_sequence(sequence(cert)?)?;
-    let mut rest = tbs;
-    // Skip version ([0] EXPLICIT, present in v3) and serialNumber (INTEGER).
-    let (tag, _, after) = der_tlv(rest).ok_or(CertificateError::BadEncoding)?;
-    rest = after;
-    if tag == 0xa0 {
-        let (_, _, after) = der_tlv(rest).ok_or(CertificateError::BadEncoding)?;
-        rest = after;
-    }
-    // signature, issuer, validity, subject: four SEQUENCEs.
-    for _ in 0..4 {
-        let (_, _, after) = next_sequence(rest)?;
-        rest = after;
-    }
-    let (spki, _, _) = next_sequence(rest)?;
-    Ok(spki)
+/// The complete DER `subjectPublicKeyInfo` of a certificate.
+pub(super) fn cert_spki(cert: &[u8]) -> Result<Vec<u8>, CertificateError> {
+    parse_certificate(cert)?
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .map_err(|_| CertificateError::BadEncoding)
 }
 
 /// The `serialNumber` INTEGER contents and the complete DER `issuer` Name of a
 /// certificate: what an OCSP CertID identifies it by.
-pub(super) fn cert_serial_and_issuer(cert: &[u8]) -> Result<(&[u8], &[u8]), CertificateError> {
-    let bad = CertificateError::BadEncoding;
-    let (_, tbs, _) = next_sequence(sequence(cert)?)?;
-    let (mut tag, mut serial, mut rest) = der_tlv(tbs).ok_or(bad)?;
-    if tag == 0xa0 {
-        (tag, serial, rest) = der_tlv(rest).ok_or(bad)?;
-    }
-    if tag != 0x02 {
-        return Err(bad);
-    }
-    let (_, _, rest) = next_sequence(rest)?; // signature
-    let (issuer, _, _) = next_sequence(rest)?;
-    Ok((serial, issuer))
+pub(super) fn cert_serial_and_issuer(cert: &[u8]) -> Result<(Vec<u8>, Vec<u8>), CertificateError> {
+    let cert = parse_certificate(cert)?;
+    let tbs = cert.tbs_certificate();
+    let issuer = tbs
+        .issuer()
+        .to_der()
+        .map_err(|_| CertificateError::BadEncoding)?;
+    Ok((tbs.serial_number().as_bytes().to_vec(), issuer))
 }
 
-/// The contents of the `algorithm` of a complete DER `SubjectPublicKeyInfo`.
-fn spki_algorithm(spki: &[u8]) -> Result<&[u8], CertificateError> {
-    let (_, alg, _) = next_sequence(sequence(spki)?)?;
-    Ok(alg)
+/// `(algorithm contents, subjectPublicKey bits)` of a complete DER
+/// SubjectPublicKeyInfo; the BIT STRING must have no unused bits.
+pub(super) fn spki_parts(spki: &[u8]) -> Result<(Vec<u8>, &[u8]), CertificateError> {
+    let spki =
+        SubjectPublicKeyInfoRef::from_der(spki).map_err(|_| CertificateError::BadEncoding)?;
+    let key = spki
+        .subject_public_key
+        .as_bytes()
+        .ok_or(CertificateError::BadEncoding)?;
+    Ok((algorithm_contents(&spki.algorithm)?, key))
 }
 
-/// `webpki` keeps an anchor's SPKI without its SEQUENCE header.
-fn anchor_spki_algorithm<'a>(anchor: &'a TrustAnchor<'_>) -> Result<&'a [u8], CertificateError> {
-    let (_, alg, _) = next_sequence(anchor.subject_public_key_info.as_ref())?;
-    Ok(alg)
+/// `webpki` keeps an anchor's SPKI as the SEQUENCE's contents: the algorithm is the
+/// first element.
+fn anchor_spki_algorithm(anchor: &TrustAnchor<'_>) -> Result<Vec<u8>, CertificateError> {
+    let mut reader = SliceReader::new(anchor.subject_public_key_info.as_ref())
+        .map_err(|_| CertificateError::BadEncoding)?;
+    let alg: AlgorithmIdentifierRef<'_> =
+        reader.decode().map_err(|_| CertificateError::BadEncoding)?;
+    algorithm_contents(&alg)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The readers of certificate fields refuse every truncation of a real
+    /// certificate and agree with the verifier's own algorithm identifiers.
     #[test]
-    fn der_tlv_lengths_and_truncation() {
-        assert_eq!(der_tlv(&[0x30, 0x00]), Some((0x30, &[][..], &[][..])));
+    fn certificate_fields_are_read_or_refused() {
+        use qssl_crypto::sign::{KeyAlgorithm, SigningKey};
+        use qssl_crypto::{keys, pki};
+        let key = keys::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        let mut params =
+            pki::CertificateParams::new("field test", &[0x42], 1_700_000_000, 1_800_000_000);
+        params.role = pki::CertificateRole::Ca { path_len: None };
+        let cert = pki::self_signed(&params, &pki::KeySigner(&key))
+            .unwrap()
+            .der;
+
+        let verifier = qssl_crypto::provider::default_provider()
+            .verifier(SignatureScheme::ECDSA_SECP256R1_SHA256)
+            .unwrap();
+        let spki = cert_spki(&cert).unwrap();
+        assert_eq!(spki, key.public_key_spki());
+        let (alg, bits) = spki_parts(&spki).unwrap();
+        assert_eq!(alg, verifier.public_key_alg_id().as_ref());
+        assert_eq!(bits.len(), 65, "uncompressed P-256 point");
         assert_eq!(
-            der_tlv(&[0x02, 0x01, 0x05, 0xff]),
-            Some((0x02, &[0x05][..], &[0xff][..]))
+            cert_signature_algorithm(&cert).unwrap(),
+            verifier.signature_alg_id().as_ref()
         );
-        let mut long = vec![0x04, 0x81, 0x80];
-        long.extend([7u8; 0x80]);
-        assert_eq!(der_tlv(&long).map(|t| t.1.len()), Some(0x80));
-        for cut in 0..long.len() {
-            assert_eq!(der_tlv(&long[..cut]), None, "cut {cut}");
+        let (serial, issuer) = cert_serial_and_issuer(&cert).unwrap();
+        assert_eq!(serial, [0x42]);
+        assert_eq!(issuer, pki::certificate_algorithms(&cert).unwrap().issuer);
+        for cut in 0..cert.len() {
+            assert_eq!(cert_spki(&cert[..cut]), Err(CertificateError::BadEncoding));
+            assert!(cert_serial_and_issuer(&cert[..cut]).is_err());
         }
-        // Indefinite and over-long length forms.
-        assert_eq!(der_tlv(&[0x30, 0x80, 0x00, 0x00]), None);
-        assert_eq!(der_tlv(&[0x30, 0x85, 0, 0, 0, 0, 1, 0]), None);
+        for cut in 0..spki.len() {
+            assert!(spki_parts(&spki[..cut]).is_err());
+        }
     }
 
     #[test]
