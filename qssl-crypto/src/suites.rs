@@ -8,6 +8,7 @@ use crate::hash::{Hash, SHA256, SHA384};
 use crate::hkdf::{HKDF_SHA256, HKDF_SHA384, Hkdf};
 use crate::ids::CipherSuite;
 use crate::tls12_prf::{Prf, TLS12_PRF_SHA256, TLS12_PRF_SHA384};
+use qssl_wire::TlsVersion;
 
 /// A TLS 1.3 cipher suite (RFC 8446 §B.4): an AEAD and the hash of the key schedule.
 #[derive(Debug)]
@@ -85,6 +86,23 @@ impl SupportedCipherSuite {
         match self {
             Self::Tls13(s) => s.suite,
             Self::Tls12(s) => s.suite,
+        }
+    }
+
+    /// The protocol version the suite belongs to: a suite is defined for one version
+    /// only (RFC 8446 §B.4, RFC 5246 §A.5), so negotiating it fixes the version.
+    pub fn version(&self) -> TlsVersion {
+        match self {
+            Self::Tls13(_) => TlsVersion::Tls13,
+            Self::Tls12(_) => TlsVersion::Tls12,
+        }
+    }
+
+    /// The TLS 1.3 suite, if this is one.
+    pub fn tls13(&self) -> Option<&'static Tls13CipherSuite> {
+        match self {
+            Self::Tls13(s) => Some(s),
+            Self::Tls12(_) => None,
         }
     }
 }
@@ -204,6 +222,21 @@ mod tests {
             assert_eq!(s.prf.algorithm(), s.hash.algorithm());
             let key_bits = if name.contains("AES_128") { 16 } else { 32 };
             assert_eq!(s.aead.key_len(), key_bits, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_suite_fixes_the_version() {
+        for s in ALL_TLS13_SUITES {
+            let either = SupportedCipherSuite::Tls13(s);
+            assert_eq!(either.version(), TlsVersion::Tls13);
+            assert_eq!(either.suite(), s.suite);
+            assert!(either.tls13().is_some_and(|t| core::ptr::eq(t, *s)));
+        }
+        for s in ALL_TLS12_SUITES {
+            let either = SupportedCipherSuite::Tls12(s);
+            assert_eq!(either.version(), TlsVersion::Tls12);
+            assert!(either.tls13().is_none());
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use qssl_crypto::hkdf::Prk;
 use qssl_crypto::ids::{NamedGroup, SignatureScheme};
-use qssl_crypto::suites::Tls13CipherSuite;
+use qssl_crypto::suites::{SupportedCipherSuite, Tls13CipherSuite};
 use qssl_record::{Protector, RecordError};
 use zeroize::Zeroizing;
 
@@ -46,11 +46,24 @@ pub enum Action {
     },
 }
 
-/// A traffic secret for one direction, with what the record layer needs to use it.
+/// A traffic secret for one direction, with what the record layer needs to use it:
+/// one variant per protocol version, because each version derives its record keys
+/// differently. The connection only calls [`TrafficKey::protector`].
 #[derive(Debug)]
-pub struct TrafficKey {
+#[non_exhaustive]
+pub enum TrafficKey {
+    /// A TLS 1.3 traffic secret (RFC 8446 §7.1). TLS 1.2 plugs in here as a second
+    /// variant carrying its key block (RFC 5246 §6.3).
+    Tls13(Tls13TrafficKey),
+}
+
+/// A TLS 1.3 traffic secret: record keys are expanded from it (RFC 8446 §7.3), and a
+/// KeyUpdate derives the next one from it.
+#[derive(Debug)]
+pub struct Tls13TrafficKey {
     /// The suite whose AEAD and hash the secret belongs to.
     pub suite: &'static Tls13CipherSuite,
+    /// Private: the secret leaves this crate only as the record protector built from it.
     pub(crate) secret: Prk,
     /// The record_size_limit that applies to this direction (RFC 8449): the peer's
     /// for a write key, ours for a read key.
@@ -61,11 +74,30 @@ impl TrafficKey {
     /// Builds the record protector: key and IV derived from the secret (RFC 8446 §7.3),
     /// record_size_limit applied.
     pub fn protector(&self) -> Result<Protector, RecordError> {
-        let mut p = record_protector(self.suite, &self.secret)?;
-        if let Some(limit) = self.record_size_limit {
-            p.set_record_size_limit(limit);
+        match self {
+            Self::Tls13(k) => {
+                let mut p = record_protector(k.suite, &k.secret)?;
+                if let Some(limit) = k.record_size_limit {
+                    p.set_record_size_limit(limit);
+                }
+                Ok(p)
+            }
         }
-        Ok(p)
+    }
+
+    /// The cipher suite the key belongs to.
+    pub fn suite(&self) -> SupportedCipherSuite {
+        match self {
+            Self::Tls13(k) => SupportedCipherSuite::Tls13(k.suite),
+        }
+    }
+
+    /// The record_size_limit that applies to this direction (RFC 8449): the peer's
+    /// for a write key, ours for a read key.
+    pub fn record_size_limit(&self) -> Option<u16> {
+        match self {
+            Self::Tls13(k) => k.record_size_limit,
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use qssl_crypto::hkdf::Prk;
 use qssl_crypto::suites::Tls13CipherSuite;
 use zeroize::Zeroizing;
 
-use crate::action::{Action, TrafficKey};
+use crate::action::{Action, Tls13TrafficKey, TrafficKey};
 use crate::codec::HandshakeType;
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule::{Side, next_traffic_secret};
@@ -83,7 +83,7 @@ pub(crate) fn key_log(
     }
 }
 
-/// A traffic key action for `secret`, re-derived so the state keeps its own copy.
+/// A TLS 1.3 traffic key action for `secret`, re-derived so the state keeps its own copy.
 pub(crate) fn traffic_key(
     suite: &'static Tls13CipherSuite,
     secret: &Prk,
@@ -92,11 +92,11 @@ pub(crate) fn traffic_key(
     // A Prk is not Clone: expanding with an empty label would change it, so copy
     // through the suite's HKDF, which keeps the secret inside zeroizing storage.
     let secret = suite.hkdf.prk_from_secret(secret.expose_secret())?;
-    Ok(TrafficKey {
+    Ok(TrafficKey::Tls13(Tls13TrafficKey {
         suite,
         secret,
         record_size_limit,
-    })
+    }))
 }
 
 /// KeyUpdates accepted in a row without application data between them; the next one

@@ -70,7 +70,7 @@ pub mod testing;
 pub mod transcript;
 pub mod verify;
 
-pub use action::{Action, HandshakeSummary, TrafficKey};
+pub use action::{Action, HandshakeSummary, Tls13TrafficKey, TrafficKey};
 pub use client::ClientHandshake;
 pub use common::MAX_KEY_UPDATES_IN_A_ROW;
 pub use config::{

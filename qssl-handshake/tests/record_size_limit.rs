@@ -72,7 +72,7 @@ fn take(
     for action in actions.drain(..) {
         match action {
             Action::SendHandshake { bytes, .. } => joiner.push(&bytes).unwrap(),
-            Action::SetReadKey(key) => read_limits.push(key.record_size_limit),
+            Action::SetReadKey(key) => read_limits.push(key.record_size_limit()),
             _ => {}
         }
     }

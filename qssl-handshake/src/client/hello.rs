@@ -1,35 +1,33 @@
-//! Client: the ClientHello, a possible HelloRetryRequest, and the ServerHello.
+//! Client: the ClientHello, then the server's answer (a ServerHello or a
+//! HelloRetryRequest), negotiated (negotiate.rs, pure) and taken over by the
+//! negotiated version's emitter.
 
 use std::sync::Arc;
 
 use qssl_crypto::ids::{NamedGroup, SignatureScheme};
 use qssl_crypto::kx::{ActiveKeyExchange, SupportedKxGroup};
-use qssl_crypto::suites::Tls13CipherSuite;
+use qssl_crypto::suites::{SupportedCipherSuite, Tls13CipherSuite};
+use qssl_wire::TlsVersion;
 
 use super::ClientState;
-use super::tls13::{ClientHs, ExpectEncryptedExtensions};
+use super::negotiate::{self, Offered, ServerHelloChoice};
+use super::tls13;
 use crate::action::Action;
-use crate::common::{self, key_log, traffic_key};
+use crate::common;
 use crate::config::ClientParams;
-use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
-use crate::key_schedule::EarlySecret;
+use crate::error::{Error, PeerMisbehaved};
 use crate::transcript::Transcript;
 use crate::verify::ServerName;
 use crate::{
     CertificateStatusRequest, ClientHello, Extension, ExtensionType, HandshakeMessage,
-    HandshakeType, KeyShareEntry, ProtocolVersion, PskKeyExchangeMode, ServerHello,
+    KeyShareEntry, ProtocolVersion, PskKeyExchangeMode,
 };
-
-/// RFC 8446 §4.1.3: the last 8 bytes of a TLS 1.3 server's random when it negotiates
-/// TLS 1.2 (`01`) or TLS 1.1 and below (`00`).
-const DOWNGRADE_TLS12: [u8; 8] = *b"DOWNGRD\x01";
-const DOWNGRADE_TLS11: [u8; 8] = *b"DOWNGRD\x00";
 
 /// The key share(s) in flight: one key, possibly sent twice (a hybrid and its
 /// X25519 component, draft-ietf-tls-ecdhe-mlkem §4.1 reuse).
 pub(crate) struct OfferedShare {
-    kx: Box<dyn ActiveKeyExchange>,
-    component: Option<NamedGroup>,
+    pub(crate) kx: Box<dyn ActiveKeyExchange>,
+    pub(crate) component: Option<NamedGroup>,
 }
 
 /// Everything fixed by the first ClientHello.
@@ -45,13 +43,14 @@ pub(crate) struct ClientStart {
 
 /// Waiting for ServerHello (or HelloRetryRequest).
 pub(crate) struct ExpectServerHello {
-    start: ClientStart,
-    hello: ClientHello,
-    share: OfferedShare,
-    transcript: Transcript,
+    pub(crate) start: ClientStart,
+    pub(crate) hello: ClientHello,
+    pub(crate) share: OfferedShare,
+    pub(crate) transcript: Transcript,
     /// After a HelloRetryRequest: the suite it chose (the ServerHello must agree).
-    retry_suite: Option<&'static Tls13CipherSuite>,
-    sent_ccs: bool,
+    pub(crate) retry_suite: Option<&'static Tls13CipherSuite>,
+    /// The middlebox change_cipher_spec went out with our second ClientHello.
+    pub(crate) sent_ccs: bool,
 }
 
 fn start_share(
@@ -76,6 +75,45 @@ fn start_share(
         component = Some(g);
     }
     Ok((OfferedShare { kx, component }, entries))
+}
+
+/// The first ClientHello's extensions, in the order we always send them.
+fn hello_extensions(
+    params: &ClientParams,
+    sni: Option<&str>,
+    groups: &[&'static dyn SupportedKxGroup],
+    verify_schemes: &[SignatureScheme],
+    shares: Vec<KeyShareEntry>,
+) -> Vec<Extension> {
+    let mut extensions = Vec::with_capacity(10);
+    if let Some(name) = sni {
+        extensions.push(Extension::ServerName(vec![name.as_bytes().to_vec()]));
+    }
+    extensions.push(Extension::SupportedVersionsOffer(vec![
+        ProtocolVersion::TLSV1_3,
+    ]));
+    extensions.push(Extension::SupportedGroups(
+        groups.iter().map(|g| g.name()).collect(),
+    ));
+    extensions.push(Extension::SignatureAlgorithms(verify_schemes.to_vec()));
+    extensions.push(Extension::KeyShareOffer(shares));
+    if !params.alpn_protocols.is_empty() {
+        extensions.push(Extension::Alpn(params.alpn_protocols.clone()));
+    }
+    if params.request_ocsp {
+        extensions.push(Extension::StatusRequest(CertificateStatusRequest::Ocsp {
+            responder_id_list: Vec::new(),
+            request_extensions: Vec::new(),
+        }));
+    }
+    if let Some(limit) = params.record_size_limit {
+        extensions.push(Extension::RecordSizeLimit(limit));
+    }
+    // Without it a server may not send NewSessionTicket (RFC 8446 §4.2.9).
+    extensions.push(Extension::PskKeyExchangeModes(vec![
+        PskKeyExchangeMode::PSK_DHE_KE,
+    ]));
+    extensions
 }
 
 /// Builds and sends the first ClientHello.
@@ -110,35 +148,7 @@ pub(crate) fn start(
     };
     let verify_schemes = params.verifier.supported_verify_schemes();
     let (share, entries) = start_share(&params, first, &groups)?;
-
-    let mut extensions = Vec::with_capacity(10);
-    if let Some(name) = &sni {
-        extensions.push(Extension::ServerName(vec![name.as_bytes().to_vec()]));
-    }
-    extensions.push(Extension::SupportedVersionsOffer(vec![
-        ProtocolVersion::TLSV1_3,
-    ]));
-    extensions.push(Extension::SupportedGroups(
-        groups.iter().map(|g| g.name()).collect(),
-    ));
-    extensions.push(Extension::SignatureAlgorithms(verify_schemes.clone()));
-    extensions.push(Extension::KeyShareOffer(entries));
-    if !params.alpn_protocols.is_empty() {
-        extensions.push(Extension::Alpn(params.alpn_protocols.clone()));
-    }
-    if params.request_ocsp {
-        extensions.push(Extension::StatusRequest(CertificateStatusRequest::Ocsp {
-            responder_id_list: Vec::new(),
-            request_extensions: Vec::new(),
-        }));
-    }
-    if let Some(limit) = params.record_size_limit {
-        extensions.push(Extension::RecordSizeLimit(limit));
-    }
-    // Without it a server may not send NewSessionTicket (RFC 8446 §4.2.9).
-    extensions.push(Extension::PskKeyExchangeModes(vec![
-        PskKeyExchangeMode::PSK_DHE_KE,
-    ]));
+    let extensions = hello_extensions(&params, sni.as_deref(), &groups, &verify_schemes, entries);
     let hello = ClientHello {
         legacy_version: ProtocolVersion::TLSV1_2,
         random,
@@ -228,8 +238,10 @@ pub(crate) fn start_from_hello(
 }
 
 impl ExpectServerHello {
+    /// Negotiates the server's answer against what we offered, and hands the result
+    /// to the version's emitter (or answers a HelloRetryRequest).
     pub(crate) fn handle(
-        mut self,
+        self,
         msg: HandshakeMessage,
         raw: &[u8],
         out: &mut Vec<Action>,
@@ -237,230 +249,24 @@ impl ExpectServerHello {
         let HandshakeMessage::ServerHello(sh) = msg else {
             return Err(PeerMisbehaved::UnexpectedMessage(msg.typ()).into());
         };
-        // Checked for TLS 1.2-and-below answers and, harmlessly, for all others.
-        let tail = &sh.random[24..];
-        if tail == DOWNGRADE_TLS12 || tail == DOWNGRADE_TLS11 {
-            return Err(PeerMisbehaved::DowngradeDetected.into());
-        }
-        match sh.extension(ExtensionType::SUPPORTED_VERSIONS) {
-            Some(Extension::SupportedVersionsSelected(v)) if *v == ProtocolVersion::TLSV1_3 => {}
-            Some(_) => return Err(PeerMisbehaved::SelectedUnofferedParameter.into()),
-            None => return Err(PeerIncompatible::NoTls13.into()),
-        }
-        // RFC 8446 §4.1.3: "legacy_version ... MUST be set to 0x0303" (the HRR too).
-        if sh.legacy_version != ProtocolVersion::TLSV1_2 {
-            return Err(PeerMisbehaved::BadLegacyVersion.into());
-        }
-        if sh.session_id != self.start.session_id {
-            return Err(PeerMisbehaved::SessionIdMismatch.into());
-        }
-        if sh.compression_method != 0 {
-            return Err(PeerMisbehaved::BadCompression.into());
-        }
-        let suite = self
-            .start
-            .params
-            .suites
-            .iter()
-            .copied()
-            .find(|s| s.suite == sh.cipher_suite)
-            .ok_or(PeerMisbehaved::SelectedUnofferedParameter)?;
-        if self.retry_suite.is_some_and(|s| s.suite != suite.suite) {
-            return Err(PeerMisbehaved::SelectedUnofferedParameter.into());
-        }
-        if sh.is_hello_retry_request() {
-            return self.handle_retry(sh, suite, raw, out);
-        }
-        for e in &sh.extensions {
-            if !matches!(
-                e.typ(),
-                ExtensionType::SUPPORTED_VERSIONS | ExtensionType::KEY_SHARE
-            ) {
-                return Err(PeerMisbehaved::UnsolicitedExtension.into());
-            }
-        }
-        let Some(Extension::KeyShareSelected(share)) = sh.extension(ExtensionType::KEY_SHARE)
-        else {
-            return Err(PeerMisbehaved::MissingKeyShare.into());
+        let offered = Offered {
+            suites: &self.start.params.suites,
+            groups: &self.start.groups,
+            share: self.share.kx.group(),
+            component_share: self.share.component,
+            session_id: &self.start.session_id,
+            pq_only: self.start.params.pq_only,
+            retry_suite: self.retry_suite.map(|s| s.suite),
         };
-        let group = share.group;
-        let ours = self.share.kx.group();
-        let shared = if group == ours {
-            self.share.kx.complete(&share.key_exchange)
-        } else if Some(group) == self.share.component {
-            self.share.kx.complete_hybrid_component(&share.key_exchange)
-        } else {
-            return Err(PeerMisbehaved::SelectedUnofferedParameter.into());
-        }
-        .map_err(|_| PeerMisbehaved::InvalidKeyShare)?;
-        if self.start.params.pq_only && !group.is_post_quantum() {
-            return Err(PeerIncompatible::NoPostQuantumGroup.into());
-        }
-
-        self.transcript.start_hash(suite.hash);
-        self.transcript.add(raw);
-        let hello_hash = common::hash(&self.transcript)?;
-        let hs = EarlySecret::new(suite, None).into_handshake(shared.as_bytes(), &hello_hash)?;
-        drop(shared);
-        let params = &self.start.params;
-        let side = crate::key_schedule::Side::Server;
-        key_log(
-            params.key_log,
-            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
-            &self.start.random,
-            hs.traffic_secret(side),
-            out,
-        );
-        key_log(
-            params.key_log,
-            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
-            &self.start.random,
-            hs.traffic_secret(side.peer()),
-            out,
-        );
-        // Our record_size_limit binds the server only if it supports RFC 8449, which
-        // its EncryptedExtensions (inside this very flight) will say: a server that
-        // does not know the extension sends full-size records (OpenSSL, rustls). So
-        // the handshake records are read without it; see `tls13.rs` for the rest.
-        out.push(Action::SetReadKey(traffic_key(
-            suite,
-            hs.traffic_secret(side),
-            None,
-        )?));
-        // Compatibility mode: the dummy change_cipher_spec goes right before the
-        // encrypted flight (RFC 8446 Appendix D.4), so it is sent now, in the clear,
-        // and the handshake write key follows it: any alert from here on is encrypted.
-        if !self.start.session_id.is_empty() && !self.sent_ccs {
-            out.push(Action::SendChangeCipherSpec);
-        }
-        // The server's record_size_limit is not known before EncryptedExtensions; our
-        // handshake flight is small enough not to need it.
-        out.push(Action::SetWriteKey(traffic_key(
-            suite,
-            hs.traffic_secret(side.peer()),
-            None,
-        )?));
-        Ok(ClientState::EncryptedExtensions(
-            ExpectEncryptedExtensions {
-                hs: ClientHs {
-                    start: self.start,
-                    suite,
-                    group,
-                    transcript: self.transcript,
-                    secrets: hs,
-                    hello_retry_request: self.retry_suite.is_some(),
-                    offered_alpn: !self
-                        .hello
-                        .extensions
-                        .iter()
-                        .all(|e| e.typ() != ExtensionType::APPLICATION_LAYER_PROTOCOL_NEGOTIATION),
-                    alpn_protocol: None,
-                    peer_record_size_limit: None,
-                    cert_request: None,
-                    peer_certificates: Vec::new(),
-                    ocsp_response: None,
-                    verified_path: crate::verify::VerifiedPath::unverified(),
-                    server_scheme: None,
-                },
+        match negotiate::negotiate(&sh, &offered)? {
+            ServerHelloChoice::Retry(retry) => tls13::emit_retried_hello(self, retry, raw, out),
+            ServerHelloChoice::Accept(neg) => match (neg.version, neg.suite) {
+                (TlsVersion::Tls13, SupportedCipherSuite::Tls13(suite)) => {
+                    tls13::accept_server_hello(self, neg, suite, raw, out)
+                }
+                // TLS 1.2 plugs in here, with its own emitter; negotiate cannot pick it yet.
+                _ => Err(Error::Misuse("negotiated a version without an emitter")),
             },
-        ))
-    }
-
-    fn handle_retry(
-        mut self,
-        hrr: ServerHello,
-        suite: &'static Tls13CipherSuite,
-        raw: &[u8],
-        out: &mut Vec<Action>,
-    ) -> Result<ClientState, Error> {
-        if self.retry_suite.is_some() {
-            return Err(PeerMisbehaved::SecondHelloRetryRequest.into());
         }
-        let mut group = None;
-        let mut cookie = None;
-        for e in &hrr.extensions {
-            match e {
-                Extension::SupportedVersionsSelected(_) => {}
-                Extension::KeyShareRetry(g) => group = Some(*g),
-                Extension::Cookie(c) => cookie = Some(c.clone()),
-                _ => return Err(PeerMisbehaved::UnsolicitedExtension.into()),
-            }
-        }
-        // RFC 8446 §4.1.4: an HRR that would not change the ClientHello, or names a
-        // group not offered or already shared, is illegal_parameter.
-        if group.is_none() && cookie.is_none() {
-            return Err(PeerMisbehaved::IllegalHelloRetryRequest.into());
-        }
-        if let Some(g) = group {
-            let offered = self.start.groups.iter().any(|o| o.name() == g);
-            let shared = g == self.share.kx.group() || Some(g) == self.share.component;
-            if !offered || shared {
-                return Err(PeerMisbehaved::IllegalHelloRetryRequest.into());
-            }
-        }
-
-        self.transcript.replace_with_message_hash(suite.hash);
-        self.transcript.add(raw);
-        let mut hello = self.hello;
-        if let Some(g) = group {
-            let kx_group = self
-                .start
-                .groups
-                .iter()
-                .copied()
-                .find(|o| o.name() == g)
-                .ok_or(PeerMisbehaved::IllegalHelloRetryRequest)?;
-            let kx = kx_group.start(self.start.params.provider.secure_random)?;
-            let entry = KeyShareEntry {
-                group: g,
-                key_exchange: kx.pub_key().to_vec(),
-            };
-            for e in &mut hello.extensions {
-                if let Extension::KeyShareOffer(entries) = e {
-                    *entries = vec![entry.clone()];
-                }
-            }
-            self.share = OfferedShare {
-                kx,
-                component: None,
-            };
-        }
-        hello
-            .extensions
-            .retain(|e| e.typ() != ExtensionType::COOKIE);
-        let echoes_cookie = cookie.is_some();
-        if let Some(c) = cookie {
-            // Before pre_shared_key if ever present (it must stay last); we never send one.
-            hello.extensions.push(Extension::Cookie(c));
-        }
-        // Encoded before anything is queued: a hello that cannot be built sends only
-        // the alert. A cookie near 2^16 bytes passes the HRR's own length fields but
-        // not our extension block: the HRR asked for something impossible.
-        let bytes = HandshakeMessage::ClientHello(hello.clone())
-            .to_bytes()
-            .map_err(|e| {
-                if echoes_cookie {
-                    Error::from(PeerMisbehaved::HelloRetryCookieTooLarge)
-                } else {
-                    Error::from(e)
-                }
-            })?;
-        if !self.start.session_id.is_empty() && !self.sent_ccs {
-            out.push(Action::SendChangeCipherSpec);
-            self.sent_ccs = true;
-        }
-        self.transcript.add(&bytes);
-        out.push(Action::SendHandshake {
-            typ: HandshakeType::CLIENT_HELLO,
-            bytes,
-        });
-        Ok(ClientState::ServerHello(ExpectServerHello {
-            start: self.start,
-            hello,
-            share: self.share,
-            transcript: self.transcript,
-            retry_suite: Some(suite),
-            sent_ccs: self.sent_ccs,
-        }))
     }
 }

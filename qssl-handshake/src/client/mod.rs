@@ -1,11 +1,14 @@
-//! The TLS 1.3 client state machine, sans-I/O.
+//! The client state machine, sans-I/O.
 //!
-//! One `Expect*` type per step, each consumed by its `handle`: hello.rs (ClientHello,
-//! HelloRetryRequest, ServerHello) and tls13.rs (the server's encrypted flight and the
-//! client's second flight). [`ClientHandshake`] holds the current state, or the first
-//! fatal error, which sticks.
+//! One `Expect*` type per step, each consumed by its `handle`. hello.rs sends the
+//! ClientHello; the server's answer is first negotiated against it — negotiate.rs,
+//! pure: version, suite, which of our shares, or a HelloRetryRequest — then taken
+//! over by the negotiated version's emitter: tls13/ (the handshake keys or the second
+//! ClientHello, the server's encrypted flight, the client's second flight).
+//! [`ClientHandshake`] holds the current state, or the first fatal error, which sticks.
 
 mod hello;
+mod negotiate;
 mod tls13;
 
 use std::sync::Arc;

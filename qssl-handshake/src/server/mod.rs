@@ -1,11 +1,14 @@
-//! The TLS 1.3 server state machine, sans-I/O.
+//! The server state machine, sans-I/O.
 //!
-//! One `Expect*` type per step, each consumed by its `handle`: hello.rs (ClientHello,
-//! HelloRetryRequest, the server's whole first flight) and tls13.rs (the client's
-//! Certificate, CertificateVerify and Finished). [`ServerHandshake`] holds the current
-//! state, or the first fatal error, which sticks.
+//! One `Expect*` type per step, each consumed by its `handle`. A ClientHello
+//! (hello.rs) is first negotiated — negotiate.rs, pure: version, suite, key exchange or
+//! HelloRetryRequest, certificate, ALPN, server name (sni.rs) — then answered by the
+//! negotiated version's emitter: tls13/ (the server's first flight, the
+//! HelloRetryRequest, and the client's Certificate, CertificateVerify and Finished).
+//! [`ServerHandshake`] holds the current state, or the first fatal error, which sticks.
 
 mod hello;
+mod negotiate;
 mod sni;
 mod tls13;
 

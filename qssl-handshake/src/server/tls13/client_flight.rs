@@ -1,37 +1,13 @@
 //! Server: the client's second flight (Certificate, CertificateVerify, Finished).
 
-use std::sync::Arc;
-
-use qssl_crypto::ids::{NamedGroup, SignatureScheme};
-use qssl_crypto::suites::Tls13CipherSuite;
-
-use super::ServerState;
+use super::ServerHs;
 use crate::action::{Action, HandshakeSummary};
 use crate::common::{self, CLIENT_CV_CONTEXT, Traffic, signed_content, traffic_key};
-use crate::config::ServerParams;
 use crate::error::{Error, PeerMisbehaved};
-use crate::key_schedule::{MasterSecret, Side};
-use crate::transcript::Transcript;
-use crate::verify::{CertificateDer, UnixTime, VerifiedPath};
+use crate::key_schedule::Side;
+use crate::server::ServerState;
+use crate::verify::{CertificateDer, UnixTime};
 use crate::{HandshakeMessage, ProtocolVersion};
-
-/// What the server knows once its flight is sent.
-pub(crate) struct ServerHs {
-    pub(crate) params: Arc<ServerParams>,
-    pub(crate) suite: &'static Tls13CipherSuite,
-    pub(crate) group: NamedGroup,
-    pub(crate) scheme: SignatureScheme,
-    pub(crate) transcript: Transcript,
-    pub(crate) master: MasterSecret,
-    pub(crate) alpn_protocol: Option<Vec<u8>>,
-    pub(crate) sni: Option<String>,
-    pub(crate) client_limit: Option<u16>,
-    pub(crate) hello_retry_request: bool,
-    pub(crate) client_certificates: Vec<CertificateDer<'static>>,
-    /// What the client verifier validated of the client's chain.
-    pub(crate) client_path: VerifiedPath,
-    pub(crate) client_scheme: Option<SignatureScheme>,
-}
 
 fn unexpected<T>(msg: &HandshakeMessage) -> Result<T, Error> {
     Err(PeerMisbehaved::UnexpectedMessage(msg.typ()).into())
@@ -135,10 +111,7 @@ impl ExpectFinished {
         hs.transcript.add(raw);
         let suite = hs.suite;
         // As for the handshake keys: only a client that sent record_size_limit knows ours.
-        let own_limit = hs
-            .params
-            .record_size_limit
-            .filter(|_| hs.client_limit.is_some());
+        let own_limit = hs.record_size_limit.own;
         out.push(Action::SetReadKey(traffic_key(
             suite,
             hs.master.traffic_secret(Side::Client),
@@ -155,7 +128,7 @@ impl ExpectFinished {
             server_name: hs.sni,
             ocsp_response: None,
             hello_retry_request: hs.hello_retry_request,
-            peer_record_size_limit: hs.client_limit,
+            peer_record_size_limit: hs.record_size_limit.peer,
             kx_post_quantum: hs.group.is_post_quantum(),
             // The client's authentication: the server's own is judged by the client.
             peer_auth_post_quantum: hs.client_path.is_post_quantum()
@@ -169,7 +142,7 @@ impl ExpectFinished {
             read_secret: client,
             write_secret: server,
             read_limit: own_limit,
-            write_limit: hs.client_limit,
+            write_limit: hs.record_size_limit.peer,
             answer_pending: false,
             key_updates_in_a_row: 0,
         }))

@@ -1,0 +1,477 @@
+//! The client's negotiation: what the server's ServerHello (or HelloRetryRequest)
+//! chose, checked against what our ClientHello offered.
+//!
+//! [`negotiate`] is pure: lookups in the message and in [`Offered`], no I/O, no
+//! randomness, no cryptography. Its result says whether the server accepted one of
+//! our shares ([`ClientNegotiation`], which the version's emitter turns into the
+//! handshake keys) or asks for another ([`RetryRequest`], answered with a second
+//! ClientHello). What TLS 1.3 negotiates later (ALPN, the server's record_size_limit,
+//! its certificate) comes encrypted and is checked by the states that receive it.
+
+use qssl_crypto::ids::{CipherSuite, NamedGroup};
+use qssl_crypto::kx::SupportedKxGroup;
+use qssl_crypto::suites::{SupportedCipherSuite, Tls13CipherSuite};
+use qssl_wire::TlsVersion;
+
+use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
+use crate::{Extension, ExtensionType, ProtocolVersion, ServerHello};
+
+/// RFC 8446 §4.1.3: the last 8 bytes of a TLS 1.3 server's random when it negotiates
+/// TLS 1.2 (`01`) or TLS 1.1 and below (`00`).
+const DOWNGRADE_TLS12: [u8; 8] = *b"DOWNGRD\x01";
+const DOWNGRADE_TLS11: [u8; 8] = *b"DOWNGRD\x00";
+
+/// What our ClientHello offered, as the server's answer is checked against it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Offered<'a> {
+    /// The cipher suites offered.
+    pub(crate) suites: &'a [&'static Tls13CipherSuite],
+    /// supported_groups.
+    pub(crate) groups: &'a [&'static dyn SupportedKxGroup],
+    /// The group of the key our share(s) hold.
+    pub(crate) share: NamedGroup,
+    /// A second share reusing that key's classical component (X25519 inside
+    /// X25519MLKEM768), if sent.
+    pub(crate) component_share: Option<NamedGroup>,
+    /// legacy_session_id, which the server echoes.
+    pub(crate) session_id: &'a [u8],
+    /// Refuse a key exchange that is not post-quantum.
+    pub(crate) pq_only: bool,
+    /// After a HelloRetryRequest: the suite it chose, which the ServerHello must keep.
+    pub(crate) retry_suite: Option<CipherSuite>,
+}
+
+/// The server's answer.
+#[derive(Debug)]
+pub(crate) enum ServerHelloChoice<'a> {
+    /// A ServerHello: the handshake goes on with these parameters.
+    Accept(ClientNegotiation<'a>),
+    /// A HelloRetryRequest: send a second ClientHello.
+    Retry(RetryRequest<'a>),
+}
+
+/// What a ServerHello chose.
+#[derive(Debug)]
+pub(crate) struct ClientNegotiation<'a> {
+    /// The protocol version (only TLS 1.3 today; a TLS 1.2 ServerHello is told apart
+    /// here once it exists, and its emitter takes over).
+    pub(crate) version: TlsVersion,
+    /// One of our suites.
+    pub(crate) suite: SupportedCipherSuite,
+    /// The server's key share for one of ours.
+    pub(crate) key_exchange: ServerShare<'a>,
+    /// The pre-shared key the server accepted: where PSK resumption plugs in. Always
+    /// `None` today (we offer none), and [`PskAccepted`] has no value yet.
+    pub(crate) psk: Option<PskAccepted>,
+    /// The ServerHello follows our HelloRetryRequest answer.
+    pub(crate) after_retry: bool,
+}
+
+/// The server's share, for one of the shares we sent.
+#[derive(Debug)]
+pub(crate) struct ServerShare<'a> {
+    /// The group it is for.
+    pub(crate) group: NamedGroup,
+    /// It answers our second share, the hybrid's classical component, rather than the
+    /// key's own group.
+    pub(crate) component: bool,
+    /// The server's key_exchange bytes.
+    pub(crate) peer_share: &'a [u8],
+}
+
+/// What a HelloRetryRequest asks of the second ClientHello.
+#[derive(Debug)]
+pub(crate) struct RetryRequest<'a> {
+    /// The suite it chose (the ServerHello must keep it).
+    pub(crate) suite: &'static Tls13CipherSuite,
+    /// A share for this group instead of ours, if it asks for one.
+    pub(crate) group: Option<&'static dyn SupportedKxGroup>,
+    /// A cookie to echo, if it sent one.
+    pub(crate) cookie: Option<&'a [u8]>,
+}
+
+/// A pre-shared key the server accepted (pre_shared_key in its ServerHello, RFC 8446
+/// §4.2.11). No variant yet: PSK resumption adds one, with the identity it selected.
+#[derive(Debug)]
+pub(crate) enum PskAccepted {}
+
+/// What `sh` chose, or why it is not an answer to what we `offered`.
+pub(crate) fn negotiate<'a>(
+    sh: &'a ServerHello,
+    offered: &Offered<'_>,
+) -> Result<ServerHelloChoice<'a>, Error> {
+    // Checked for TLS 1.2-and-below answers and, harmlessly, for all others.
+    let tail = &sh.random[24..];
+    if tail == DOWNGRADE_TLS12 || tail == DOWNGRADE_TLS11 {
+        return Err(PeerMisbehaved::DowngradeDetected.into());
+    }
+    let version = match sh.extension(ExtensionType::SUPPORTED_VERSIONS) {
+        Some(Extension::SupportedVersionsSelected(v)) if *v == ProtocolVersion::TLSV1_3 => {
+            TlsVersion::Tls13
+        }
+        Some(_) => return Err(PeerMisbehaved::SelectedUnofferedParameter.into()),
+        None => return Err(PeerIncompatible::NoTls13.into()),
+    };
+    // RFC 8446 §4.1.3: "legacy_version ... MUST be set to 0x0303" (the HRR too).
+    if sh.legacy_version != ProtocolVersion::TLSV1_2 {
+        return Err(PeerMisbehaved::BadLegacyVersion.into());
+    }
+    if sh.session_id != offered.session_id {
+        return Err(PeerMisbehaved::SessionIdMismatch.into());
+    }
+    if sh.compression_method != 0 {
+        return Err(PeerMisbehaved::BadCompression.into());
+    }
+    let suite = offered
+        .suites
+        .iter()
+        .copied()
+        .find(|s| s.suite == sh.cipher_suite)
+        .ok_or(PeerMisbehaved::SelectedUnofferedParameter)?;
+    if offered.retry_suite.is_some_and(|s| s != suite.suite) {
+        return Err(PeerMisbehaved::SelectedUnofferedParameter.into());
+    }
+    if sh.is_hello_retry_request() {
+        return read_retry(sh, suite, offered).map(ServerHelloChoice::Retry);
+    }
+    let key_exchange = read_share(sh, offered)?;
+    Ok(ServerHelloChoice::Accept(ClientNegotiation {
+        version,
+        suite: SupportedCipherSuite::Tls13(suite),
+        key_exchange,
+        psk: None,
+        after_retry: offered.retry_suite.is_some(),
+    }))
+}
+
+/// The ServerHello's key share: for one of the groups we sent a share for, and
+/// post-quantum under `pq_only`. Nothing but supported_versions and key_share may
+/// come with it (we offer no PSK).
+fn read_share<'a>(sh: &'a ServerHello, offered: &Offered<'_>) -> Result<ServerShare<'a>, Error> {
+    for e in &sh.extensions {
+        if !matches!(
+            e.typ(),
+            ExtensionType::SUPPORTED_VERSIONS | ExtensionType::KEY_SHARE
+        ) {
+            return Err(PeerMisbehaved::UnsolicitedExtension.into());
+        }
+    }
+    let Some(Extension::KeyShareSelected(share)) = sh.extension(ExtensionType::KEY_SHARE) else {
+        return Err(PeerMisbehaved::MissingKeyShare.into());
+    };
+    let group = share.group;
+    let component = if group == offered.share {
+        false
+    } else if Some(group) == offered.component_share {
+        true
+    } else {
+        return Err(PeerMisbehaved::SelectedUnofferedParameter.into());
+    };
+    if offered.pq_only && !group.is_post_quantum() {
+        return Err(PeerIncompatible::NoPostQuantumGroup.into());
+    }
+    Ok(ServerShare {
+        group,
+        component,
+        peer_share: &share.key_exchange,
+    })
+}
+
+/// RFC 8446 §4.1.4: a HelloRetryRequest must change the ClientHello (a group, a
+/// cookie), name a group we offered and did not already share, and come only once.
+fn read_retry<'a>(
+    hrr: &'a ServerHello,
+    suite: &'static Tls13CipherSuite,
+    offered: &Offered<'_>,
+) -> Result<RetryRequest<'a>, Error> {
+    if offered.retry_suite.is_some() {
+        return Err(PeerMisbehaved::SecondHelloRetryRequest.into());
+    }
+    let mut group = None;
+    let mut cookie = None;
+    for e in &hrr.extensions {
+        match e {
+            Extension::SupportedVersionsSelected(_) => {}
+            Extension::KeyShareRetry(g) => group = Some(*g),
+            Extension::Cookie(c) => cookie = Some(c.as_slice()),
+            _ => return Err(PeerMisbehaved::UnsolicitedExtension.into()),
+        }
+    }
+    if group.is_none() && cookie.is_none() {
+        return Err(PeerMisbehaved::IllegalHelloRetryRequest.into());
+    }
+    let group = match group {
+        None => None,
+        Some(g) if g == offered.share || Some(g) == offered.component_share => {
+            return Err(PeerMisbehaved::IllegalHelloRetryRequest.into());
+        }
+        Some(g) => Some(
+            offered
+                .groups
+                .iter()
+                .copied()
+                .find(|o| o.name() == g)
+                .ok_or(PeerMisbehaved::IllegalHelloRetryRequest)?,
+        ),
+    };
+    Ok(RetryRequest {
+        suite,
+        group,
+        cookie,
+    })
+}
+
+/// The decisions alone: each test builds a ServerHello value and reads what it
+/// negotiates against an [`Offered`] (or the refusal and its alert). No key is made
+/// or completed; shares are opaque bytes here.
+#[cfg(test)]
+mod tests {
+    use qssl_alert::AlertDescription;
+    use qssl_crypto::kx::{SECP256R1, X25519, X25519MLKEM768};
+    use qssl_crypto::suites::{TLS13_AES_128_GCM_SHA256, TLS13_CHACHA20_POLY1305_SHA256};
+
+    use super::*;
+    use crate::{HELLO_RETRY_REQUEST_RANDOM, KeyShareEntry};
+
+    const AES128: CipherSuite = CipherSuite::TLS13_AES_128_GCM_SHA256;
+    const CHACHA: CipherSuite = CipherSuite::TLS13_CHACHA20_POLY1305_SHA256;
+    const HYBRID: NamedGroup = NamedGroup::X25519MLKEM768;
+    const SUITES: &[&Tls13CipherSuite] =
+        &[&TLS13_AES_128_GCM_SHA256, &TLS13_CHACHA20_POLY1305_SHA256];
+    const SESSION_ID: [u8; 32] = [9; 32];
+
+    fn groups() -> Vec<&'static dyn SupportedKxGroup> {
+        vec![X25519MLKEM768, X25519, SECP256R1]
+    }
+
+    /// A typical first ClientHello: a hybrid share and its x25519 component.
+    fn offered<'a>(groups: &'a [&'static dyn SupportedKxGroup]) -> Offered<'a> {
+        Offered {
+            suites: SUITES,
+            groups,
+            share: HYBRID,
+            component_share: Some(NamedGroup::X25519),
+            session_id: &SESSION_ID,
+            pq_only: false,
+            retry_suite: None,
+        }
+    }
+
+    fn server_hello(suite: CipherSuite, extensions: Vec<Extension>) -> ServerHello {
+        ServerHello {
+            legacy_version: ProtocolVersion::TLSV1_2,
+            random: [3; 32],
+            session_id: SESSION_ID.to_vec(),
+            cipher_suite: suite,
+            compression_method: 0,
+            extensions,
+        }
+    }
+
+    /// A ServerHello choosing `suite` with a share for `group`.
+    fn accepting(suite: CipherSuite, group: NamedGroup) -> ServerHello {
+        server_hello(
+            suite,
+            vec![
+                Extension::KeyShareSelected(KeyShareEntry {
+                    group,
+                    key_exchange: group.0.to_be_bytes().repeat(8),
+                }),
+                Extension::SupportedVersionsSelected(ProtocolVersion::TLSV1_3),
+            ],
+        )
+    }
+
+    /// A HelloRetryRequest for `suite` with these extensions besides supported_versions.
+    fn retrying(suite: CipherSuite, extensions: Vec<Extension>) -> ServerHello {
+        let mut hrr = server_hello(suite, extensions);
+        hrr.random = HELLO_RETRY_REQUEST_RANDOM;
+        hrr.extensions.insert(
+            0,
+            Extension::SupportedVersionsSelected(ProtocolVersion::TLSV1_3),
+        );
+        hrr
+    }
+
+    fn accepted<'a>(sh: &'a ServerHello, offered: &Offered<'_>) -> ClientNegotiation<'a> {
+        match negotiate(sh, offered).unwrap() {
+            ServerHelloChoice::Accept(n) => n,
+            ServerHelloChoice::Retry(r) => panic!("a retry: {r:?}"),
+        }
+    }
+
+    fn retry<'a>(sh: &'a ServerHello, offered: &Offered<'_>) -> RetryRequest<'a> {
+        match negotiate(sh, offered).unwrap() {
+            ServerHelloChoice::Retry(r) => r,
+            ServerHelloChoice::Accept(n) => panic!("accepted: {n:?}"),
+        }
+    }
+
+    fn refusal(sh: &ServerHello, offered: &Offered<'_>) -> (Error, AlertDescription) {
+        let e = negotiate(sh, offered).unwrap_err();
+        (e, e.alert())
+    }
+
+    #[test]
+    fn a_server_hello_for_our_share_or_its_component_is_accepted() {
+        let groups = groups();
+        let sh = accepting(CHACHA, HYBRID);
+        let n = accepted(&sh, &offered(&groups));
+        assert_eq!(n.version, TlsVersion::Tls13);
+        assert_eq!(n.suite.suite(), CHACHA);
+        assert_eq!(n.key_exchange.group, HYBRID);
+        assert!(!n.key_exchange.component);
+        assert_eq!(n.key_exchange.peer_share, HYBRID.0.to_be_bytes().repeat(8));
+        assert!(!n.after_retry);
+        assert!(n.psk.is_none());
+
+        let sh = accepting(AES128, NamedGroup::X25519);
+        let n = accepted(&sh, &offered(&groups));
+        assert_eq!(n.key_exchange.group, NamedGroup::X25519);
+        assert!(n.key_exchange.component);
+    }
+
+    #[test]
+    fn a_share_or_suite_we_did_not_offer_is_illegal_parameter() {
+        let groups = groups();
+        let unoffered = (
+            PeerMisbehaved::SelectedUnofferedParameter.into(),
+            AlertDescription::ILLEGAL_PARAMETER,
+        );
+        // secp256r1 is supported, but we sent no share for it.
+        let sh = accepting(AES128, NamedGroup::SECP256R1);
+        assert_eq!(refusal(&sh, &offered(&groups)), unoffered);
+        let sh = accepting(CipherSuite::TLS13_AES_256_GCM_SHA384, HYBRID);
+        assert_eq!(refusal(&sh, &offered(&groups)), unoffered);
+        // After a retry, the ServerHello keeps the retry's suite.
+        let mut after = offered(&groups);
+        after.retry_suite = Some(CHACHA);
+        let sh = accepting(AES128, HYBRID);
+        assert_eq!(refusal(&sh, &after), unoffered);
+        let sh = accepting(CHACHA, HYBRID);
+        assert!(accepted(&sh, &after).after_retry);
+    }
+
+    #[test]
+    fn pq_only_refuses_a_classical_key_exchange() {
+        let groups = groups();
+        let mut pq = offered(&groups);
+        pq.pq_only = true;
+        let sh = accepting(AES128, NamedGroup::X25519);
+        assert_eq!(
+            refusal(&sh, &pq),
+            (
+                PeerIncompatible::NoPostQuantumGroup.into(),
+                AlertDescription::HANDSHAKE_FAILURE
+            )
+        );
+        let sh = accepting(AES128, HYBRID);
+        assert_eq!(accepted(&sh, &pq).key_exchange.group, HYBRID);
+    }
+
+    #[test]
+    fn version_and_legacy_fields_are_checked() {
+        let groups = groups();
+        let mut sh = accepting(AES128, HYBRID);
+        sh.random[24..].copy_from_slice(b"DOWNGRD\x01");
+        assert_eq!(
+            refusal(&sh, &offered(&groups)),
+            (
+                PeerMisbehaved::DowngradeDetected.into(),
+                AlertDescription::ILLEGAL_PARAMETER
+            )
+        );
+        let mut sh = accepting(AES128, HYBRID);
+        sh.extensions.pop();
+        assert_eq!(
+            refusal(&sh, &offered(&groups)),
+            (
+                PeerIncompatible::NoTls13.into(),
+                AlertDescription::PROTOCOL_VERSION
+            )
+        );
+        let mut sh = accepting(AES128, HYBRID);
+        sh.extensions[1] = Extension::SupportedVersionsSelected(ProtocolVersion::TLSV1_2);
+        assert_eq!(
+            refusal(&sh, &offered(&groups)).0,
+            PeerMisbehaved::SelectedUnofferedParameter.into()
+        );
+        let mut sh = accepting(AES128, HYBRID);
+        sh.session_id = vec![1; 32];
+        assert_eq!(
+            refusal(&sh, &offered(&groups)).0,
+            PeerMisbehaved::SessionIdMismatch.into()
+        );
+    }
+
+    #[test]
+    fn a_psk_we_did_not_offer_is_unsolicited_and_the_slot_stays_empty() {
+        let groups = groups();
+        let mut sh = accepting(AES128, HYBRID);
+        sh.extensions.push(Extension::PreSharedKeySelected(0));
+        assert_eq!(
+            refusal(&sh, &offered(&groups)),
+            (
+                PeerMisbehaved::UnsolicitedExtension.into(),
+                AlertDescription::UNSUPPORTED_EXTENSION
+            )
+        );
+    }
+
+    #[test]
+    fn a_retry_asks_for_an_offered_group_we_did_not_share_or_a_cookie() {
+        let groups = groups();
+        let hrr = retrying(
+            AES128,
+            vec![Extension::KeyShareRetry(NamedGroup::SECP256R1)],
+        );
+        let r = retry(&hrr, &offered(&groups));
+        assert_eq!(r.suite.suite, AES128);
+        assert_eq!(r.group.map(|g| g.name()), Some(NamedGroup::SECP256R1));
+        assert_eq!(r.cookie, None);
+
+        let hrr = retrying(CHACHA, vec![Extension::Cookie(b"opaque".to_vec())]);
+        let r = retry(&hrr, &offered(&groups));
+        assert!(r.group.is_none());
+        assert_eq!(r.cookie, Some(&b"opaque"[..]));
+
+        let illegal = (
+            PeerMisbehaved::IllegalHelloRetryRequest.into(),
+            AlertDescription::ILLEGAL_PARAMETER,
+        );
+        // Nothing would change in the second ClientHello.
+        assert_eq!(
+            refusal(&retrying(AES128, vec![]), &offered(&groups)),
+            illegal
+        );
+        // A group we already sent a share for (either of the two).
+        for shared in [HYBRID, NamedGroup::X25519] {
+            let hrr = retrying(AES128, vec![Extension::KeyShareRetry(shared)]);
+            assert_eq!(refusal(&hrr, &offered(&groups)), illegal);
+        }
+        // A group we do not support.
+        let hrr = retrying(
+            AES128,
+            vec![Extension::KeyShareRetry(NamedGroup::SECP384R1)],
+        );
+        assert_eq!(refusal(&hrr, &offered(&groups)), illegal);
+    }
+
+    #[test]
+    fn a_second_retry_is_refused() {
+        let groups = groups();
+        let mut after = offered(&groups);
+        after.retry_suite = Some(AES128);
+        let hrr = retrying(
+            AES128,
+            vec![Extension::KeyShareRetry(NamedGroup::SECP256R1)],
+        );
+        assert_eq!(
+            refusal(&hrr, &after),
+            (
+                PeerMisbehaved::SecondHelloRetryRequest.into(),
+                AlertDescription::UNEXPECTED_MESSAGE
+            )
+        );
+    }
+}

@@ -1,0 +1,186 @@
+//! Client: the server's Finished, then the client's second flight (Certificate and
+//! CertificateVerify when asked, Finished) and the application keys.
+
+use super::ClientHs;
+use super::server_flight::unexpected;
+use crate::action::{Action, HandshakeSummary};
+use crate::client::ClientState;
+use crate::client::hello::ClientStart;
+use crate::common::{self, CLIENT_CV_CONTEXT, Traffic, key_log, signed_content, traffic_key};
+use crate::config::ClientParams;
+use crate::error::{Error, PeerMisbehaved};
+use crate::key_schedule::{MasterSecret, Side};
+use crate::transcript::Transcript;
+use crate::{
+    Certificate, CertificateCriteria, CertificateEntry, CertificateRequest, CertificateVerify,
+    Extension, ExtensionType, Finished, HandshakeMessage, ProtocolVersion,
+};
+use qssl_crypto::ids::SignatureScheme;
+
+/// Waiting for the server's Finished.
+pub(crate) struct ExpectFinished {
+    pub(crate) hs: ClientHs,
+}
+
+impl ExpectFinished {
+    pub(crate) fn handle(
+        self,
+        msg: HandshakeMessage,
+        raw: &[u8],
+        out: &mut Vec<Action>,
+    ) -> Result<ClientState, Error> {
+        let HandshakeMessage::Finished(fin) = &msg else {
+            return unexpected(&msg);
+        };
+        let mut hs = self.hs;
+        let h = common::hash(&hs.transcript)?;
+        common::check_finished_len(&h, &fin.verify_data)?;
+        hs.secrets
+            .verify_finished(Side::Server, &h, &fin.verify_data)
+            .map_err(|_| PeerMisbehaved::BadFinished)?;
+        hs.transcript.add(raw);
+        let server_finished_hash = common::hash(&hs.transcript)?;
+        let params = hs.start.params.clone();
+        // Second flight, under the client handshake key (installed at ServerHello).
+        let client_scheme = match hs.cert_request.take() {
+            Some(request) => send_client_auth(&params, request, &mut hs.transcript, out)?,
+            None => None,
+        };
+        let master = hs.secrets.into_master(&server_finished_hash)?;
+        send_finished(&hs.start, &master, &mut hs.transcript, out)?;
+        let suite = hs.suite;
+        let peer_limit = hs.peer_record_size_limit;
+        // RFC 8449 §4: our limit applies only if the server sent the extension too
+        // (it then knows our limit); otherwise it may send full-size records.
+        let own_limit = params.record_size_limit.filter(|_| peer_limit.is_some());
+        let client = master.traffic_secret(Side::Client);
+        out.push(Action::SetWriteKey(traffic_key(suite, client, peer_limit)?));
+        let server = master.traffic_secret(Side::Server);
+        out.push(Action::SetReadKey(traffic_key(suite, server, own_limit)?));
+        let server_scheme = hs
+            .server_scheme
+            .ok_or(Error::Misuse("no server signature"))?;
+        out.push(Action::HandshakeComplete(Box::new(HandshakeSummary {
+            version: ProtocolVersion::TLSV1_3,
+            suite,
+            group: hs.group,
+            server_signature_scheme: server_scheme,
+            client_signature_scheme: client_scheme,
+            alpn_protocol: hs.alpn_protocol,
+            peer_certificates: hs.peer_certificates,
+            server_name: hs.start.sni.clone(),
+            ocsp_response: hs.ocsp_response,
+            hello_retry_request: hs.hello_retry_request,
+            peer_record_size_limit: peer_limit,
+            kx_post_quantum: hs.group.is_post_quantum(),
+            peer_auth_post_quantum: hs.verified_path.is_post_quantum()
+                && server_scheme.is_post_quantum(),
+            peer_verified_path: hs.verified_path,
+        })));
+        let (client, server) = master.into_traffic_secrets();
+        Ok(ClientState::Traffic(Traffic {
+            side: Side::Client,
+            suite,
+            read_secret: server,
+            write_secret: client,
+            read_limit: own_limit,
+            write_limit: peer_limit,
+            answer_pending: false,
+            key_updates_in_a_row: 0,
+        }))
+    }
+}
+
+/// Answers the server's CertificateRequest: our resolver's chain for what the server
+/// verifies and a CertificateVerify, or an empty Certificate when we have none. The
+/// scheme signed with, if any.
+fn send_client_auth(
+    params: &ClientParams,
+    request: CertificateRequest,
+    transcript: &mut Transcript,
+    out: &mut Vec<Action>,
+) -> Result<Option<SignatureScheme>, Error> {
+    let criteria = request_criteria(&request);
+    let auth = params
+        .client_auth
+        .as_ref()
+        .and_then(|resolver| resolver.resolve(&criteria))
+        .and_then(|ck| {
+            let scheme = ck.tls13_scheme(criteria.signature_schemes)?;
+            Some((ck, scheme))
+        });
+    let entries = match &auth {
+        Some((ck, _)) => ck
+            .chain
+            .iter()
+            .map(|c| CertificateEntry {
+                cert_data: c.as_ref().to_vec(),
+                extensions: Vec::new(),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let certificate = Certificate {
+        context: request.context,
+        entries,
+    };
+    common::send(&HandshakeMessage::Certificate(certificate), transcript, out)?;
+    let Some((ck, scheme)) = auth else {
+        return Ok(None);
+    };
+    let content = signed_content(CLIENT_CV_CONTEXT, &common::hash(transcript)?);
+    let signature = ck.key.sign(scheme, &content)?;
+    let cv = CertificateVerify { scheme, signature };
+    common::send(&HandshakeMessage::CertificateVerify(cv), transcript, out)?;
+    Ok(Some(scheme))
+}
+
+/// Our Finished, and the application secrets' key-log lines.
+fn send_finished(
+    start: &ClientStart,
+    master: &MasterSecret,
+    transcript: &mut Transcript,
+    out: &mut Vec<Action>,
+) -> Result<(), Error> {
+    let verify_data = master.client_finished(&common::hash(transcript)?)?;
+    let fin = Finished {
+        verify_data: verify_data.as_bytes().to_vec(),
+    };
+    common::send(&HandshakeMessage::Finished(fin), transcript, out)?;
+    let log = |label, secret, out: &mut Vec<Action>| {
+        key_log(start.params.key_log, label, &start.random, secret, out);
+    };
+    log(
+        "CLIENT_TRAFFIC_SECRET_0",
+        master.traffic_secret(Side::Client),
+        out,
+    );
+    log(
+        "SERVER_TRAFFIC_SECRET_0",
+        master.traffic_secret(Side::Server),
+        out,
+    );
+    log("EXPORTER_SECRET", master.exporter_secret(), out);
+    Ok(())
+}
+
+/// What a CertificateRequest says the server can verify (RFC 8446 §4.3.2).
+fn request_criteria(request: &CertificateRequest) -> CertificateCriteria<'_> {
+    let find = |typ| crate::find_extension(&request.extensions, typ);
+    let schemes = match find(ExtensionType::SIGNATURE_ALGORITHMS) {
+        Some(Extension::SignatureAlgorithms(s)) => s.as_slice(),
+        _ => &[],
+    };
+    let mut criteria = CertificateCriteria::new(schemes);
+    if let Some(Extension::SignatureAlgorithmsCert(s)) =
+        find(ExtensionType::SIGNATURE_ALGORITHMS_CERT)
+    {
+        criteria.cert_signature_schemes = Some(s);
+    }
+    if let Some(Extension::CertificateAuthorities(cas)) =
+        find(ExtensionType::CERTIFICATE_AUTHORITIES)
+    {
+        criteria.certificate_authorities = cas;
+    }
+    criteria
+}

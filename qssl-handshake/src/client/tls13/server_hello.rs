@@ -1,0 +1,185 @@
+//! TLS 1.3 after the server's first message: the handshake keys once a ServerHello
+//! is negotiated, or the second ClientHello a HelloRetryRequest asks for.
+
+use qssl_crypto::suites::Tls13CipherSuite;
+
+use super::{ClientHs, ExpectEncryptedExtensions};
+use crate::action::Action;
+use crate::client::ClientState;
+use crate::client::hello::{ClientStart, ExpectServerHello, OfferedShare};
+use crate::client::negotiate::{ClientNegotiation, RetryRequest};
+use crate::common::{self, key_log, traffic_key};
+use crate::error::{Error, PeerMisbehaved};
+use crate::key_schedule::{EarlySecret, HandshakeSecret, Side};
+use crate::verify::VerifiedPath;
+use crate::{Extension, ExtensionType, HandshakeMessage, HandshakeType, KeyShareEntry};
+
+/// Completes our share with the server's, derives the handshake secrets from the
+/// transcript up to the ServerHello (`raw`), and installs the handshake keys.
+pub(crate) fn accept_server_hello(
+    state: ExpectServerHello,
+    neg: ClientNegotiation<'_>,
+    suite: &'static Tls13CipherSuite,
+    raw: &[u8],
+    out: &mut Vec<Action>,
+) -> Result<ClientState, Error> {
+    if let Some(psk) = neg.psk {
+        match psk {}
+    }
+    let ExpectServerHello {
+        start,
+        hello,
+        share,
+        mut transcript,
+        sent_ccs,
+        ..
+    } = state;
+    let server = neg.key_exchange;
+    let shared = if server.component {
+        share.kx.complete_hybrid_component(server.peer_share)
+    } else {
+        share.kx.complete(server.peer_share)
+    }
+    .map_err(|_| PeerMisbehaved::InvalidKeyShare)?;
+    transcript.start_hash(suite.hash);
+    transcript.add(raw);
+    let hello_hash = common::hash(&transcript)?;
+    let secrets = EarlySecret::new(suite, None).into_handshake(shared.as_bytes(), &hello_hash)?;
+    drop(shared);
+    use_handshake_keys(&start, suite, &secrets, sent_ccs, out)?;
+    let offered_alpn = hello
+        .extension(ExtensionType::APPLICATION_LAYER_PROTOCOL_NEGOTIATION)
+        .is_some();
+    Ok(ClientState::EncryptedExtensions(
+        ExpectEncryptedExtensions {
+            hs: ClientHs {
+                start,
+                suite,
+                group: server.group,
+                transcript,
+                secrets,
+                hello_retry_request: neg.after_retry,
+                offered_alpn,
+                alpn_protocol: None,
+                peer_record_size_limit: None,
+                cert_request: None,
+                peer_certificates: Vec::new(),
+                ocsp_response: None,
+                verified_path: VerifiedPath::unverified(),
+                server_scheme: None,
+            },
+        },
+    ))
+}
+
+/// The handshake secrets' key-log lines, the read key, the middlebox
+/// change_cipher_spec, and the write key.
+fn use_handshake_keys(
+    start: &ClientStart,
+    suite: &'static Tls13CipherSuite,
+    secrets: &HandshakeSecret,
+    sent_ccs: bool,
+    out: &mut Vec<Action>,
+) -> Result<(), Error> {
+    let log = start.params.key_log;
+    let server = secrets.traffic_secret(Side::Server);
+    let client = secrets.traffic_secret(Side::Client);
+    key_log(
+        log,
+        "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+        &start.random,
+        server,
+        out,
+    );
+    key_log(
+        log,
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+        &start.random,
+        client,
+        out,
+    );
+    // Our record_size_limit binds the server only if it supports RFC 8449, which
+    // its EncryptedExtensions (inside this very flight) will say: a server that
+    // does not know the extension sends full-size records (OpenSSL, rustls). So
+    // the handshake records are read without it; see `finished.rs` for the rest.
+    out.push(Action::SetReadKey(traffic_key(suite, server, None)?));
+    // Compatibility mode: the dummy change_cipher_spec goes right before the
+    // encrypted flight (RFC 8446 Appendix D.4), so it is sent now, in the clear,
+    // and the handshake write key follows it: any alert from here on is encrypted.
+    if !start.session_id.is_empty() && !sent_ccs {
+        out.push(Action::SendChangeCipherSpec);
+    }
+    // The server's record_size_limit is not known before EncryptedExtensions; our
+    // handshake flight is small enough not to need it.
+    out.push(Action::SetWriteKey(traffic_key(suite, client, None)?));
+    Ok(())
+}
+
+/// Sends the second ClientHello `retry` asks for: a share for its group, its cookie
+/// echoed; the transcript restarts as `message_hash(ClientHello1) ‖ HRR` (`raw`).
+pub(crate) fn emit_retried_hello(
+    state: ExpectServerHello,
+    retry: RetryRequest<'_>,
+    raw: &[u8],
+    out: &mut Vec<Action>,
+) -> Result<ClientState, Error> {
+    let ExpectServerHello {
+        start,
+        mut hello,
+        mut share,
+        mut transcript,
+        mut sent_ccs,
+        ..
+    } = state;
+    transcript.replace_with_message_hash(retry.suite.hash);
+    transcript.add(raw);
+    if let Some(group) = retry.group {
+        let kx = group.start(start.params.provider.secure_random)?;
+        let entry = KeyShareEntry {
+            group: group.name(),
+            key_exchange: kx.pub_key().to_vec(),
+        };
+        for e in &mut hello.extensions {
+            if let Extension::KeyShareOffer(entries) = e {
+                *entries = vec![entry.clone()];
+            }
+        }
+        share = OfferedShare {
+            kx,
+            component: None,
+        };
+    }
+    hello
+        .extensions
+        .retain(|e| e.typ() != ExtensionType::COOKIE);
+    // Before pre_shared_key if ever present (it must stay last); we never send one.
+    hello
+        .extensions
+        .extend(retry.cookie.map(|c| Extension::Cookie(c.to_vec())));
+    // Encoded before anything is queued: a hello that cannot be built sends only
+    // the alert. A cookie near 2^16 bytes passes the HRR's own length fields but
+    // not our extension block: the HRR asked for something impossible.
+    let bytes = HandshakeMessage::ClientHello(hello.clone())
+        .to_bytes()
+        .map_err(|e| match retry.cookie {
+            Some(_) => Error::from(PeerMisbehaved::HelloRetryCookieTooLarge),
+            None => Error::from(e),
+        })?;
+    if !start.session_id.is_empty() && !sent_ccs {
+        out.push(Action::SendChangeCipherSpec);
+        sent_ccs = true;
+    }
+    transcript.add(&bytes);
+    out.push(Action::SendHandshake {
+        typ: HandshakeType::CLIENT_HELLO,
+        bytes,
+    });
+    Ok(ClientState::ServerHello(ExpectServerHello {
+        start,
+        hello,
+        share,
+        transcript,
+        retry_suite: Some(retry.suite),
+        sent_ccs,
+    }))
+}

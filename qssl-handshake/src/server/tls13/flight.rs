@@ -1,0 +1,290 @@
+//! The server's first TLS 1.3 flight (RFC 8446 §2): ServerHello, then under the
+//! handshake keys EncryptedExtensions, CertificateRequest (with client
+//! authentication), Certificate, CertificateVerify and Finished, then the application
+//! write key. Everything it sends was decided by the negotiation; this only computes
+//! and encodes.
+
+use std::sync::Arc;
+
+use qssl_crypto::error::CryptoError;
+use qssl_crypto::kx::SupportedKxGroup;
+use qssl_crypto::suites::Tls13CipherSuite;
+
+use super::{ExpectCertificate, ExpectFinished, ServerHs};
+use crate::action::Action;
+use crate::common::{self, SERVER_CV_CONTEXT, key_log, signed_content, traffic_key};
+use crate::config::ServerParams;
+use crate::error::{Error, PeerMisbehaved};
+use crate::key_schedule::{EarlySecret, HandshakeSecret, MasterSecret, Side};
+use crate::server::ServerState;
+use crate::server::negotiate::{KeyExchange, RecordSizeLimits, ServerNegotiation};
+use crate::transcript::Transcript;
+use crate::verify::VerifiedPath;
+use crate::{
+    Certificate, CertificateEntry, CertificateRequest, CertificateStatus, CertificateVerify,
+    ClientHello, EncryptedExtensions, Extension, Finished, HandshakeMessage, KeyShareEntry,
+    ProtocolVersion, ServerHello,
+};
+
+/// Answers `ch` (whose exact bytes are `raw`) with the whole flight `neg` describes.
+/// `retry_transcript`: the transcript up to our HelloRetryRequest, for a second
+/// ClientHello.
+pub(crate) fn emit_server_flight(
+    params: Arc<ServerParams>,
+    ch: &ClientHello,
+    raw: &[u8],
+    suite: &'static Tls13CipherSuite,
+    neg: ServerNegotiation<'_>,
+    retry_transcript: Option<Transcript>,
+    out: &mut Vec<Action>,
+) -> Result<ServerState, Error> {
+    let KeyExchange::Share { group, peer_share } = neg.key_exchange else {
+        return Err(Error::Misuse(
+            "server flight without a key share to complete",
+        ));
+    };
+    if let Some(psk) = neg.psk {
+        match psk {}
+    }
+    let mut transcript = retry_transcript.unwrap_or_else(|| {
+        let mut t = Transcript::new();
+        t.start_hash(suite.hash);
+        t
+    });
+    transcript.add(raw);
+    let secrets = send_server_hello(&params, ch, suite, group, peer_share, &mut transcript, out)?;
+    let limits = neg.record_size_limit;
+    use_handshake_keys(&params, ch, suite, &secrets, limits, neg.after_retry, out)?;
+    send_encrypted_extensions(&params, &neg, &mut transcript, out)?;
+    send_certificate_request(&params, &mut transcript, out)?;
+    send_certificate(&neg, &mut transcript, out)?;
+    let master = send_finished(&params, &ch.random, secrets, &mut transcript, out)?;
+    let server_secret = master.traffic_secret(Side::Server);
+    out.push(Action::SetWriteKey(traffic_key(
+        suite,
+        server_secret,
+        limits.peer,
+    )?));
+    let hs = ServerHs {
+        params: params.clone(),
+        suite,
+        group: group.name(),
+        scheme: neg.scheme,
+        transcript,
+        master,
+        alpn_protocol: neg.alpn_protocol,
+        sni: neg.server_name,
+        record_size_limit: limits,
+        hello_retry_request: neg.after_retry,
+        client_certificates: Vec::new(),
+        client_path: VerifiedPath::unverified(),
+        client_scheme: None,
+    };
+    Ok(match &params.client_verifier {
+        Some(_) => ServerState::Certificate(ExpectCertificate { hs }),
+        None => ServerState::Finished(ExpectFinished { hs }),
+    })
+}
+
+/// Completes the client's share, sends the ServerHello, and derives the handshake
+/// secrets from the transcript up to it.
+fn send_server_hello(
+    params: &ServerParams,
+    ch: &ClientHello,
+    suite: &'static Tls13CipherSuite,
+    group: &'static dyn SupportedKxGroup,
+    peer_share: &[u8],
+    transcript: &mut Transcript,
+    out: &mut Vec<Action>,
+) -> Result<HandshakeSecret, Error> {
+    let rng = params.provider.secure_random;
+    let completed = group
+        .start_and_complete(peer_share, rng)
+        .map_err(|e| match e {
+            CryptoError::InvalidKeyShare(_) => Error::from(PeerMisbehaved::InvalidKeyShare),
+            other => Error::from(other),
+        })?;
+    let mut random = [0u8; 32];
+    rng.fill(&mut random)?;
+    let sh = ServerHello {
+        legacy_version: ProtocolVersion::TLSV1_2,
+        random,
+        session_id: ch.session_id.clone(),
+        cipher_suite: suite.suite,
+        compression_method: 0,
+        // key_share first, as the RFC 8448 traces (NSS) order them.
+        extensions: vec![
+            Extension::KeyShareSelected(KeyShareEntry {
+                group: completed.group,
+                key_exchange: completed.pub_key,
+            }),
+            Extension::SupportedVersionsSelected(ProtocolVersion::TLSV1_3),
+        ],
+    };
+    common::send(&HandshakeMessage::ServerHello(sh), transcript, out)?;
+    let hello_hash = common::hash(transcript)?;
+    Ok(EarlySecret::new(suite, None).into_handshake(completed.secret.as_bytes(), &hello_hash)?)
+}
+
+/// After the ServerHello: the middlebox change_cipher_spec, the handshake secrets'
+/// key-log lines, and the handshake keys for both directions.
+fn use_handshake_keys(
+    params: &ServerParams,
+    ch: &ClientHello,
+    suite: &'static Tls13CipherSuite,
+    secrets: &HandshakeSecret,
+    limits: RecordSizeLimits,
+    after_retry: bool,
+    out: &mut Vec<Action>,
+) -> Result<(), Error> {
+    // Compatibility mode: a dummy change_cipher_spec after our first handshake
+    // message (RFC 8446 Appendix D.4), unless one followed the HelloRetryRequest.
+    if !ch.session_id.is_empty() && !after_retry {
+        out.push(Action::SendChangeCipherSpec);
+    }
+    let client = secrets.traffic_secret(Side::Client);
+    let server = secrets.traffic_secret(Side::Server);
+    key_log(
+        params.key_log,
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+        &ch.random,
+        client,
+        out,
+    );
+    key_log(
+        params.key_log,
+        "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+        &ch.random,
+        server,
+        out,
+    );
+    out.push(Action::SetWriteKey(traffic_key(
+        suite,
+        server,
+        limits.peer,
+    )?));
+    // RFC 8449 §4: our limit binds only a client that sent the extension (it learns
+    // ours from EncryptedExtensions); any other may send full-size records.
+    out.push(Action::SetReadKey(traffic_key(suite, client, limits.own)?));
+    Ok(())
+}
+
+/// EncryptedExtensions, in the order of the RFC 8448 traces so a known-answer test can
+/// compare bytes.
+fn send_encrypted_extensions(
+    params: &ServerParams,
+    neg: &ServerNegotiation<'_>,
+    transcript: &mut Transcript,
+    out: &mut Vec<Action>,
+) -> Result<(), Error> {
+    let mut extensions = Vec::new();
+    if params.send_supported_groups {
+        extensions.push(Extension::SupportedGroups(
+            params.groups.iter().map(|g| g.name()).collect(),
+        ));
+    }
+    if let Some(limit) = neg.record_size_limit.own {
+        extensions.push(Extension::RecordSizeLimit(limit));
+    }
+    if neg.server_name.is_some() {
+        extensions.push(Extension::ServerNameAck);
+    }
+    if let Some(p) = &neg.alpn_protocol {
+        extensions.push(Extension::Alpn(vec![p.clone()]));
+    }
+    let ee = EncryptedExtensions { extensions };
+    common::send(&HandshakeMessage::EncryptedExtensions(ee), transcript, out)
+}
+
+/// A CertificateRequest when client authentication is configured: the schemes and
+/// CAs our verifier accepts.
+fn send_certificate_request(
+    params: &ServerParams,
+    transcript: &mut Transcript,
+    out: &mut Vec<Action>,
+) -> Result<(), Error> {
+    let Some(v) = &params.client_verifier else {
+        return Ok(());
+    };
+    let mut extensions = vec![Extension::SignatureAlgorithms(v.supported_verify_schemes())];
+    let hints = v.root_hint_subjects();
+    if !hints.is_empty() {
+        extensions.push(Extension::CertificateAuthorities(hints));
+    }
+    let request = CertificateRequest {
+        context: Vec::new(),
+        extensions,
+    };
+    common::send(
+        &HandshakeMessage::CertificateRequest(request),
+        transcript,
+        out,
+    )
+}
+
+/// The negotiated chain (the OCSP staple on the end entity if the client asked and we
+/// have one), and the CertificateVerify over the transcript up to it.
+fn send_certificate(
+    neg: &ServerNegotiation<'_>,
+    transcript: &mut Transcript,
+    out: &mut Vec<Action>,
+) -> Result<(), Error> {
+    let cert = &neg.certificate;
+    let entries = cert
+        .chain
+        .iter()
+        .enumerate()
+        .map(|(i, c)| CertificateEntry {
+            cert_data: c.as_ref().to_vec(),
+            extensions: match (&cert.ocsp, i, neg.ocsp_requested) {
+                (Some(r), 0, true) => {
+                    vec![Extension::CertificateStatus(CertificateStatus::Ocsp(
+                        r.clone(),
+                    ))]
+                }
+                _ => Vec::new(),
+            },
+        })
+        .collect();
+    let certificate = Certificate {
+        context: Vec::new(),
+        entries,
+    };
+    common::send(&HandshakeMessage::Certificate(certificate), transcript, out)?;
+    let content = signed_content(SERVER_CV_CONTEXT, &common::hash(transcript)?);
+    let scheme = neg.scheme;
+    let signature = cert.key.sign(scheme, &content)?;
+    let cv = CertificateVerify { scheme, signature };
+    common::send(&HandshakeMessage::CertificateVerify(cv), transcript, out)
+}
+
+/// Our Finished, then the master secret and the application secrets' key-log lines.
+fn send_finished(
+    params: &ServerParams,
+    client_random: &[u8; 32],
+    secrets: HandshakeSecret,
+    transcript: &mut Transcript,
+    out: &mut Vec<Action>,
+) -> Result<MasterSecret, Error> {
+    let verify_data = secrets.finished(Side::Server, &common::hash(transcript)?)?;
+    let fin = Finished {
+        verify_data: verify_data.as_bytes().to_vec(),
+    };
+    common::send(&HandshakeMessage::Finished(fin), transcript, out)?;
+    let master = secrets.into_master(&common::hash(transcript)?)?;
+    let log = |label, secret, out: &mut Vec<Action>| {
+        key_log(params.key_log, label, client_random, secret, out);
+    };
+    log(
+        "CLIENT_TRAFFIC_SECRET_0",
+        master.traffic_secret(Side::Client),
+        out,
+    );
+    log(
+        "SERVER_TRAFFIC_SECRET_0",
+        master.traffic_secret(Side::Server),
+        out,
+    );
+    log("EXPORTER_SECRET", master.exporter_secret(), out);
+    Ok(master)
+}
