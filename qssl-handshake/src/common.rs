@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 use crate::action::{Action, Tls13TrafficKey, TrafficKey};
 use crate::codec::HandshakeType;
 use crate::error::{Error, PeerMisbehaved};
-use crate::key_schedule::{Side, next_traffic_secret};
+use crate::key_schedule::{HandshakeSecret, MasterSecret, Side, next_traffic_secret};
 use crate::transcript::Transcript;
 use crate::verify::UnixTime;
 use crate::{HandshakeMessage, KeyUpdate, KeyUpdateRequest, RawHandshake};
@@ -81,6 +81,57 @@ pub(crate) fn key_log(
             secret: Zeroizing::new(secret.expose_secret().to_vec()),
         });
     }
+}
+
+/// Queues the key-log lines of the handshake traffic secrets (NSS key log labels,
+/// the only place they are spelled).
+pub(crate) fn log_handshake_secrets(
+    enabled: bool,
+    client_random: &[u8; 32],
+    secrets: &HandshakeSecret,
+    out: &mut Vec<Action>,
+) {
+    for (label, side) in [
+        ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", Side::Client),
+        ("SERVER_HANDSHAKE_TRAFFIC_SECRET", Side::Server),
+    ] {
+        key_log(
+            enabled,
+            label,
+            client_random,
+            secrets.traffic_secret(side),
+            out,
+        );
+    }
+}
+
+/// Queues the key-log lines of the first application traffic secrets and the
+/// exporter secret.
+pub(crate) fn log_application_secrets(
+    enabled: bool,
+    client_random: &[u8; 32],
+    master: &MasterSecret,
+    out: &mut Vec<Action>,
+) {
+    for (label, side) in [
+        ("CLIENT_TRAFFIC_SECRET_0", Side::Client),
+        ("SERVER_TRAFFIC_SECRET_0", Side::Server),
+    ] {
+        key_log(
+            enabled,
+            label,
+            client_random,
+            master.traffic_secret(side),
+            out,
+        );
+    }
+    key_log(
+        enabled,
+        "EXPORTER_SECRET",
+        client_random,
+        master.exporter_secret(),
+        out,
+    );
 }
 
 /// A TLS 1.3 traffic key action for `secret`, re-derived so the state keeps its own copy.

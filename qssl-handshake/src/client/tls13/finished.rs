@@ -6,7 +6,7 @@ use super::server_flight::unexpected;
 use crate::action::{Action, HandshakeSummary};
 use crate::client::ClientState;
 use crate::client::hello::ClientStart;
-use crate::common::{self, CLIENT_CV_CONTEXT, Traffic, key_log, signed_content, traffic_key};
+use crate::common::{self, CLIENT_CV_CONTEXT, Traffic, signed_content, traffic_key};
 use crate::config::ClientParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule::{MasterSecret, Side};
@@ -147,20 +147,7 @@ fn send_finished(
         verify_data: verify_data.as_bytes().to_vec(),
     };
     common::send(&HandshakeMessage::Finished(fin), transcript, out)?;
-    let log = |label, secret, out: &mut Vec<Action>| {
-        key_log(start.params.key_log, label, &start.random, secret, out);
-    };
-    log(
-        "CLIENT_TRAFFIC_SECRET_0",
-        master.traffic_secret(Side::Client),
-        out,
-    );
-    log(
-        "SERVER_TRAFFIC_SECRET_0",
-        master.traffic_secret(Side::Server),
-        out,
-    );
-    log("EXPORTER_SECRET", master.exporter_secret(), out);
+    common::log_application_secrets(start.params.key_log, &start.random, master, out);
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use crate::action::Action;
 use crate::client::ClientState;
 use crate::client::hello::{ClientStart, ExpectServerHello, OfferedShare};
 use crate::client::negotiate::{ClientNegotiation, RetryRequest};
-use crate::common::{self, key_log, traffic_key};
+use crate::common::{self, traffic_key};
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule::{EarlySecret, HandshakeSecret, Side};
 use crate::verify::VerifiedPath;
@@ -84,20 +84,7 @@ fn use_handshake_keys(
     let log = start.params.key_log;
     let server = secrets.traffic_secret(Side::Server);
     let client = secrets.traffic_secret(Side::Client);
-    key_log(
-        log,
-        "SERVER_HANDSHAKE_TRAFFIC_SECRET",
-        &start.random,
-        server,
-        out,
-    );
-    key_log(
-        log,
-        "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
-        &start.random,
-        client,
-        out,
-    );
+    common::log_handshake_secrets(log, &start.random, secrets, out);
     // Our record_size_limit binds the server only if it supports RFC 8449, which
     // its EncryptedExtensions (inside this very flight) will say: a server that
     // does not know the extension sends full-size records (OpenSSL, rustls). So

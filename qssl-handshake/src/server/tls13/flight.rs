@@ -12,7 +12,7 @@ use qssl_crypto::suites::Tls13CipherSuite;
 
 use super::{ExpectCertificate, ExpectFinished, ServerHs};
 use crate::action::Action;
-use crate::common::{self, SERVER_CV_CONTEXT, key_log, signed_content, traffic_key};
+use crate::common::{self, SERVER_CV_CONTEXT, signed_content, traffic_key};
 use crate::config::ServerParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule::{EarlySecret, HandshakeSecret, MasterSecret, Side};
@@ -144,20 +144,7 @@ fn use_handshake_keys(
     }
     let client = secrets.traffic_secret(Side::Client);
     let server = secrets.traffic_secret(Side::Server);
-    key_log(
-        params.key_log,
-        "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
-        &ch.random,
-        client,
-        out,
-    );
-    key_log(
-        params.key_log,
-        "SERVER_HANDSHAKE_TRAFFIC_SECRET",
-        &ch.random,
-        server,
-        out,
-    );
+    common::log_handshake_secrets(params.key_log, &ch.random, secrets, out);
     out.push(Action::SetWriteKey(traffic_key(
         suite,
         server,
@@ -272,19 +259,6 @@ fn send_finished(
     };
     common::send(&HandshakeMessage::Finished(fin), transcript, out)?;
     let master = secrets.into_master(&common::hash(transcript)?)?;
-    let log = |label, secret, out: &mut Vec<Action>| {
-        key_log(params.key_log, label, client_random, secret, out);
-    };
-    log(
-        "CLIENT_TRAFFIC_SECRET_0",
-        master.traffic_secret(Side::Client),
-        out,
-    );
-    log(
-        "SERVER_TRAFFIC_SECRET_0",
-        master.traffic_secret(Side::Server),
-        out,
-    );
-    log("EXPORTER_SECRET", master.exporter_secret(), out);
+    common::log_application_secrets(params.key_log, client_random, &master, out);
     Ok(master)
 }
