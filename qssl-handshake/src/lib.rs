@@ -65,6 +65,7 @@ pub mod fuzzing;
 pub mod key_schedule;
 pub mod resolve;
 mod server;
+mod sni;
 #[doc(hidden)]
 pub mod testing;
 pub mod transcript;

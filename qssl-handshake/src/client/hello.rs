@@ -203,13 +203,8 @@ pub(crate) fn start_from_hello(
     if !offered {
         return Err(Error::Misuse("the key share is not in the ClientHello"));
     }
-    let sni = match hello.extension(ExtensionType::SERVER_NAME) {
-        Some(Extension::ServerName(names)) => names
-            .first()
-            .and_then(|n| core::str::from_utf8(n).ok())
-            .map(str::to_owned),
-        _ => None,
-    };
+    // The same reading of server_name as a server's (one DNS name, lowercased).
+    let sni = crate::sni::requested_server_name(&hello)?;
     let verify_schemes = match hello.extension(ExtensionType::SIGNATURE_ALGORITHMS) {
         Some(Extension::SignatureAlgorithms(s)) => s.clone(),
         _ => return Err(Error::Misuse("ClientHello without signature_algorithms")),

@@ -9,7 +9,6 @@
 
 mod hello;
 mod negotiate;
-mod sni;
 mod tls13;
 
 use std::sync::Arc;

@@ -125,7 +125,7 @@ pub(crate) fn negotiate<'a>(
     if ch.compression_methods != [0] {
         return Err(PeerMisbehaved::BadCompression.into());
     }
-    let server_name = super::sni::requested_server_name(ch)?;
+    let server_name = crate::sni::requested_server_name(ch)?;
     let suite = params
         .suites
         .iter()

@@ -1,4 +1,5 @@
-//! The server's reading of the client's server_name extension (RFC 6066 §3).
+//! Reading a ClientHello's server_name extension (RFC 6066 §3): the server's
+//! negotiation and the client's test hook that starts from a recorded ClientHello.
 
 use core::net::IpAddr;
 
