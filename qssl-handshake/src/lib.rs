@@ -1,7 +1,7 @@
 //! The TLS 1.3 handshake of Q-SSL: the wire codec, the transcript hash
 //! ([`transcript`]), the key schedule ([`key_schedule`]), certificate verification
-//! ([`verify`]) and the sans-I/O client and server state machines
-//! ([`ClientHandshake`], [`ServerHandshake`]), which consume whole handshake messages
+//! ([`verify`]) and the sans-I/O state machine of both sides ([`StateMachine`]), which
+//! consumes whole handshake messages
 //! and return [`Action`]s for the connection (send this message, install these keys,
 //! handshake complete). Every error is an [`Error`] whose alert is [`Error::alert`].
 //!
@@ -63,6 +63,7 @@ mod config;
 mod error;
 pub mod fuzzing;
 pub mod key_schedule;
+mod machine;
 pub mod resolve;
 mod server;
 #[doc(hidden)]
@@ -71,13 +72,12 @@ pub mod transcript;
 pub mod verify;
 
 pub use action::{Action, HandshakeSummary, TrafficKey};
-pub use client::ClientHandshake;
 pub use common::MAX_KEY_UPDATES_IN_A_ROW;
 pub use config::{ClientParams, HrrCookieKey, ServerParams};
+pub use machine::StateMachine;
 pub use resolve::{
     CertificateCriteria, CertificateResolver, CertificateSet, CertificateSetError, CertifiedKey,
 };
-pub use server::ServerHandshake;
 
 pub use codec::extensions::{
     CertificateStatus, CertificateStatusRequest, CertificateStatusType, Extension,

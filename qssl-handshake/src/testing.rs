@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use qssl_crypto::kx::ActiveKeyExchange;
 
-use crate::client::ClientHandshake;
 use crate::config::ClientParams;
 use crate::error::Error;
+use crate::machine::StateMachine;
 use crate::verify::ServerName;
 
 /// A client handshake that has "sent" `client_hello` (one whole handshake message,
@@ -30,6 +30,6 @@ pub fn client_from_hello(
     server_name: ServerName<'static>,
     client_hello: &[u8],
     key_share: Box<dyn ActiveKeyExchange>,
-) -> Result<ClientHandshake, Error> {
-    ClientHandshake::from_hello(params, server_name, client_hello, key_share)
+) -> Result<StateMachine, Error> {
+    StateMachine::client_from_hello(params, server_name, client_hello, key_share)
 }

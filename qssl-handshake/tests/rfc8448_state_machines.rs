@@ -43,8 +43,8 @@ use qssl_crypto::suites::ALL_TLS13_SUITES;
 use qssl_handshake::verify::{CertificateError, ServerCertVerifier, VerifiedPath};
 use qssl_handshake::{
     Action, CertificateDer, CertificateSet, CertifiedKey, ClientParams, Error, HandshakeJoiner,
-    HandshakeSummary, HandshakeType, HrrCookieKey, PeerMisbehaved, RawHandshake, ServerHandshake,
-    ServerName, ServerParams, UnixTime, testing,
+    HandshakeSummary, HandshakeType, HrrCookieKey, PeerMisbehaved, RawHandshake, ServerName,
+    ServerParams, StateMachine, UnixTime, testing,
 };
 use qssl_record::{ContentType, Deframer, Protector, TlsVersion};
 use rsa::traits::PublicKeyParts;
@@ -461,7 +461,7 @@ fn client_params() -> Arc<ClientParams> {
     })
 }
 
-fn start_client() -> qssl_handshake::ClientHandshake {
+fn start_client() -> qssl_handshake::StateMachine {
     let kx = X25519
         .start(&FixedRandom(h(CLIENT_X25519_PRIVATE)))
         .unwrap();
@@ -698,7 +698,7 @@ fn server_params() -> Arc<ServerParams> {
 fn rfc8448_s3_server_state_machine() {
     let client_hello = msg("01_client_ClientHello");
     let mut d = Driver::default();
-    let mut server = ServerHandshake::new(server_params());
+    let mut server = StateMachine::server(server_params());
     let mut out = Vec::new();
     server
         .handle(&messages(&client_hello)[0], now(), &mut out)
@@ -805,7 +805,7 @@ fn rfc8448_s3_server_state_machine() {
     assert_eq!(s.suite.hash.algorithm(), HashAlgorithm::Sha256);
 
     // ...and the trace's own client Finished (over the trace's transcript) is not.
-    let mut server = ServerHandshake::new(server_params());
+    let mut server = StateMachine::server(server_params());
     let mut out = Vec::new();
     server
         .handle(&messages(&client_hello)[0], now(), &mut out)

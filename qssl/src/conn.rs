@@ -11,8 +11,8 @@ use qssl_alert::{Alert, AlertAction, AlertDescription, TlsVersion};
 use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
 use qssl_handshake::verify::{CertificateDer, ServerName, UnixTime, VerifiedPath};
 use qssl_handshake::{
-    Action, ClientHandshake, DecodeLimits, HandshakeJoiner, HandshakeSummary, HandshakeType,
-    NewSessionTicket, PeerMisbehaved, ProtocolVersion, RawHandshake, ServerHandshake,
+    Action, DecodeLimits, HandshakeJoiner, HandshakeSummary, HandshakeType, NewSessionTicket,
+    PeerMisbehaved, ProtocolVersion, StateMachine,
 };
 use qssl_record::{ContentType, Deframer, RecordLayer, SealStatus};
 
@@ -69,71 +69,6 @@ pub struct ConnectionInfo {
     pub peer_auth_post_quantum: bool,
 }
 
-pub(crate) enum Handshake {
-    Client(ClientHandshake),
-    Server(ServerHandshake),
-}
-
-impl Handshake {
-    fn handle(
-        &mut self,
-        m: &RawHandshake,
-        now: UnixTime,
-        out: &mut Vec<Action>,
-    ) -> Result<(), qssl_handshake::Error> {
-        match self {
-            Self::Client(h) => h.handle(m, now, out),
-            Self::Server(h) => h.handle(m, now, out),
-        }
-    }
-
-    fn handle_ccs(&mut self) -> Result<(), qssl_handshake::Error> {
-        match self {
-            Self::Client(h) => h.handle_change_cipher_spec(),
-            Self::Server(h) => h.handle_change_cipher_spec(),
-        }
-    }
-
-    fn fail(&mut self, e: qssl_handshake::Error) {
-        match self {
-            Self::Client(h) => h.fail(e),
-            Self::Server(h) => h.fail(e),
-        };
-    }
-
-    fn update_keys(
-        &mut self,
-        request: bool,
-        out: &mut Vec<Action>,
-    ) -> Result<(), qssl_handshake::Error> {
-        match self {
-            Self::Client(h) => h.update_keys(request, out),
-            Self::Server(h) => h.update_keys(request, out),
-        }
-    }
-
-    fn answer_key_update(&mut self, out: &mut Vec<Action>) -> Result<(), qssl_handshake::Error> {
-        match self {
-            Self::Client(h) => h.answer_key_update(out),
-            Self::Server(h) => h.answer_key_update(out),
-        }
-    }
-
-    fn application_data_received(&mut self) {
-        match self {
-            Self::Client(h) => h.application_data_received(),
-            Self::Server(h) => h.application_data_received(),
-        }
-    }
-
-    fn is_handshaking(&self) -> bool {
-        match self {
-            Self::Client(h) => h.is_handshaking(),
-            Self::Server(h) => h.is_handshaking(),
-        }
-    }
-}
-
 /// The newest NewSessionTickets, bounded by [`MAX_KEPT_TICKETS`] and
 /// [`MAX_KEPT_TICKET_BYTES`]: a server may send any number of them.
 #[derive(Debug, Default)]
@@ -176,7 +111,7 @@ pub type HandshakeHook = Box<dyn FnMut(HandshakeType, &mut Vec<u8>) + Send>;
 
 /// The state shared by client and server connections; both deref to it.
 pub struct ConnectionCommon {
-    hs: Handshake,
+    hs: StateMachine,
     deframer: Deframer,
     record: RecordLayer,
     joiner: HandshakeJoiner,
@@ -208,7 +143,7 @@ impl core::fmt::Debug for ConnectionCommon {
 }
 
 impl ConnectionCommon {
-    fn new(hs: Handshake, key_log: Option<Arc<dyn KeyLog>>) -> Self {
+    fn new(hs: StateMachine, key_log: Option<Arc<dyn KeyLog>>) -> Self {
         Self {
             hs,
             deframer: Deframer::for_version(TlsVersion::Tls13),
@@ -339,7 +274,7 @@ impl ConnectionCommon {
                         )?;
                     }
                 }
-                ContentType::CHANGE_CIPHER_SPEC => self.hs.handle_ccs()?,
+                ContentType::CHANGE_CIPHER_SPEC => self.hs.handle_change_cipher_spec()?,
                 ContentType::ALERT => {
                     let alert = Alert::parse(data).map_err(|_| Error::MalformedAlert)?;
                     match alert.action_in(TlsVersion::Tls13) {
@@ -382,9 +317,6 @@ impl ConnectionCommon {
             return first;
         }
         self.error = Some(e);
-        if let Error::Handshake(he) = e {
-            self.hs.fail(he);
-        }
         if let Some(alert) = e.alert()
             && !self.sent_fatal
         {
@@ -490,10 +422,11 @@ impl ConnectionCommon {
     /// The scheme the peer signed its CertificateVerify with (none for a server
     /// whose client did not authenticate).
     pub fn peer_signature_scheme(&self) -> Option<SignatureScheme> {
-        match (&self.hs, self.summary()) {
-            (Handshake::Client(_), Some(s)) => Some(s.server_signature_scheme),
-            (Handshake::Server(_), Some(s)) => s.client_signature_scheme,
-            _ => None,
+        let s = self.summary()?;
+        if self.hs.is_client() {
+            Some(s.server_signature_scheme)
+        } else {
+            s.client_signature_scheme
         }
     }
 
@@ -780,8 +713,8 @@ impl ClientConnection {
     /// Starts a handshake with `server_name`: the ClientHello is ready for `write_tls`.
     pub fn new(config: Arc<ClientConfig>, server_name: ServerName<'static>) -> Result<Self, Error> {
         let mut actions = Vec::new();
-        let hs = ClientHandshake::start(config.params.clone(), server_name, &mut actions)?;
-        let mut inner = ConnectionCommon::new(Handshake::Client(hs), config.key_log.clone());
+        let hs = StateMachine::client(config.params.clone(), server_name, &mut actions)?;
+        let mut inner = ConnectionCommon::new(hs, config.key_log.clone());
         inner.actions = actions;
         inner.flush_actions()?;
         Ok(Self { inner })
@@ -835,9 +768,9 @@ pub struct ServerConnection {
 impl ServerConnection {
     /// A server connection waiting for a ClientHello.
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
-        let hs = ServerHandshake::new(config.params.clone());
+        let hs = StateMachine::server(config.params.clone());
         Ok(Self {
-            inner: ConnectionCommon::new(Handshake::Server(hs), config.key_log.clone()),
+            inner: ConnectionCommon::new(hs, config.key_log.clone()),
         })
     }
 
