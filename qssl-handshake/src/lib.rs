@@ -60,6 +60,7 @@ mod client;
 mod codec;
 mod common;
 mod config;
+mod connection;
 mod error;
 pub mod fuzzing;
 pub mod key_schedule;
@@ -74,6 +75,11 @@ pub mod verify;
 pub use action::{Action, HandshakeSummary, TrafficKey};
 pub use common::MAX_KEY_UPDATES_IN_A_ROW;
 pub use config::{ClientParams, HrrCookieKey, ServerParams};
+pub use connection::{
+    Connection, ConnectionError, ConnectionInfo, IoState, KeyLog, MAX_EARLY_PLAINTEXT,
+    MAX_KEPT_TICKET_BYTES, MAX_KEPT_TICKETS, MAX_RECEIVED_PLAINTEXT, MAX_WARNING_ALERTS,
+    ReceiveBlocked,
+};
 pub use machine::StateMachine;
 pub use resolve::{
     CertificateCriteria, CertificateResolver, CertificateSet, CertificateSetError, CertifiedKey,

@@ -73,6 +73,8 @@ mod conn;
 mod error;
 mod key_log;
 mod stream;
+#[doc(hidden)]
+pub mod testing;
 /// Async streams over tokio (`TlsConnector`, `TlsAcceptor`, `TlsStream`); feature `tokio`.
 #[cfg(feature = "tokio")]
 pub mod tokio;
@@ -82,8 +84,8 @@ pub use config::{
     ServerConfig, ServerConfigBuilder, default_server_groups,
 };
 pub use conn::{
-    ClientConnection, ConnectionCommon, ConnectionInfo, HandshakeHook, IoState,
-    MAX_KEPT_TICKET_BYTES, MAX_KEPT_TICKETS, MAX_WARNING_ALERTS, Reader, ServerConnection, Writer,
+    ClientConnection, ConnectionCommon, ConnectionInfo, IoState, MAX_KEPT_TICKET_BYTES,
+    MAX_KEPT_TICKETS, MAX_WARNING_ALERTS, Reader, ServerConnection, Writer,
 };
 pub use error::Error;
 pub use key_log::{KeyLog, KeyLogFile};

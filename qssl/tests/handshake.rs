@@ -142,20 +142,23 @@ type CookieLog = Arc<std::sync::Mutex<Vec<(qssl_handshake::HandshakeType, Option
 fn log_cookies(conn: &mut qssl::ConnectionCommon, log: &CookieLog) {
     use qssl_handshake::{Extension, ExtensionType, HandshakeMessage};
     let log = log.clone();
-    conn.set_handshake_hook(Box::new(move |t, bytes| {
-        let cookie = match HandshakeMessage::parse(bytes).unwrap() {
-            HandshakeMessage::ServerHello(sh) if sh.is_hello_retry_request() => {
-                sh.extension(ExtensionType::COOKIE).cloned()
-            }
-            HandshakeMessage::ClientHello(ch) => ch.extension(ExtensionType::COOKIE).cloned(),
-            _ => return,
-        };
-        let cookie = cookie.map(|e| match e {
-            Extension::Cookie(c) => c,
-            other => panic!("{other:?}"),
-        });
-        log.lock().unwrap().push((t, cookie));
-    }));
+    set_handshake_hook(
+        conn,
+        Box::new(move |t, bytes| {
+            let cookie = match HandshakeMessage::parse(bytes).unwrap() {
+                HandshakeMessage::ServerHello(sh) if sh.is_hello_retry_request() => {
+                    sh.extension(ExtensionType::COOKIE).cloned()
+                }
+                HandshakeMessage::ClientHello(ch) => ch.extension(ExtensionType::COOKIE).cloned(),
+                _ => return,
+            };
+            let cookie = cookie.map(|e| match e {
+                Extension::Cookie(c) => c,
+                other => panic!("{other:?}"),
+            });
+            log.lock().unwrap().push((t, cookie));
+        }),
+    );
 }
 
 /// Client offering SecP384r1MLKEM1024 (share) and x25519; server x25519 only: a retry.
