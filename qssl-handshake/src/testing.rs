@@ -66,8 +66,9 @@ pub trait Endpoint {
     fn take_tls(&mut self, out: &mut Vec<u8>);
     /// Offers received bytes; how many were taken, or why none could be.
     fn offer_tls(&mut self, bytes: &[u8]) -> Result<usize, String>;
-    /// Processes what was received.
-    fn process(&mut self) -> Result<(), Self::Error>;
+    /// Processes what was received (named apart from `Connection::process`, which
+    /// takes the time).
+    fn process_received(&mut self) -> Result<(), Self::Error>;
     /// Whether the handshake is still in progress.
     fn is_handshaking(&self) -> bool;
 }
@@ -109,11 +110,11 @@ where
                 bytes.len()
             ),
         }
-        if let Err(e) = to.process() {
+        if let Err(e) = to.process_received() {
             return (bytes.len(), Err(e));
         }
     }
-    let r = to.process();
+    let r = to.process_received();
     (bytes.len(), r)
 }
 
@@ -155,7 +156,7 @@ where
     assert!(!c.is_handshaking() && !s.is_handshaking());
 }
 
-/// A core [`Connection`] with its own virtual clock: [`Endpoint::process`] runs
+/// A core [`Connection`] with its own virtual clock: [`Endpoint::process_received`] runs
 /// [`Connection::process`] at `now`, which the test sets.
 #[derive(Debug)]
 pub struct Peer {
@@ -211,7 +212,7 @@ impl Endpoint for Peer {
         self.conn.feed(bytes).map_err(|e| e.to_string())
     }
 
-    fn process(&mut self) -> Result<(), ConnectionError> {
+    fn process_received(&mut self) -> Result<(), ConnectionError> {
         self.conn.process(self.now).map(drop)
     }
 

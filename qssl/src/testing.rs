@@ -26,7 +26,7 @@ impl Endpoint for ConnectionCommon {
         self.read_tls(&mut rd).map_err(|e| e.to_string())
     }
 
-    fn process(&mut self) -> Result<(), Error> {
+    fn process_received(&mut self) -> Result<(), Error> {
         self.process_new_packets().map(drop)
     }
 

@@ -631,6 +631,39 @@ fn key_update_during_64_mib_transfer() {
     send_and_check(&mut c, &mut s, b"client after update");
 }
 
+/// The pair helper with facade connections: a client that never reads takes no more
+/// bytes once 16 MiB of plaintext wait (`read_tls` refuses them), and the transfer
+/// fails with that refusal instead of offering the same bytes for ever.
+#[test]
+fn a_full_receive_buffer_fails_the_transfer_instead_of_hanging() {
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    let (cb, sb) = configs(&p);
+    let (mut c, mut s) = pair(cb.build().unwrap(), sb.build().unwrap());
+    do_handshake(&mut c, &mut s);
+    let chunk = vec![0xa5; 256 * 1024];
+    for _ in 0..=qssl_handshake::MAX_RECEIVED_PLAINTEXT / chunk.len() {
+        s.writer().write_all(&chunk).unwrap();
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| transfer(&mut s, &mut c).1));
+        let _ = tx.send(outcome.map_err(|p| {
+            p.downcast_ref::<String>()
+                .cloned()
+                .unwrap_or_else(|| "a panic without a message".into())
+        }));
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(Err(message)) => assert!(
+            message.contains("received plaintext buffer full"),
+            "{message}"
+        ),
+        Ok(Ok(r)) => panic!("the transfer went through a full buffer: {r:?}"),
+        Err(_) => panic!("the transfer hangs on a full receive buffer"),
+    }
+}
+
 #[test]
 fn close_notify_half_close_and_unclean_eof() {
     let p = pki_for(KeyAlgorithm::EcdsaP256);
