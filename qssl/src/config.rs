@@ -17,6 +17,7 @@ use qssl_handshake::{
 
 use crate::error::Error;
 use crate::key_log::KeyLog;
+use crate::time::{SystemClock, TimeProvider};
 
 /// The groups a client offers by default, most preferred first: X25519MLKEM768,
 /// SecP384r1MLKEM1024, x25519, secp256r1, secp384r1 (those the provider has).
@@ -80,6 +81,7 @@ fn certificate_set(
 pub struct ClientConfig {
     pub(crate) params: Arc<ClientParams>,
     pub(crate) key_log: Option<Arc<dyn KeyLog>>,
+    pub(crate) time: Arc<dyn TimeProvider>,
 }
 
 impl ClientConfig {
@@ -100,6 +102,7 @@ impl ClientConfig {
             enable_sni: true,
             record_size_limit: None,
             key_log: None,
+            time: None,
         }
     }
 
@@ -130,6 +133,7 @@ pub struct ClientConfigBuilder {
     enable_sni: bool,
     record_size_limit: Option<u16>,
     key_log: Option<Arc<dyn KeyLog>>,
+    time: Option<Arc<dyn TimeProvider>>,
 }
 
 impl ClientConfigBuilder {
@@ -242,6 +246,12 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Judges certificates by `time` instead of the system clock ([`SystemClock`]).
+    pub fn with_time_provider(mut self, time: Arc<dyn TimeProvider>) -> Self {
+        self.time = Some(time);
+        self
+    }
+
     /// The configuration; [`Error::Config`] if no verifier or root store was given.
     pub fn build(self) -> Result<ClientConfig, Error> {
         let verifier: Arc<dyn ServerCertVerifier> = match (self.verifier, self.roots) {
@@ -281,6 +291,7 @@ impl ClientConfigBuilder {
                 key_log: self.key_log.is_some(),
             }),
             key_log: self.key_log,
+            time: self.time.unwrap_or_else(|| Arc::new(SystemClock)),
         })
     }
 }
@@ -304,6 +315,7 @@ impl DangerousClientConfigBuilder {
 pub struct ServerConfig {
     pub(crate) params: Arc<ServerParams>,
     pub(crate) key_log: Option<Arc<dyn KeyLog>>,
+    pub(crate) time: Arc<dyn TimeProvider>,
 }
 
 impl ServerConfig {
@@ -324,6 +336,7 @@ impl ServerConfig {
             record_size_limit: None,
             key_log: None,
             stateless_retry: false,
+            time: None,
         }
     }
 
@@ -348,6 +361,7 @@ pub struct ServerConfigBuilder {
     record_size_limit: Option<u16>,
     key_log: Option<Arc<dyn KeyLog>>,
     stateless_retry: bool,
+    time: Option<Arc<dyn TimeProvider>>,
 }
 
 impl ServerConfigBuilder {
@@ -451,6 +465,12 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Judges certificates by `time` instead of the system clock ([`SystemClock`]).
+    pub fn with_time_provider(mut self, time: Arc<dyn TimeProvider>) -> Self {
+        self.time = Some(time);
+        self
+    }
+
     /// Stateless HelloRetryRequest (RFC 8446 §4.2.2); off by default.
     ///
     /// Off: a HelloRetryRequest carries no cookie, the connection keeps its
@@ -513,6 +533,7 @@ impl ServerConfigBuilder {
                 hrr_cookie_key: Arc::new(hrr_cookie_key),
             }),
             key_log: self.key_log,
+            time: self.time.unwrap_or_else(|| Arc::new(SystemClock)),
         })
     }
 }

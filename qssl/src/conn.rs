@@ -7,11 +7,12 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
-use qssl_handshake::verify::{CertificateDer, ServerName, UnixTime, VerifiedPath};
+use qssl_handshake::verify::{CertificateDer, ServerName, VerifiedPath};
 use qssl_handshake::{Connection, HandshakeSummary, NewSessionTicket, ProtocolVersion};
 
 use crate::config::{ClientConfig, ServerConfig};
 use crate::error::Error;
+use crate::time::TimeProvider;
 
 pub use qssl_handshake::{
     ConnectionInfo, IoState, MAX_KEPT_TICKET_BYTES, MAX_KEPT_TICKETS, MAX_WARNING_ALERTS,
@@ -20,12 +21,14 @@ pub use qssl_handshake::{
 /// The state shared by client and server connections; both deref to it.
 pub struct ConnectionCommon {
     pub(crate) core: Connection,
+    time: Arc<dyn TimeProvider>,
 }
 
 impl core::fmt::Debug for ConnectionCommon {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ConnectionCommon")
             .field("core", &self.core)
+            .field("time", &self.time)
             .finish()
     }
 }
@@ -69,11 +72,12 @@ impl ConnectionCommon {
         self.core.is_handshaking()
     }
 
-    /// Processes every whole record received so far, at the system clock's time. A
-    /// fatal error queues one alert for the peer (flush it with `write_tls`) and is
-    /// returned by every later call.
+    /// Processes every whole record received so far, at the time of the
+    /// configuration's [`TimeProvider`] (the system clock by default). A fatal error
+    /// queues one alert for the peer (flush it with `write_tls`) and is returned by
+    /// every later call.
     pub fn process_new_packets(&mut self) -> Result<IoState, Error> {
-        self.core.process(UnixTime::now())
+        self.core.process(self.time.now())
     }
 
     /// Sends a KeyUpdate asking the peer to update too (RFC 8446 §4.6.3).
@@ -304,7 +308,10 @@ impl ClientConnection {
     pub fn new(config: Arc<ClientConfig>, server_name: ServerName<'static>) -> Result<Self, Error> {
         let core = Connection::client(config.params.clone(), server_name, config.key_log.clone())?;
         Ok(Self {
-            inner: ConnectionCommon { core },
+            inner: ConnectionCommon {
+                core,
+                time: config.time.clone(),
+            },
         })
     }
 
@@ -342,7 +349,10 @@ impl ServerConnection {
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
         let core = Connection::server(config.params.clone(), config.key_log.clone());
         Ok(Self {
-            inner: ConnectionCommon { core },
+            inner: ConnectionCommon {
+                core,
+                time: config.time.clone(),
+            },
         })
     }
 

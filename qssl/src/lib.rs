@@ -75,6 +75,7 @@ mod key_log;
 mod stream;
 #[doc(hidden)]
 pub mod testing;
+mod time;
 /// Async streams over tokio (`TlsConnector`, `TlsAcceptor`, `TlsStream`); feature `tokio`.
 #[cfg(feature = "tokio")]
 pub mod tokio;
@@ -90,6 +91,7 @@ pub use conn::{
 pub use error::Error;
 pub use key_log::{KeyLog, KeyLogFile};
 pub use stream::{Stream, StreamOwned};
+pub use time::{SystemClock, TimeProvider};
 
 pub use qssl_alert::AlertDescription;
 pub use qssl_handshake::verify::{

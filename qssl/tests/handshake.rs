@@ -664,6 +664,48 @@ fn a_full_receive_buffer_fails_the_transfer_instead_of_hanging() {
     }
 }
 
+/// A clock fixed at one instant: what a configuration's connections judge
+/// certificates by.
+#[derive(Debug)]
+struct FixedClock(u64);
+
+impl qssl::TimeProvider for FixedClock {
+    fn now(&self) -> qssl::pki_types::UnixTime {
+        qssl::pki_types::UnixTime::since_unix_epoch(std::time::Duration::from_secs(self.0))
+    }
+}
+
+/// The facade passes its configuration's clock to the core: the test PKI's leaf is
+/// valid for a day, so a client whose clock reads two days ahead refuses it with
+/// certificate_expired (which the server, on the system clock, receives), while a
+/// client whose fixed clock reads now accepts it.
+#[test]
+fn the_configured_clock_decides_certificate_validity() {
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    for (clock, expired) in [(now() + 2 * 86_400, true), (now(), false)] {
+        let (cb, sb) = configs(&p);
+        let client = cb
+            .with_time_provider(Arc::new(FixedClock(clock)))
+            .build()
+            .unwrap();
+        let (mut c, mut s) = pair(client, sb.build().unwrap());
+        let (cr, sr) = run(&mut c, &mut s);
+        if expired {
+            assert_eq!(
+                cr.map_err(|e| e.alert()),
+                Err(Some(AlertDescription::CERTIFICATE_EXPIRED))
+            );
+            assert_eq!(
+                sr,
+                Err(Error::AlertReceived(AlertDescription::CERTIFICATE_EXPIRED))
+            );
+        } else {
+            cr.unwrap();
+            sr.unwrap();
+        }
+    }
+}
+
 #[test]
 fn close_notify_half_close_and_unclean_eof() {
     let p = pki_for(KeyAlgorithm::EcdsaP256);
