@@ -1,9 +1,12 @@
-//! The TLS 1.3 handshake of Q-SSL: the wire codec, the transcript hash
-//! ([`transcript`]), the key schedule ([`key_schedule`]), certificate verification
-//! ([`verify`]) and the sans-I/O state machine of both sides ([`StateMachine`]), which
-//! consumes whole handshake messages
-//! and return [`Action`]s for the connection (send this message, install these keys,
-//! handshake complete). Every error is an [`Error`] whose alert is [`Error::alert`].
+//! The TLS 1.3 handshake of Q-SSL and its sans-I/O connection core: the wire codec,
+//! the transcript hash ([`transcript`]), the key schedule ([`key_schedule`]),
+//! certificate verification ([`verify`]), the state machine of both sides
+//! ([`StateMachine`]), which consumes whole handshake messages and returns [`Action`]s
+//! (send this message, install these keys, handshake complete), and [`Connection`],
+//! which runs received bytes through the record layer, the [`HandshakeJoiner`] and the
+//! state machine, applies the actions and holds the bytes to send, with the time passed
+//! in by the caller. Every handshake error is an [`Error`] whose alert is
+//! [`Error::alert`]; a connection keeps its first error as a [`ConnectionError`].
 //!
 //! The codec:
 //!
