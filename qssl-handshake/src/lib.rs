@@ -1,9 +1,12 @@
-//! The TLS 1.3 handshake of Q-SSL: the wire codec, the transcript hash
-//! ([`transcript`]), the key schedule ([`key_schedule`]), certificate verification
-//! ([`verify`]) and the sans-I/O client and server state machines
-//! ([`ClientHandshake`], [`ServerHandshake`]), which consume whole handshake messages
-//! and return [`Action`]s for the connection (send this message, install these keys,
-//! handshake complete). Every error is an [`Error`] whose alert is [`Error::alert`].
+//! The TLS 1.3 handshake of Q-SSL and its sans-I/O connection core: the wire codec,
+//! the transcript hash ([`transcript`]), the key schedule ([`key_schedule`]),
+//! certificate verification ([`verify`]), the state machine of both sides
+//! ([`StateMachine`]), which consumes whole handshake messages and returns [`Action`]s
+//! (send this message, install these keys, handshake complete), and [`Connection`],
+//! which runs received bytes through the record layer, the [`HandshakeJoiner`] and the
+//! state machine, applies the actions and holds the bytes to send, with the time passed
+//! in by the caller. Every handshake error is an [`Error`] whose alert is
+//! [`Error::alert`]; a connection keeps its first error as a [`ConnectionError`].
 //!
 //! The codec:
 //!
@@ -60,9 +63,11 @@ mod client;
 mod codec;
 mod common;
 mod config;
+mod connection;
 mod error;
 pub mod fuzzing;
 pub mod key_schedule;
+mod machine;
 pub mod resolve;
 mod server;
 mod sni;
@@ -72,16 +77,20 @@ pub mod transcript;
 pub mod verify;
 
 pub use action::{Action, HandshakeSummary, Tls13TrafficKey, TrafficKey};
-pub use client::ClientHandshake;
 pub use common::MAX_KEY_UPDATES_IN_A_ROW;
 pub use config::{
     ClientParams, DEFAULT_CLIENT_GROUPS, HrrCookieKey, ServerParams, default_client_groups,
     default_server_groups,
 };
+pub use connection::{
+    Connection, ConnectionError, ConnectionInfo, IoState, KeyLog, MAX_EARLY_PLAINTEXT,
+    MAX_KEPT_TICKET_BYTES, MAX_KEPT_TICKETS, MAX_RECEIVED_PLAINTEXT, MAX_WARNING_ALERTS,
+    ReceiveBlocked,
+};
+pub use machine::StateMachine;
 pub use resolve::{
     CertificateCriteria, CertificateResolver, CertificateSet, CertificateSetError, CertifiedKey,
 };
-pub use server::ServerHandshake;
 
 pub use codec::extensions::{
     CertificateStatus, CertificateStatusRequest, CertificateStatusType, Extension,

@@ -18,8 +18,8 @@ use qssl_crypto::sign::{KeyAlgorithm, SigningKey};
 use qssl_handshake::verify::danger::NoServerVerification;
 use qssl_handshake::verify::{CertificateDer, ServerName, UnixTime};
 use qssl_handshake::{
-    Action, CertificateSet, CertifiedKey, ClientHandshake, ClientParams, DecodeLimits,
-    HandshakeJoiner, ServerHandshake, ServerParams,
+    Action, CertificateSet, CertifiedKey, ClientParams, DecodeLimits, HandshakeJoiner,
+    ServerParams, StateMachine,
 };
 
 fn params(
@@ -93,8 +93,8 @@ fn read_limits(
     let (mut client_reads, mut server_reads) = (Vec::new(), Vec::new());
     let mut out = Vec::new();
     let mut client =
-        ClientHandshake::start(cp, ServerName::try_from("localhost").unwrap(), &mut out).unwrap();
-    let mut server = ServerHandshake::new(sp);
+        StateMachine::client(cp, ServerName::try_from("localhost").unwrap(), &mut out).unwrap();
+    let mut server = StateMachine::server(sp);
     take(&mut out, &mut to_server, &mut client_reads);
     for _ in 0..4 {
         while let Some(m) = to_server.pop() {

@@ -1,6 +1,9 @@
 //! RFC 8448 §3 "Simple 1-RTT Handshake" (TLS_AES_128_GCM_SHA256, x25519, RSA-PSS)
 //! through the client and server STATE MACHINES: the trace's messages and records go in,
-//! and what comes out is compared with the trace byte for byte.
+//! and what comes out is compared with the trace byte for byte. The client also runs as
+//! a whole CONNECTION CORE (bytes in, bytes out) on a virtual clock: the trace's
+//! records are accepted at the trace's time and refused with certificate_expired once
+//! the clock passes the certificate's notAfter.
 //!
 //! Inputs, all from RFC 8448 (see `tests/vectors/rfc8448/README.md`): the handshake
 //! messages (`s3_*.hex`), the protected records (`s3_records/*.hex`), the ephemeral x25519
@@ -24,7 +27,7 @@
 //! CN=rsa, no subjectAltName): the test verifier checks the certificate is the trace's,
 //! the name is "server" and `now` is inside its 2016-07-30..2026-07-30 validity.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -39,12 +42,14 @@ use qssl_crypto::kx::{
 use qssl_crypto::provider::default_provider;
 use qssl_crypto::rand::SecureRandom;
 use qssl_crypto::sign::{KeyAlgorithm, SigningKey};
-use qssl_crypto::suites::ALL_TLS13_SUITES;
+use qssl_crypto::suites::{ALL_TLS13_SUITES, TLS13_AES_128_GCM_SHA256};
+use qssl_handshake::key_schedule::record_protector;
+use qssl_handshake::testing::{Endpoint, Peer, transfer_bytes};
 use qssl_handshake::verify::{CertificateError, ServerCertVerifier, VerifiedPath};
 use qssl_handshake::{
-    Action, CertificateDer, CertificateSet, CertifiedKey, ClientParams, Error, HandshakeJoiner,
-    HandshakeSummary, HandshakeType, PeerMisbehaved, RawHandshake, ServerHandshake, ServerName,
-    ServerParams, UnixTime, testing,
+    Action, CertificateDer, CertificateSet, CertifiedKey, ClientParams, ConnectionError, Error,
+    HandshakeJoiner, HandshakeSummary, HandshakeType, KeyLog, PeerMisbehaved, RawHandshake,
+    ServerName, ServerParams, StateMachine, UnixTime, testing,
 };
 use qssl_record::{ContentType, Deframer, Protector, TlsVersion};
 use rsa::traits::PublicKeyParts;
@@ -456,7 +461,7 @@ fn client_params() -> Arc<ClientParams> {
     })
 }
 
-fn start_client() -> qssl_handshake::ClientHandshake {
+fn start_client() -> qssl_handshake::StateMachine {
     let kx = X25519
         .start(&FixedRandom(h(CLIENT_X25519_PRIVATE)))
         .unwrap();
@@ -624,6 +629,164 @@ fn rfc8448_s3_client_refuses_altered_flight() {
     );
 }
 
+// ------------------------------------------------- client, connection core
+
+/// Collects the key-log lines a connection emits.
+#[derive(Debug, Default)]
+struct CollectedKeys(Mutex<Vec<(String, Vec<u8>)>>);
+
+impl KeyLog for CollectedKeys {
+    fn log(&self, label: &str, _client_random: &[u8], secret: &[u8]) {
+        self.0
+            .lock()
+            .unwrap()
+            .push((label.to_owned(), secret.to_vec()));
+    }
+}
+
+impl CollectedKeys {
+    fn secret(&self, label: &str) -> String {
+        let lines = self.0.lock().unwrap();
+        let found: Vec<_> = lines.iter().filter(|(l, _)| l == label).collect();
+        assert_eq!(found.len(), 1, "{label}");
+        hex::encode(&found[0].1)
+    }
+}
+
+/// The trace's client as a whole connection core (record layer, joiner, state machine,
+/// actions) on a virtual clock set to `now`; the ClientHello record is the trace's.
+fn client_connection(now: u64, keys: Arc<CollectedKeys>) -> Peer {
+    let kx = X25519
+        .start(&FixedRandom(h(CLIENT_X25519_PRIVATE)))
+        .unwrap();
+    let conn = testing::client_connection_from_hello(
+        client_params(),
+        ServerName::try_from("server").unwrap(),
+        &msg("01_client_ClientHello"),
+        kx,
+        Some(keys),
+    )
+    .unwrap();
+    assert!(conn.pending_tls().is_empty(), "the hello is the caller's");
+    Peer {
+        conn,
+        now: UnixTime::since_unix_epoch(Duration::from_secs(now)),
+    }
+}
+
+/// Everything `p` has queued for the server.
+fn sent(p: &mut Peer) -> Vec<u8> {
+    let mut out = Vec::new();
+    p.take_tls(&mut out);
+    out
+}
+
+/// RFC 8448 §3 through the connection core: the trace's server records go in as bytes
+/// (ServerHello and the encrypted flight in one piece), and the core writes the
+/// trace's client Finished record, logs the trace's secrets, keeps the ticket, opens
+/// the application data and writes the trace's application data and close_notify
+/// records byte for byte.
+#[test]
+fn rfc8448_s3_client_connection_core() {
+    let keys = Arc::new(CollectedKeys::default());
+    let mut c = client_connection(NOW, keys.clone());
+    let from_server = [
+        record("02_server_ServerHello"),
+        record("03_server_EncryptedFlight"),
+    ]
+    .concat();
+    let (_, r) = transfer_bytes(&from_server, &mut c);
+    r.unwrap();
+    assert!(!c.is_handshaking());
+    assert_eq!(sent(&mut c), record("04_client_Finished"));
+    assert_eq!(
+        keys.secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET"),
+        CLIENT_HS_TRAFFIC
+    );
+    assert_eq!(
+        keys.secret("SERVER_HANDSHAKE_TRAFFIC_SECRET"),
+        SERVER_HS_TRAFFIC
+    );
+    assert_eq!(keys.secret("CLIENT_TRAFFIC_SECRET_0"), CLIENT_AP_TRAFFIC);
+    assert_eq!(keys.secret("SERVER_TRAFFIC_SECRET_0"), SERVER_AP_TRAFFIC);
+    assert_eq!(keys.secret("EXPORTER_SECRET"), EXPORTER_MASTER);
+    let info = c.connection_info().unwrap();
+    assert_eq!(info.cipher_suite, CipherSuite::TLS13_AES_128_GCM_SHA256);
+    assert_eq!(info.key_exchange_group, NamedGroup::X25519);
+    assert_eq!(
+        c.peer_signature_scheme(),
+        Some(SignatureScheme::RSA_PSS_RSAE_SHA256)
+    );
+    assert_eq!(
+        c.peer_certificates().unwrap()[0].as_ref(),
+        trace_certificate()
+    );
+
+    // The ticket and the server's application data, in one piece.
+    let from_server = [
+        record("05_server_NewSessionTicket"),
+        record("07_server_ApplicationData"),
+    ]
+    .concat();
+    let (_, r) = transfer_bytes(&from_server, &mut c);
+    r.unwrap();
+    assert_eq!(c.received_tickets().len(), 1);
+    let payload: Vec<u8> = (0u8..50).collect();
+    let mut got = vec![0u8; 64];
+    assert_eq!(c.read_plaintext(&mut got), payload.len());
+    assert_eq!(got[..payload.len()], payload[..]);
+
+    assert_eq!(c.write_plaintext(&payload).unwrap(), payload.len());
+    assert_eq!(sent(&mut c), record("06_client_ApplicationData"));
+    c.send_close_notify();
+    assert_eq!(sent(&mut c), record("08_client_Alert"));
+    let (_, r) = transfer_bytes(&record("09_server_Alert"), &mut c);
+    r.unwrap();
+    assert!(c.peer_has_closed());
+}
+
+/// The same trace bytes to a client whose clock is past the certificate's notAfter
+/// (2026-07-30): the core refuses the flight with certificate_expired, and the
+/// alert it sends is what the trace's server would read under the client handshake
+/// traffic key the trace gives.
+#[test]
+fn rfc8448_s3_client_connection_core_after_the_certificate_expired() {
+    let mut c = client_connection(CERT_NOT_AFTER + 1, Arc::default());
+    let from_server = [
+        record("02_server_ServerHello"),
+        record("03_server_EncryptedFlight"),
+    ]
+    .concat();
+    let (_, r) = transfer_bytes(&from_server, &mut c);
+    assert_eq!(
+        r,
+        Err(ConnectionError::Handshake(Error::Certificate(
+            CertificateError::Expired
+        )))
+    );
+    let suite = &TLS13_AES_128_GCM_SHA256;
+    let secret = suite.hkdf.prk_from_secret(&h(CLIENT_HS_TRAFFIC)).unwrap();
+    let mut server_view = Driver {
+        read: Some(record_protector(suite, &secret).unwrap()),
+        ..Driver::default()
+    };
+    let alert = sent(&mut c);
+    assert_eq!(
+        server_view.open(&alert).unwrap(),
+        (
+            ContentType::ALERT,
+            vec![2, AlertDescription::CERTIFICATE_EXPIRED.0]
+        )
+    );
+
+    // The clock is the only difference: one second before notAfter, the same bytes
+    // complete the handshake.
+    let mut c = client_connection(CERT_NOT_AFTER - 1, Arc::default());
+    let (_, r) = transfer_bytes(&from_server, &mut c);
+    r.unwrap();
+    assert_eq!(sent(&mut c), record("04_client_Finished"));
+}
+
 // ------------------------------------------------------------------ server
 
 fn server_params() -> Arc<ServerParams> {
@@ -692,7 +855,7 @@ fn server_params() -> Arc<ServerParams> {
 fn rfc8448_s3_server_state_machine() {
     let client_hello = msg("01_client_ClientHello");
     let mut d = Driver::default();
-    let mut server = ServerHandshake::new(server_params());
+    let mut server = StateMachine::server(server_params());
     let mut out = Vec::new();
     server
         .handle(&messages(&client_hello)[0], now(), &mut out)
@@ -799,7 +962,7 @@ fn rfc8448_s3_server_state_machine() {
     assert_eq!(s.suite.hash.algorithm(), HashAlgorithm::Sha256);
 
     // ...and the trace's own client Finished (over the trace's transcript) is not.
-    let mut server = ServerHandshake::new(server_params());
+    let mut server = StateMachine::server(server_params());
     let mut out = Vec::new();
     server
         .handle(&messages(&client_hello)[0], now(), &mut out)

@@ -16,6 +16,7 @@ use qssl_handshake::{
 
 use crate::error::Error;
 use crate::key_log::KeyLog;
+use crate::time::{SystemClock, TimeProvider};
 
 /// The settings both builders share, each `None` until set. `build` starts from the
 /// handshake crate's defaults ([`ClientParams::new`], [`ServerParams::new`]) and
@@ -28,6 +29,7 @@ struct Common {
     pq_only: Option<bool>,
     record_size_limit: Option<Option<u16>>,
     key_log: Option<Arc<dyn KeyLog>>,
+    time: Option<Arc<dyn TimeProvider>>,
 }
 
 /// Applies a [`Common`] to client or server params (the same field names on both).
@@ -78,6 +80,7 @@ fn certificate_set(
 pub struct ClientConfig {
     pub(crate) params: Arc<ClientParams>,
     pub(crate) key_log: Option<Arc<dyn KeyLog>>,
+    pub(crate) time: Arc<dyn TimeProvider>,
 }
 
 impl ClientConfig {
@@ -231,8 +234,14 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Judges certificates by `time` instead of the system clock ([`SystemClock`]).
+    pub fn with_time_provider(mut self, time: Arc<dyn TimeProvider>) -> Self {
+        self.common.time = Some(time);
+        self
+    }
+
     /// The configuration; [`Error::Config`] if no verifier or root store was given.
-    pub fn build(self) -> Result<ClientConfig, Error> {
+    pub fn build(mut self) -> Result<ClientConfig, Error> {
         let verifier: Arc<dyn ServerCertVerifier> = match (self.verifier, self.roots) {
             (Some(v), _) => v,
             (None, Some(roots)) => Arc::new(
@@ -253,10 +262,16 @@ impl ClientConfigBuilder {
         if let Some(v) = self.enable_sni {
             params.enable_sni = v;
         }
+        let time = self
+            .common
+            .time
+            .take()
+            .unwrap_or_else(|| Arc::new(SystemClock));
         let key_log = apply_common!(self.common, params);
         Ok(ClientConfig {
             params: Arc::new(params),
             key_log,
+            time,
         })
     }
 }
@@ -280,6 +295,7 @@ impl DangerousClientConfigBuilder {
 pub struct ServerConfig {
     pub(crate) params: Arc<ServerParams>,
     pub(crate) key_log: Option<Arc<dyn KeyLog>>,
+    pub(crate) time: Arc<dyn TimeProvider>,
 }
 
 impl ServerConfig {
@@ -417,6 +433,12 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Judges certificates by `time` instead of the system clock ([`SystemClock`]).
+    pub fn with_time_provider(mut self, time: Arc<dyn TimeProvider>) -> Self {
+        self.common.time = Some(time);
+        self
+    }
+
     /// Stateless HelloRetryRequest (RFC 8446 §4.2.2); off by default.
     ///
     /// Off: a HelloRetryRequest carries no cookie, the connection keeps its
@@ -458,10 +480,16 @@ impl ServerConfigBuilder {
         if let Some(v) = self.stateless_retry {
             params.stateless_retry = v;
         }
+        let time = self
+            .common
+            .time
+            .take()
+            .unwrap_or_else(|| Arc::new(SystemClock));
         let key_log = apply_common!(self.common, params);
         Ok(ServerConfig {
             params: Arc::new(params),
             key_log,
+            time,
         })
     }
 }

@@ -4,15 +4,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::sync::Mutex;
 
-/// Receives TLS secrets as they are derived. For debugging only: whoever reads the
-/// log can decrypt the traffic.
-pub trait KeyLog: Send + Sync + core::fmt::Debug {
-    /// One secret: `label` is the NSS label (`CLIENT_HANDSHAKE_TRAFFIC_SECRET`,
-    /// `SERVER_HANDSHAKE_TRAFFIC_SECRET`, `CLIENT_TRAFFIC_SECRET_0`,
-    /// `SERVER_TRAFFIC_SECRET_0`, `EXPORTER_SECRET`), `client_random` identifies the
-    /// connection.
-    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]);
-}
+pub use qssl_handshake::KeyLog;
 
 /// Writes key log lines (`LABEL <client_random hex> <secret hex>`) to the file named
 /// by the `SSLKEYLOGFILE` environment variable, appending. Does nothing when the

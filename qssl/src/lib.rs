@@ -73,6 +73,9 @@ mod conn;
 mod error;
 mod key_log;
 mod stream;
+#[doc(hidden)]
+pub mod testing;
+mod time;
 /// Async streams over tokio (`TlsConnector`, `TlsAcceptor`, `TlsStream`); feature `tokio`.
 #[cfg(feature = "tokio")]
 pub mod tokio;
@@ -82,13 +85,14 @@ pub use config::{
     ServerConfigBuilder,
 };
 pub use conn::{
-    ClientConnection, ConnectionCommon, ConnectionInfo, HandshakeHook, IoState,
-    MAX_KEPT_TICKET_BYTES, MAX_KEPT_TICKETS, MAX_WARNING_ALERTS, Reader, ServerConnection, Writer,
+    ClientConnection, ConnectionCommon, ConnectionInfo, IoState, MAX_KEPT_TICKET_BYTES,
+    MAX_KEPT_TICKETS, MAX_WARNING_ALERTS, Reader, ServerConnection, Writer,
 };
 pub use error::Error;
 pub use key_log::{KeyLog, KeyLogFile};
 pub use qssl_handshake::{DEFAULT_CLIENT_GROUPS, default_client_groups, default_server_groups};
 pub use stream::{Stream, StreamOwned};
+pub use time::{SystemClock, TimeProvider};
 
 pub use qssl_alert::AlertDescription;
 pub use qssl_handshake::verify::{

@@ -142,20 +142,23 @@ type CookieLog = Arc<std::sync::Mutex<Vec<(qssl_handshake::HandshakeType, Option
 fn log_cookies(conn: &mut qssl::ConnectionCommon, log: &CookieLog) {
     use qssl_handshake::{Extension, ExtensionType, HandshakeMessage};
     let log = log.clone();
-    conn.set_handshake_hook(Box::new(move |t, bytes| {
-        let cookie = match HandshakeMessage::parse(bytes).unwrap() {
-            HandshakeMessage::ServerHello(sh) if sh.is_hello_retry_request() => {
-                sh.extension(ExtensionType::COOKIE).cloned()
-            }
-            HandshakeMessage::ClientHello(ch) => ch.extension(ExtensionType::COOKIE).cloned(),
-            _ => return,
-        };
-        let cookie = cookie.map(|e| match e {
-            Extension::Cookie(c) => c,
-            other => panic!("{other:?}"),
-        });
-        log.lock().unwrap().push((t, cookie));
-    }));
+    set_handshake_hook(
+        conn,
+        Box::new(move |t, bytes| {
+            let cookie = match HandshakeMessage::parse(bytes).unwrap() {
+                HandshakeMessage::ServerHello(sh) if sh.is_hello_retry_request() => {
+                    sh.extension(ExtensionType::COOKIE).cloned()
+                }
+                HandshakeMessage::ClientHello(ch) => ch.extension(ExtensionType::COOKIE).cloned(),
+                _ => return,
+            };
+            let cookie = cookie.map(|e| match e {
+                Extension::Cookie(c) => c,
+                other => panic!("{other:?}"),
+            });
+            log.lock().unwrap().push((t, cookie));
+        }),
+    );
 }
 
 /// Client offering SecP384r1MLKEM1024 (share) and x25519; server x25519 only: a retry.
@@ -626,6 +629,81 @@ fn key_update_during_64_mib_transfer() {
     // Both directions still work after both sides rekeyed.
     send_and_check(&mut s, &mut c, b"server after update");
     send_and_check(&mut c, &mut s, b"client after update");
+}
+
+/// The pair helper with facade connections: a client that never reads takes no more
+/// bytes once 16 MiB of plaintext wait (`read_tls` refuses them), and the transfer
+/// fails with that refusal instead of offering the same bytes for ever.
+#[test]
+fn a_full_receive_buffer_fails_the_transfer_instead_of_hanging() {
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    let (cb, sb) = configs(&p);
+    let (mut c, mut s) = pair(cb.build().unwrap(), sb.build().unwrap());
+    do_handshake(&mut c, &mut s);
+    let chunk = vec![0xa5; 256 * 1024];
+    for _ in 0..=qssl_handshake::MAX_RECEIVED_PLAINTEXT / chunk.len() {
+        s.writer().write_all(&chunk).unwrap();
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| transfer(&mut s, &mut c).1));
+        let _ = tx.send(outcome.map_err(|p| {
+            p.downcast_ref::<String>()
+                .cloned()
+                .unwrap_or_else(|| "a panic without a message".into())
+        }));
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(Err(message)) => assert!(
+            message.contains("received plaintext buffer full"),
+            "{message}"
+        ),
+        Ok(Ok(r)) => panic!("the transfer went through a full buffer: {r:?}"),
+        Err(_) => panic!("the transfer hangs on a full receive buffer"),
+    }
+}
+
+/// A clock fixed at one instant: what a configuration's connections judge
+/// certificates by.
+#[derive(Debug)]
+struct FixedClock(u64);
+
+impl qssl::TimeProvider for FixedClock {
+    fn now(&self) -> qssl::pki_types::UnixTime {
+        qssl::pki_types::UnixTime::since_unix_epoch(std::time::Duration::from_secs(self.0))
+    }
+}
+
+/// The facade passes its configuration's clock to the core: the test PKI's leaf is
+/// valid for a day, so a client whose clock reads two days ahead refuses it with
+/// certificate_expired (which the server, on the system clock, receives), while a
+/// client whose fixed clock reads now accepts it.
+#[test]
+fn the_configured_clock_decides_certificate_validity() {
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    for (clock, expired) in [(now() + 2 * 86_400, true), (now(), false)] {
+        let (cb, sb) = configs(&p);
+        let client = cb
+            .with_time_provider(Arc::new(FixedClock(clock)))
+            .build()
+            .unwrap();
+        let (mut c, mut s) = pair(client, sb.build().unwrap());
+        let (cr, sr) = run(&mut c, &mut s);
+        if expired {
+            assert_eq!(
+                cr.map_err(|e| e.alert()),
+                Err(Some(AlertDescription::CERTIFICATE_EXPIRED))
+            );
+            assert_eq!(
+                sr,
+                Err(Error::AlertReceived(AlertDescription::CERTIFICATE_EXPIRED))
+            );
+        } else {
+            cr.unwrap();
+            sr.unwrap();
+        }
+    }
 }
 
 #[test]

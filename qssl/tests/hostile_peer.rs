@@ -314,20 +314,23 @@ fn kept_tickets_are_capped_in_bytes() {
         ticket: vec![7; 60_000],
         extensions: Vec::new(),
     };
-    s.set_handshake_hook(Box::new(move |typ, bytes| {
-        if typ == HandshakeType::KEY_UPDATE {
-            let mut flight = Vec::new();
-            for i in 0..3 {
-                flight.extend(
-                    HandshakeMessage::NewSessionTicket(big(i))
-                        .to_bytes()
-                        .unwrap(),
-                );
+    set_handshake_hook(
+        &mut s,
+        Box::new(move |typ, bytes| {
+            if typ == HandshakeType::KEY_UPDATE {
+                let mut flight = Vec::new();
+                for i in 0..3 {
+                    flight.extend(
+                        HandshakeMessage::NewSessionTicket(big(i))
+                            .to_bytes()
+                            .unwrap(),
+                    );
+                }
+                flight.extend_from_slice(bytes);
+                *bytes = flight;
             }
-            flight.extend_from_slice(bytes);
-            *bytes = flight;
-        }
-    }));
+        }),
+    );
     s.refresh_traffic_keys().unwrap();
     let (_, r) = transfer(&mut s, &mut c);
     r.unwrap();
@@ -424,13 +427,13 @@ fn plaintext_alert_before_protected_records_is_reported_if_two_bytes() {
 fn warning_alerts_are_capped() {
     let (mut c, mut s) = ecdsa_pair();
     for _ in 0..MAX_WARNING_ALERTS {
-        c.inject_tls(&USER_CANCELED);
+        inject_tls(&mut c, &USER_CANCELED);
     }
     do_handshake(&mut c, &mut s);
 
     let (mut c, mut s) = ecdsa_pair();
     for _ in 0..=MAX_WARNING_ALERTS {
-        c.inject_tls(&USER_CANCELED);
+        inject_tls(&mut c, &USER_CANCELED);
     }
     let (cr, sr) = run(&mut c, &mut s);
     assert_eq!(

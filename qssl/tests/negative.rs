@@ -554,11 +554,14 @@ fn run_case(case: &Case) -> (Result<(), Error>, Result<(), Error>) {
         Side::Client => &mut c,
         Side::Server => &mut s,
     };
-    target.set_handshake_hook(Box::new(move |t, bytes| {
-        if t == typ {
-            rewrite(bytes);
-        }
-    }));
+    set_handshake_hook(
+        target,
+        Box::new(move |t, bytes| {
+            if t == typ {
+                rewrite(bytes);
+            }
+        }),
+    );
     if case.tamper == Side::Client && typ == T::CLIENT_HELLO {
         // The ClientHello was queued before the hook existed: rewrite it on the wire.
         let mut wire = Vec::new();
@@ -570,7 +573,7 @@ fn run_case(case: &Case) -> (Result<(), Error>, Result<(), Error>) {
         let mut rec = vec![0x16, 0x03, 0x01];
         rec.extend_from_slice(&(msg.len() as u16).to_be_bytes());
         rec.extend_from_slice(&msg);
-        c.inject_tls(&rec);
+        inject_tls(&mut c, &rec);
     }
     run(&mut c, &mut s)
 }
@@ -608,7 +611,7 @@ fn second_change_cipher_spec_is_unexpected() {
     let (cb, sb) = configs(&p);
     let (mut c, mut s) = pair(cb.build().unwrap(), sb.build().unwrap());
     // The client's ClientHello, then two plaintext CCS records.
-    c.inject_tls(&[20, 3, 3, 0, 1, 1, 20, 3, 3, 0, 1, 1]);
+    inject_tls(&mut c, &[20, 3, 3, 0, 1, 1, 20, 3, 3, 0, 1, 1]);
     let (cr, sr) = run(&mut c, &mut s);
     assert_eq!(sr.unwrap_err().alert(), Some(A::UNEXPECTED_MESSAGE));
     assert_eq!(cr, Err(Error::AlertReceived(A::UNEXPECTED_MESSAGE)));
@@ -657,19 +660,22 @@ fn hrr_cookie_too_large_for_second_client_hello_is_illegal_parameter() {
         .unwrap();
     let server = sb.with_groups(vec![kx::SECP256R1]).build().unwrap();
     let (mut c, mut s) = pair(client, server);
-    s.set_handshake_hook(Box::new(|t, bytes| {
-        if t != T::SERVER_HELLO {
-            return;
-        }
-        let mut msg = HandshakeMessage::parse(bytes).unwrap();
-        if let HandshakeMessage::ServerHello(sh) = &mut msg {
-            assert!(sh.is_hello_retry_request());
-            sh.extensions.retain(|e| e.typ() != ExtensionType::COOKIE);
-            sh.extensions.push(Extension::Cookie(vec![0xc0; 65_400]));
-        }
-        *bytes = msg.to_bytes().unwrap();
-        assert!(bytes.len() - 4 <= qssl_handshake::limits::DEFAULT_MAX_MESSAGE_LEN);
-    }));
+    set_handshake_hook(
+        &mut s,
+        Box::new(|t, bytes| {
+            if t != T::SERVER_HELLO {
+                return;
+            }
+            let mut msg = HandshakeMessage::parse(bytes).unwrap();
+            if let HandshakeMessage::ServerHello(sh) = &mut msg {
+                assert!(sh.is_hello_retry_request());
+                sh.extensions.retain(|e| e.typ() != ExtensionType::COOKIE);
+                sh.extensions.push(Extension::Cookie(vec![0xc0; 65_400]));
+            }
+            *bytes = msg.to_bytes().unwrap();
+            assert!(bytes.len() - 4 <= qssl_handshake::limits::DEFAULT_MAX_MESSAGE_LEN);
+        }),
+    );
     let (cr, sr) = run(&mut c, &mut s);
     assert_eq!(cr.unwrap_err().alert(), Some(A::ILLEGAL_PARAMETER));
     assert_eq!(sr, Err(Error::AlertReceived(A::ILLEGAL_PARAMETER)));
@@ -716,11 +722,14 @@ fn stateless_retry_bad_cookie_is_illegal_parameter() {
             .unwrap();
         let (mut c, mut s) = pair(client, server);
         // Installed after ClientHello1 was queued: it sees only ClientHello2.
-        c.set_handshake_hook(Box::new(move |t, bytes| {
-            if t == T::CLIENT_HELLO {
-                rewrite(bytes);
-            }
-        }));
+        set_handshake_hook(
+            &mut c,
+            Box::new(move |t, bytes| {
+                if t == T::CLIENT_HELLO {
+                    rewrite(bytes);
+                }
+            }),
+        );
         let (cr, sr) = run(&mut c, &mut s);
         assert_eq!(
             sr.unwrap_err().alert(),

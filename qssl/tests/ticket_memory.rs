@@ -42,20 +42,23 @@ fn ten_thousand_tickets_use_bounded_memory() {
     let (cb, sb) = configs(&p);
     let (mut c, mut s) = pair(cb.build().unwrap(), sb.build().unwrap());
     do_handshake(&mut c, &mut s);
-    s.set_handshake_hook(Box::new(|typ, bytes| {
-        if typ == HandshakeType::KEY_UPDATE {
-            let mut flood = Vec::new();
-            for i in 0..TICKETS {
-                flood.extend(
-                    HandshakeMessage::NewSessionTicket(ticket(i))
-                        .to_bytes()
-                        .unwrap(),
-                );
+    set_handshake_hook(
+        &mut s,
+        Box::new(|typ, bytes| {
+            if typ == HandshakeType::KEY_UPDATE {
+                let mut flood = Vec::new();
+                for i in 0..TICKETS {
+                    flood.extend(
+                        HandshakeMessage::NewSessionTicket(ticket(i))
+                            .to_bytes()
+                            .unwrap(),
+                    );
+                }
+                flood.extend_from_slice(bytes);
+                *bytes = flood;
             }
-            flood.extend_from_slice(bytes);
-            *bytes = flood;
-        }
-    }));
+        }),
+    );
     s.refresh_traffic_keys().unwrap();
     let mut wire = Vec::new();
     while s.wants_write() {

@@ -1,14 +1,14 @@
-//! The one in-memory client/server pair helper used by every handshake test, and
+//! The in-memory client/server pair every facade test uses (its driver is
+//! `qssl::testing`, the handshake crate's pair helper over facade connections), and
 //! test PKIs built in-process (one per key algorithm and chain length, cached).
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, unused_imports)]
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use qssl::pki_types::CertificateDer;
 use qssl::{
-    ClientConfig, ClientConnection, ConnectionCommon, Error, RootCertStore, ServerConfig,
-    ServerConnection,
+    ClientConfig, ClientConnection, ConnectionCommon, RootCertStore, ServerConfig, ServerConnection,
 };
 use qssl_crypto::keys;
 use qssl_crypto::pki::{self, CertificateParams, CertificateRole, KeySigner};
@@ -185,64 +185,11 @@ pub fn pair(client: ClientConfig, server: ServerConfig) -> (ClientConnection, Se
     (c, s)
 }
 
-/// Moves every pending TLS byte from `from` to `to` and processes it there. Returns
-/// the bytes moved and `to`'s processing result.
-pub fn transfer(
-    from: &mut ConnectionCommon,
-    to: &mut ConnectionCommon,
-) -> (usize, Result<(), Error>) {
-    let mut buf = Vec::new();
-    while from.wants_write() {
-        from.write_tls(&mut buf).unwrap();
-    }
-    transfer_bytes(&buf, to)
-}
-
-/// Feeds `bytes` to `to`, processing as the record buffer fills.
-pub fn transfer_bytes(bytes: &[u8], to: &mut ConnectionCommon) -> (usize, Result<(), Error>) {
-    let mut off = 0;
-    while off < bytes.len() {
-        if let Ok(n) = to.read_tls(&mut &bytes[off..]) {
-            off += n;
-        }
-        if let Err(e) = to.process_new_packets() {
-            return (bytes.len(), Err(e));
-        }
-    }
-    let r = to.process_new_packets().map(|_| ());
-    (bytes.len(), r)
-}
-
-/// Runs the handshake to the end or to the first error on each side. Returns each
-/// side's result: the error it detected itself or the alert it received.
-pub fn run(
-    c: &mut ConnectionCommon,
-    s: &mut ConnectionCommon,
-) -> (Result<(), Error>, Result<(), Error>) {
-    let (mut cr, mut sr) = (Ok(()), Ok(()));
-    for _ in 0..20 {
-        let (n1, r) = transfer(c, s);
-        if sr.is_ok() {
-            sr = r;
-        }
-        let (n2, r) = transfer(s, c);
-        if cr.is_ok() {
-            cr = r;
-        }
-        if n1 == 0 && n2 == 0 {
-            break;
-        }
-    }
-    (cr, sr)
-}
-
-/// Completes the handshake or panics.
-pub fn do_handshake(c: &mut ConnectionCommon, s: &mut ConnectionCommon) {
-    let (cr, sr) = run(c, s);
-    cr.unwrap();
-    sr.unwrap();
-    assert!(!c.is_handshaking() && !s.is_handshaking());
-}
+// The pair's driver is the one of `qssl_handshake::testing`, shared with the
+// handshake crate's tests, over facade connections.
+pub use qssl::testing::{
+    do_handshake, inject_tls, run, set_handshake_hook, transfer, transfer_bytes,
+};
 
 /// Sends `data` from `from` and checks that `to` reads exactly it.
 pub fn send_and_check(from: &mut ConnectionCommon, to: &mut ConnectionCommon, data: &[u8]) {
