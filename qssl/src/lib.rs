@@ -19,7 +19,7 @@
 //! use std::sync::Arc;
 //! use qssl::{ClientConfig, ClientConnection, RootCertStore, ServerConfig, ServerConnection, StreamOwned};
 //! use qssl::pki_types::{CertificateDer, ServerName};
-//! use qssl_crypto::{keys, pki, sign::{KeyAlgorithm, SigningKey}};
+//! use qssl::crypto::{keys, pki, sign::{KeyAlgorithm, SigningKey}};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! // A throwaway PKI: an ECDSA P-256 root and a leaf for "localhost".
@@ -62,7 +62,7 @@
 //! tls.read_exact(&mut echo)?;
 //! assert_eq!(&echo, b"hello");
 //! let info = tls.conn.connection_info().unwrap();
-//! assert_eq!(info.key_exchange_group, qssl_crypto::ids::NamedGroup::X25519MLKEM768);
+//! assert_eq!(info.key_exchange_group, qssl::NamedGroup::X25519MLKEM768);
 //! assert!(info.kx_post_quantum && !info.peer_auth_post_quantum);
 //! server.join().unwrap()?;
 //! # Ok(()) }
@@ -94,7 +94,8 @@ pub use qssl_handshake::{DEFAULT_CLIENT_GROUPS, default_client_groups, default_s
 pub use stream::{Stream, StreamOwned};
 pub use time::{SystemClock, TimeProvider};
 
-pub use qssl_alert::AlertDescription;
+pub use qssl_alert::{AlertDescription, AlertLevel};
+pub use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
 pub use qssl_handshake::verify::{
     CertificateError, ClientCertVerifier, PathSignature, RootCertStore, ServerCertVerifier,
     VerifiedPath, WebPkiClientVerifier, WebPkiServerVerifier, danger,
@@ -103,6 +104,12 @@ pub use qssl_handshake::{
     CertificateCriteria, CertificateResolver, CertificateSet, CertifiedKey, HandshakeSummary,
     MAX_KEY_UPDATES_IN_A_ROW, NewSessionTicket, PeerIncompatible, PeerMisbehaved,
 };
+pub use qssl_handshake::{
+    CertificateSetError, ClientParams, ConnectionError, EncodeError, Error as HandshakeError,
+    InvalidMessage, ServerParams,
+};
+pub use qssl_record::{ContentType, ProtocolVersion, RecordError};
+pub use qssl_wire::TlsVersion;
 
 /// The certificate, name and time types of `rustls-pki-types`.
 pub mod pki_types {

@@ -73,6 +73,7 @@ pub trait KeyLog: Send + Sync + core::fmt::Debug {
 
 /// What [`Connection::process`] left for the caller to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct IoState {
     /// Bytes waiting in [`Connection::pending_tls`].
     pub tls_bytes_to_write: usize,
@@ -82,10 +83,12 @@ pub struct IoState {
     pub peer_has_closed: bool,
 }
 
-/// What an established connection negotiated.
+/// What an established connection negotiated. Fields may be added (TLS 1.2,
+/// resumption), so it is read, never built, outside this crate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConnectionInfo {
-    /// Always TLS 1.3 for now.
+    /// TLS 1.3 (the only version Q-SSL negotiates today).
     pub protocol_version: ProtocolVersion,
     /// The cipher suite.
     pub cipher_suite: CipherSuite,
