@@ -7,7 +7,9 @@ use qssl_record::{Protector, RecordError};
 use zeroize::Zeroizing;
 
 use crate::NewSessionTicket;
-use crate::codec::{HandshakeType, ProtocolVersion};
+use qssl_wire::TlsVersion;
+
+use crate::codec::HandshakeType;
 use crate::key_schedule::record_protector;
 use crate::verify::{CertificateDer, VerifiedPath};
 
@@ -105,10 +107,10 @@ impl TrafficKey {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct HandshakeSummary {
-    /// Always TLS 1.3 for now.
-    pub version: ProtocolVersion,
-    /// The cipher suite.
-    pub suite: &'static Tls13CipherSuite,
+    /// The negotiated version (TLS 1.3 is the only one today).
+    pub version: TlsVersion,
+    /// The cipher suite, of that version.
+    pub suite: SupportedCipherSuite,
     /// The key exchange group.
     pub group: NamedGroup,
     /// The scheme of the server's CertificateVerify (the connection's authentication).

@@ -288,7 +288,7 @@ impl TlsSession for QsslSession {
     fn negotiated(&self) -> Negotiated {
         let c = self.conn();
         Negotiated {
-            version: c.protocol_version().map(|v| v.0),
+            version: c.protocol_version().map(|v| v.wire().0),
             suite: c.negotiated_cipher_suite(),
             group: c.negotiated_key_exchange_group(),
             alpn: c.alpn_protocol().map(<[u8]>::to_vec),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
 use qssl_handshake::verify::{CertificateDer, ServerName, VerifiedPath};
-use qssl_handshake::{Connection, HandshakeSummary, NewSessionTicket, ProtocolVersion};
+use qssl_handshake::{Connection, HandshakeSummary, NewSessionTicket};
 
 use crate::config::{ClientConfig, ServerConfig};
 use crate::error::Error;
@@ -101,7 +101,7 @@ impl ConnectionCommon {
     }
 
     /// TLS 1.3 once the handshake is complete.
-    pub fn protocol_version(&self) -> Option<ProtocolVersion> {
+    pub fn protocol_version(&self) -> Option<qssl_wire::TlsVersion> {
         self.core.protocol_version()
     }
 

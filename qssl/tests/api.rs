@@ -72,14 +72,15 @@ fn errors_are_nameable_through_the_facade() {
 /// What a connection reports is typed with `qssl::` names too.
 #[allow(dead_code)]
 fn reported(info: ConnectionInfo, summary: &HandshakeSummary, io: IoState) {
-    let _: ProtocolVersion = info.protocol_version;
+    let _: TlsVersion = info.protocol_version;
+    let _: ProtocolVersion = info.protocol_version.wire();
     let _: CipherSuite = info.cipher_suite;
     let _: NamedGroup = info.key_exchange_group;
     let _: SignatureScheme = info.server_signature_scheme;
     let _: Option<&VerifiedPath> = None;
     let _: Option<NewSessionTicket> = None;
     let _ = (summary, io.tls_bytes_to_write);
-    let _: Result<TlsVersion, _> = TlsVersion::try_from(info.protocol_version);
+    let _: Result<TlsVersion, _> = TlsVersion::try_from(info.protocol_version.wire());
 }
 
 #[test]

@@ -39,7 +39,8 @@ use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
 use qssl_record::{ContentType, Deframer, RecordLayer, SealStatus};
 
 use crate::action::{Action, HandshakeSummary};
-use crate::codec::{HandshakeType, ProtocolVersion};
+
+use crate::codec::HandshakeType;
 use crate::config::{ClientParams, ServerParams};
 use crate::error::PeerMisbehaved;
 use crate::machine::StateMachine;
@@ -88,8 +89,8 @@ pub struct IoState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ConnectionInfo {
-    /// TLS 1.3 (the only version Q-SSL negotiates today).
-    pub protocol_version: ProtocolVersion,
+    /// The negotiated version (TLS 1.3 is the only one Q-SSL negotiates today).
+    pub protocol_version: TlsVersion,
     /// The cipher suite.
     pub cipher_suite: CipherSuite,
     /// The key exchange group.
@@ -629,14 +630,14 @@ impl Connection {
         self.summary.as_deref()
     }
 
-    /// TLS 1.3 once the handshake is complete.
-    pub fn protocol_version(&self) -> Option<ProtocolVersion> {
+    /// The negotiated version, once the handshake is complete.
+    pub fn protocol_version(&self) -> Option<TlsVersion> {
         self.handshake_summary().map(|s| s.version)
     }
 
     /// The negotiated cipher suite.
     pub fn negotiated_cipher_suite(&self) -> Option<CipherSuite> {
-        self.handshake_summary().map(|s| s.suite.suite)
+        self.handshake_summary().map(|s| s.suite.suite())
     }
 
     /// The negotiated key exchange group.
@@ -672,7 +673,7 @@ impl Connection {
     pub fn connection_info(&self) -> Option<ConnectionInfo> {
         self.handshake_summary().map(|s| ConnectionInfo {
             protocol_version: s.version,
-            cipher_suite: s.suite.suite,
+            cipher_suite: s.suite.suite(),
             key_exchange_group: s.group,
             server_signature_scheme: s.server_signature_scheme,
             kx_post_quantum: s.kx_post_quantum,

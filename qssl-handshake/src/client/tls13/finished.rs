@@ -13,9 +13,11 @@ use crate::key_schedule::{MasterSecret, Side};
 use crate::transcript::Transcript;
 use crate::{
     Certificate, CertificateCriteria, CertificateEntry, CertificateRequest, CertificateVerify,
-    Extension, ExtensionType, Finished, HandshakeMessage, ProtocolVersion,
+    Extension, ExtensionType, Finished, HandshakeMessage,
 };
 use qssl_crypto::ids::SignatureScheme;
+use qssl_crypto::suites::SupportedCipherSuite;
+use qssl_wire::TlsVersion;
 
 /// Waiting for the server's Finished.
 pub(crate) struct ExpectFinished {
@@ -61,8 +63,8 @@ impl ExpectFinished {
             .server_scheme
             .ok_or(Error::Misuse("no server signature"))?;
         out.push(Action::HandshakeComplete(Box::new(HandshakeSummary {
-            version: ProtocolVersion::TLSV1_3,
-            suite,
+            version: TlsVersion::Tls13,
+            suite: SupportedCipherSuite::Tls13(suite),
             group: hs.group,
             server_signature_scheme: server_scheme,
             client_signature_scheme: client_scheme,

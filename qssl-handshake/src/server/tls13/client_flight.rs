@@ -1,13 +1,15 @@
 //! Server: the client's second flight (Certificate, CertificateVerify, Finished).
 
 use super::ServerHs;
+use crate::HandshakeMessage;
 use crate::action::{Action, HandshakeSummary};
 use crate::common::{self, CLIENT_CV_CONTEXT, Traffic, signed_content, traffic_key};
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule::Side;
 use crate::server::ServerState;
 use crate::verify::{CertificateDer, UnixTime};
-use crate::{HandshakeMessage, ProtocolVersion};
+use qssl_crypto::suites::SupportedCipherSuite;
+use qssl_wire::TlsVersion;
 
 fn unexpected<T>(msg: &HandshakeMessage) -> Result<T, Error> {
     Err(PeerMisbehaved::UnexpectedMessage(msg.typ()).into())
@@ -118,8 +120,8 @@ impl ExpectFinished {
             own_limit,
         )?));
         out.push(Action::HandshakeComplete(Box::new(HandshakeSummary {
-            version: ProtocolVersion::TLSV1_3,
-            suite,
+            version: TlsVersion::Tls13,
+            suite: SupportedCipherSuite::Tls13(suite),
             group: hs.group,
             server_signature_scheme: hs.scheme,
             client_signature_scheme: hs.client_scheme,
