@@ -959,7 +959,10 @@ fn rfc8448_s3_server_state_machine() {
     );
     assert_eq!(s.server_name.as_deref(), Some("server"));
     assert_eq!(s.peer_record_size_limit, Some(0x4001));
-    assert_eq!(s.suite.tls13().unwrap().hash.algorithm(), HashAlgorithm::Sha256);
+    assert_eq!(
+        s.suite.tls13().unwrap().hash.algorithm(),
+        HashAlgorithm::Sha256
+    );
 
     // ...and the trace's own client Finished (over the trace's transcript) is not.
     let mut server = StateMachine::server(server_params());
