@@ -259,6 +259,12 @@ impl Entry {
 
 impl CertificateResolver for CertificateSet {
     fn resolve(&self, criteria: &CertificateCriteria<'_>) -> Option<Arc<CertifiedKey>> {
+        // One key: the preferences below cannot change the answer, so skip their cost
+        // (parsing the leaf for the name check) on every handshake.
+        if let [only] = self.entries.as_slice() {
+            only.key.tls13_scheme(criteria.signature_schemes)?;
+            return Some(Arc::clone(&only.key));
+        }
         let mut best: Option<(&Entry, (bool, bool, bool))> = None;
         for entry in &self.entries {
             let Some(fit) = entry.fit(criteria) else {
