@@ -79,11 +79,8 @@ pub fn feed(conn: &mut dyn Connection, mut input: &[u8]) {
     let mut stalled = false;
     loop {
         let before = input.len();
-        let took = match conn.read_tls(&mut input) {
-            Ok(n) => n,
-            // The connection's buffers are full until processed.
-            Err(_) => 0,
-        };
+        // An error means the connection's buffers are full until processed.
+        let took = conn.read_tls(&mut input).unwrap_or_default();
         let state = conn.process_new_packets();
         flush(conn);
         let Ok(state) = state else {
