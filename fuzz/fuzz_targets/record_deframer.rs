@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     let mut turn = 0usize;
     while fed < stream.len() && error.is_none() {
         let chunk = &stream[fed..stream.len().min(fed + piece)];
-        let took = if turn % 2 == 0 {
+        let took = if turn.is_multiple_of(2) {
             deframer.extend(chunk)
         } else {
             let spare = deframer.spare_capacity();
