@@ -316,6 +316,68 @@ fn mldsa_expanded_key_that_does_not_match_itself_is_refused() {
     }
 }
 
+/// An expandedKey whose packed s1 / s2 value lies above 2η cannot come from any key
+/// (skEncode packs η − c for c in [-η, η]): it is a malformed key, not a panic inside
+/// ml-dsa's decoder (found by the `keys` fuzz target). ML-DSA-65: η = 4, 4-bit values;
+/// 8 is the largest legal one (the key then fails its pairwise check instead).
+#[test]
+fn mldsa65_expanded_key_with_secret_coefficient_out_of_range_is_refused() {
+    let good = fixture("mldsa65-expanded.der");
+    let key_at = good
+        .windows(4)
+        .position(|w| w == [0x04, 0x82, 0x0f, 0xc0])
+        .unwrap()
+        + 4;
+    // s1 starts after rho, K and tr; s2 ends 11 polynomials of 128 bytes later.
+    let (first, last) = (key_at + 128, key_at + 128 + 11 * 128 - 1);
+    for (at, value, expected) in [
+        (first, 0x09, KeyFormatError::KeyMaterial),
+        (first, 0x90, KeyFormatError::KeyMaterial),
+        (last, 0xf0, KeyFormatError::KeyMaterial),
+        (first, 0x88, KeyFormatError::PublicKeyMismatch),
+    ] {
+        let mut der = good.clone();
+        der[at] = value;
+        assert_eq!(
+            keys::load_private_key_der(&der).unwrap_err(),
+            CryptoError::MalformedKey(expected),
+            "byte {at} = {value:#04x}"
+        );
+    }
+}
+
+/// The same for η = 2 (ML-DSA-44 and -87: 3-bit values, 4 the largest legal one), on a
+/// freshly generated key exported in the expanded form.
+#[test]
+fn mldsa_eta2_expanded_keys_with_secret_coefficient_out_of_range_are_refused() {
+    // (algorithm, expandedKey length, polynomials in s1 and s2)
+    for (alg, expanded_len, polys) in [
+        (KeyAlgorithm::MlDsa44, 2560, 8),
+        (KeyAlgorithm::MlDsa87, 4896, 15),
+    ] {
+        let key = keys::generate(alg).unwrap();
+        let good = key
+            .to_pkcs8_der_with_form(MlDsaKeyForm::Expanded)
+            .unwrap()
+            .to_vec();
+        assert!(keys::load_private_key_der(&good).is_ok());
+        // The expandedKey OCTET STRING ends the PKCS#8 document.
+        let key_at = good.len() - expanded_len;
+        let (first, last) = (key_at + 128, key_at + 128 + polys * 96 - 1);
+        // Bits 0-2 hold the first coefficient; 5 (0b101) > 2η = 4. The last byte's top
+        // three bits are the last coefficient of s2.
+        for (at, set) in [(first, 0b101), (last, 0b1110_0000)] {
+            let mut der = good.clone();
+            der[at] |= set;
+            assert_eq!(
+                keys::load_private_key_der(&der).unwrap_err(),
+                CryptoError::MalformedKey(KeyFormatError::KeyMaterial),
+                "{alg:?} byte {at}"
+            );
+        }
+    }
+}
+
 #[test]
 fn unsupported_and_encrypted_keys_name_what_was_found() {
     for b in common::backends() {

@@ -7,7 +7,9 @@
 use proptest::collection::vec;
 use proptest::prelude::*;
 use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
-use qssl_handshake::fuzzing::{fuzz_joiner, fuzz_parse_extensions, fuzz_parse_handshake};
+use qssl_handshake::fuzzing::{
+    fuzz_joiner, fuzz_parse_extensions, fuzz_parse_handshake, fuzz_parse_handshake_body,
+};
 use qssl_handshake::limits::MAX_KEY_EXCHANGE_LEN;
 use qssl_handshake::{
     Certificate, CertificateEntry, CertificateRequest, CertificateStatus, CertificateStatusRequest,
@@ -430,6 +432,7 @@ proptest! {
     #[test]
     fn random_bytes_never_panic(data in bytes(0, 600)) {
         fuzz_parse_handshake(&data);
+        fuzz_parse_handshake_body(&data);
         fuzz_parse_extensions(&data);
         fuzz_joiner(&data);
     }

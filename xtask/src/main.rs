@@ -5,7 +5,12 @@
 //! - `cargo xtask test`: everything CI checks, in the order that fails fastest:
 //!   `cargo fmt --check`, `cargo clippy --workspace --all-targets --all-features -- -D warnings`,
 //!   `cargo test --workspace --all-features` (so the `tokio` adapter's tests run too; this
-//!   includes the interoperability matrix).
+//!   includes the interoperability matrix), then a smoke run of every fuzz target
+//!   ([`FUZZ_SMOKE_SECONDS`] each).
+//! - `cargo xtask fuzz [--seconds N] [TARGET]`: builds the cargo-fuzz targets of `fuzz/`
+//!   (installing cargo-fuzz if missing) and runs each one, or `TARGET`, for N seconds
+//!   (default 60) from a scratch copy of its committed corpus; fails on any crash,
+//!   timeout, leak or out-of-memory.
 //! - `cargo xtask interop`: the interoperability matrix against OpenSSL and rustls
 //!   (`cargo test --workspace --all-features --test matrix`: the same feature set as
 //!   `cargo xtask test`, so the OpenSSL and aws-lc builds are reused), rendered into `docs/interop.md`.
@@ -23,6 +28,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("bench") => bench(&args[1..]),
         Some("interop") => interop(),
+        Some("fuzz") => fuzz(&args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
             print_help();
             Ok(())
@@ -42,8 +48,9 @@ fn print_help() {
     println!(
         "cargo xtask <task>\n\n\
          tasks:\n  \
-         test    fmt check, clippy -D warnings, the whole test suite (what CI runs)\n  \
+         test    fmt check, clippy -D warnings, the whole test suite, a fuzz smoke run (what CI runs)\n  \
          interop the Q-SSL × OpenSSL / rustls matrix; writes docs/interop.md\n  \
+         fuzz    [--seconds N] [TARGET]: build the fuzz targets, run each (or TARGET) N s\n  \
          bench   side-by-side benches vs rustls/OpenSSL + crate benches, rewrites BENCHMARKS.md\n          \
                  [--quick: short criterion runs] [--no-crates: qssl-interop benches only]"
     );
@@ -95,7 +102,7 @@ fn test() -> Result<(), String> {
         "warnings",
     ])?;
     cargo(&["test", "--workspace", "--all-features"])?;
-    Ok(())
+    fuzz_smoke()
 }
 
 /// `cargo xtask bench [--quick] [--no-crates]`: the side-by-side benches of
@@ -762,4 +769,280 @@ fn render_interop(rows: &[SummaryRow]) -> String {
         doc.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
     doc
+}
+
+/// Seconds each fuzz target runs in `cargo xtask test`: enough to load the corpus and
+/// mutate it a while (a smoke test, not a fuzzing campaign).
+const FUZZ_SMOKE_SECONDS: u64 = 5;
+
+/// Per-input time limit: a single input that takes longer is a hang (libFuzzer
+/// reports it as a timeout, which fails the run).
+const FUZZ_UNIT_TIMEOUT_SECONDS: u64 = 25;
+
+fn fuzz_dir() -> PathBuf {
+    workspace_root().join("fuzz")
+}
+
+/// The fuzz targets: `fuzz/fuzz_targets/*.rs`, by name.
+fn fuzz_targets() -> Result<Vec<String>, String> {
+    let dir = fuzz_dir().join("fuzz_targets");
+    let mut targets: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            name.strip_suffix(".rs").map(str::to_owned)
+        })
+        .collect();
+    targets.sort();
+    Ok(targets)
+}
+
+/// A `cargo` command for the fuzz crate: run in `fuzz/`, nightly features allowed on
+/// the stable toolchain (cargo-fuzz passes `-Z` flags), and its own target directory
+/// (sanitizer flags: sharing the workspace's would rebuild everything both ways).
+fn fuzz_command(cargo: &str) -> Command {
+    let mut c = Command::new(cargo);
+    c.current_dir(fuzz_dir())
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env("CARGO_TARGET_DIR", fuzz_dir().join("target"));
+    c
+}
+
+fn cargo_fuzz_installed(cargo: &str) -> bool {
+    fuzz_command(cargo)
+        .args(["fuzz", "--version"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Installs cargo-fuzz if `cargo fuzz` does not run yet.
+fn ensure_cargo_fuzz(cargo: &str) -> Result<(), String> {
+    if cargo_fuzz_installed(cargo) {
+        return Ok(());
+    }
+    eprintln!("xtask: cargo-fuzz is missing; $ cargo install cargo-fuzz --locked");
+    let status = Command::new(cargo)
+        .args(["install", "cargo-fuzz", "--locked"])
+        .status()
+        .map_err(|e| format!("could not run {cargo}: {e}"))?;
+    if status.success() && cargo_fuzz_installed(cargo) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`cargo install cargo-fuzz --locked` failed ({status})"
+        ))
+    }
+}
+
+/// `cargo fuzz build`: every target, with AddressSanitizer, release + debug assertions.
+fn build_fuzz_targets(cargo: &str) -> Result<(), String> {
+    let started = Instant::now();
+    eprintln!("xtask: $ cargo fuzz build   (in fuzz/, RUSTC_BOOTSTRAP=1)");
+    let status = fuzz_command(cargo)
+        .args(["fuzz", "build"])
+        .status()
+        .map_err(|e| format!("could not run {cargo}: {e}"))?;
+    eprintln!(
+        "xtask: cargo fuzz build finished in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo fuzz build` failed ({status})"))
+    }
+}
+
+fn host_triple() -> Result<String, String> {
+    let out = command_output("rustc", &["-vV"]).ok_or("`rustc -vV` failed")?;
+    out.lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .map(str::to_owned)
+        .ok_or_else(|| "no host triple in `rustc -vV`".to_owned())
+}
+
+/// What one target's run did.
+struct FuzzRun {
+    target: String,
+    seconds: f64,
+    /// CPU time the fuzzer used (Linux: from /proc), which a loaded machine makes
+    /// smaller than the wall-clock `seconds`.
+    cpu_seconds: Option<f64>,
+    executions: Option<u64>,
+    ok: bool,
+    log: PathBuf,
+}
+
+/// Runs the built `target` for `seconds` on a fresh copy of its committed corpus (the
+/// repository is never written: new inputs and crash artifacts go under
+/// `fuzz/target/xtask/`).
+fn run_fuzz_target(bin_dir: &Path, target: &str, seconds: u64) -> Result<FuzzRun, String> {
+    let scratch = fuzz_dir().join("target").join("xtask");
+    let corpus = scratch.join("corpus").join(target);
+    let artifacts = scratch.join("artifacts").join(target);
+    let log = scratch.join(format!("{target}.log"));
+    if corpus.exists() {
+        std::fs::remove_dir_all(&corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
+    }
+    std::fs::create_dir_all(&corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
+    std::fs::create_dir_all(&artifacts).map_err(|e| format!("{}: {e}", artifacts.display()))?;
+    let seeds = fuzz_dir().join("corpus").join(target);
+    if let Ok(entries) = std::fs::read_dir(&seeds) {
+        for entry in entries.flatten() {
+            std::fs::copy(entry.path(), corpus.join(entry.file_name()))
+                .map_err(|e| format!("{}: {e}", entry.path().display()))?;
+        }
+    }
+    let file = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let mut prefix = artifacts.into_os_string();
+    prefix.push("/");
+    let mut artifact_arg = std::ffi::OsString::from("-artifact_prefix=");
+    artifact_arg.push(prefix);
+    let started = Instant::now();
+    let cpu_before = children_cpu_seconds();
+    eprintln!("xtask: fuzzing {target} for {seconds}s");
+    let status = Command::new(bin_dir.join(target))
+        .arg(&corpus)
+        .arg(format!("-max_total_time={seconds}"))
+        .arg(format!("-timeout={FUZZ_UNIT_TIMEOUT_SECONDS}"))
+        .arg(artifact_arg)
+        .arg("-print_final_stats=1")
+        .stdout(file.try_clone().map_err(|e| e.to_string())?)
+        .stderr(file)
+        .status()
+        .map_err(|e| format!("could not run the {target} fuzz target: {e}"))?;
+    let cpu_seconds = children_cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    // From -print_final_stats, written on a crash too: "stat::number_of_executed_units: 12345".
+    let executions = text
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("stat::number_of_executed_units:"))
+        .and_then(|n| n.trim().parse().ok());
+    Ok(FuzzRun {
+        target: target.to_owned(),
+        seconds: started.elapsed().as_secs_f64(),
+        cpu_seconds,
+        executions,
+        ok: status.success(),
+        log,
+    })
+}
+
+/// Builds and runs `targets` (all when empty) for `seconds` each; a table of what ran,
+/// then an error naming every target that crashed.
+fn fuzz_targets_for(targets: &[String], seconds: u64) -> Result<(), String> {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    ensure_cargo_fuzz(&cargo)?;
+    let all = fuzz_targets()?;
+    for t in targets {
+        if !all.contains(t) {
+            return Err(format!("no fuzz target `{t}`; targets: {}", all.join(", ")));
+        }
+    }
+    let targets = if targets.is_empty() {
+        &all[..]
+    } else {
+        targets
+    };
+    build_fuzz_targets(&cargo)?;
+    let bin_dir = fuzz_dir()
+        .join("target")
+        .join(host_triple()?)
+        .join("release");
+    let mut runs = Vec::new();
+    for t in targets {
+        runs.push(run_fuzz_target(&bin_dir, t, seconds)?);
+    }
+    eprintln!("xtask: target, seconds, CPU seconds, executions, result");
+    for r in &runs {
+        eprintln!(
+            "xtask:   {:<20} {:>7.1} {:>7} {:>12} {}",
+            r.target,
+            r.seconds,
+            r.cpu_seconds
+                .map_or_else(|| "?".to_owned(), |c| format!("{c:.1}")),
+            r.executions
+                .map_or_else(|| "?".to_owned(), |n| n.to_string()),
+            if r.ok { "ok" } else { "FAILED" }
+        );
+    }
+    let failed: Vec<&FuzzRun> = runs.iter().filter(|r| !r.ok).collect();
+    for r in &failed {
+        let text = std::fs::read_to_string(&r.log).unwrap_or_default();
+        let tail: Vec<&str> = text.lines().rev().take(40).collect();
+        eprintln!("xtask: --- {} ({}) ---", r.target, r.log.display());
+        for line in tail.iter().rev() {
+            eprintln!("{line}");
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "fuzz targets failed: {} (inputs under fuzz/target/xtask/artifacts/)",
+            failed
+                .iter()
+                .map(|r| r.target.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+}
+
+/// User + system CPU time of this process's finished children (`cutime` + `cstime`
+/// of /proc/self/stat, in clock ticks of 1/100 s, the Linux default); `None` elsewhere.
+fn children_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name start at field 3 (state).
+    let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
+    Some((ticks(13)? + ticks(14)?) / 100.0)
+}
+
+/// `cargo xtask fuzz [--seconds N] [TARGET]`.
+fn fuzz(args: &[String]) -> Result<(), String> {
+    let mut seconds = 60;
+    let mut targets = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--seconds" => {
+                seconds = it
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|&n| n > 0)
+                    .ok_or("fuzz: --seconds takes a positive number")?;
+            }
+            other if other.starts_with('-') => {
+                return Err(format!("fuzz: unknown option `{other}`"));
+            }
+            target => targets.push(target.to_owned()),
+        }
+    }
+    fuzz_targets_for(&targets, seconds)
+}
+
+/// The fuzz step of `cargo xtask test`. Without cargo-fuzz (no network to install it)
+/// it says so loudly and fails in CI (`CI=true`) only: a developer offline can still
+/// run the rest.
+fn fuzz_smoke() -> Result<(), String> {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    if let Err(e) = ensure_cargo_fuzz(&cargo) {
+        let in_ci = env::var("CI").is_ok_and(|v| v == "true");
+        eprintln!("xtask: ************************************************************");
+        eprintln!("xtask: FUZZ SMOKE RUN NOT DONE: cargo-fuzz is unavailable: {e}");
+        eprintln!("xtask: ************************************************************");
+        return if in_ci {
+            Err("the fuzz smoke run could not run (CI=true)".to_owned())
+        } else {
+            Ok(())
+        };
+    }
+    fuzz_targets_for(&[], FUZZ_SMOKE_SECONDS)
 }

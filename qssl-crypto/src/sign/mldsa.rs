@@ -28,6 +28,43 @@ pub(crate) trait Level: ml_dsa::MlDsaParams + Send + Sync + 'static {
     /// `id-ml-dsa-*` (RFC 9881 §2), dotted.
     const OID: &'static str;
     const PUBLIC_KEY_LEN: usize;
+    /// η: the bound on the coefficients of the secret vectors s1 and s2 (FIPS 204 Table 1).
+    const ETA: u8;
+    /// ℓ + k: how many polynomials s1 and s2 hold together.
+    const SECRET_POLYNOMIALS: usize;
+}
+
+/// Whether every coefficient of s1 and s2 in an `expandedKey` lies in [-η, η].
+///
+/// skEncode (FIPS 204 Algorithm 24) is ρ (32) ‖ K (32) ‖ tr (64) ‖ BitPack(s1, η, η) ‖
+/// BitPack(s2, η, η) ‖ BitPack(t0, ...): each secret coefficient c is packed as η − c
+/// in bitlen(2η) bits (3 for η = 2, 4 for η = 4), so a packed value above 2η cannot
+/// come from any key. ml-dsa 0.1 decodes such a value with an `assert!` (a panic, found
+/// by the `keys` fuzz target), so a corrupt key must be refused before it gets there.
+/// t0 needs no check: every 13-bit value is a coefficient in range.
+fn secret_vectors_in_range<P: Level>(expanded: &[u8]) -> bool {
+    let bits = if P::ETA == 2 { 3 } else { 4 };
+    let max = u32::from(2 * P::ETA);
+    let mask = (1u32 << bits) - 1;
+    // 256 coefficients of `bits` bits: 32 * bits bytes per polynomial.
+    let len = P::SECRET_POLYNOMIALS * 32 * bits;
+    let Some(packed) = expanded.get(128..128 + len) else {
+        return false;
+    };
+    // `bits` bytes hold exactly 8 coefficients, least significant bits first. Secret
+    // bytes: every coefficient is looked at, with no branch on its value.
+    let mut over = 0u32;
+    for group in packed.chunks_exact(bits) {
+        let word = group
+            .iter()
+            .rev()
+            .fold(0u32, |acc, &b| (acc << 8) | u32::from(b));
+        for i in 0..8 {
+            // The top bit of max - v is set exactly when v > max (both below 2^4).
+            over |= max.wrapping_sub((word >> (bits * i)) & mask) >> 31;
+        }
+    }
+    over == 0
 }
 
 impl Level for ml_dsa::MlDsa44 {
@@ -36,6 +73,8 @@ impl Level for ml_dsa::MlDsa44 {
     const NAME: &'static str = "ML-DSA-44";
     const OID: &'static str = "2.16.840.1.101.3.4.3.17";
     const PUBLIC_KEY_LEN: usize = 1312;
+    const ETA: u8 = 2;
+    const SECRET_POLYNOMIALS: usize = 8;
 }
 
 impl Level for ml_dsa::MlDsa65 {
@@ -44,6 +83,8 @@ impl Level for ml_dsa::MlDsa65 {
     const NAME: &'static str = "ML-DSA-65";
     const OID: &'static str = "2.16.840.1.101.3.4.3.18";
     const PUBLIC_KEY_LEN: usize = 1952;
+    const ETA: u8 = 4;
+    const SECRET_POLYNOMIALS: usize = 11;
 }
 
 impl Level for ml_dsa::MlDsa87 {
@@ -52,6 +93,8 @@ impl Level for ml_dsa::MlDsa87 {
     const NAME: &'static str = "ML-DSA-87";
     const OID: &'static str = "2.16.840.1.101.3.4.3.19";
     const PUBLIC_KEY_LEN: usize = 2592;
+    const ETA: u8 = 2;
+    const SECRET_POLYNOMIALS: usize = 15;
 }
 
 macro_rules! verifier {
@@ -144,6 +187,9 @@ impl<P: Level> MlDsaKey<P> {
     /// From an `expandedKey` (FIPS 204 skEncode output). The key is checked by signing
     /// and verifying a test message: a corrupt or foreign key fails here, not in a handshake.
     pub(crate) fn from_expanded(expanded: &[u8]) -> Result<Self, CryptoError> {
+        if !secret_vectors_in_range::<P>(expanded) {
+            return Err(CryptoError::MalformedKey(KeyFormatError::KeyMaterial));
+        }
         let bytes = Zeroizing::new(
             ml_dsa::ExpandedSigningKeyBytes::<P>::try_from(expanded)
                 .map_err(|_| CryptoError::MalformedKey(KeyFormatError::KeyMaterial))?,
