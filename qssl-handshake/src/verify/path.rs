@@ -7,7 +7,8 @@
 //! certificate signature from the leaf up to the one the trust anchor's key made)
 //! together with the CertificateVerify, never from the CertificateVerify alone.
 
-use der::{Decode, Encode, Reader, SliceReader};
+use der::asn1::{AnyRef, BitStringRef};
+use der::{Decode, Encode, Reader, SliceReader, Tag};
 use qssl_crypto::ids::SignatureScheme;
 use qssl_crypto::sign::SignatureVerifier;
 use rustls_pki_types::{CertificateDer, TrustAnchor};
@@ -140,13 +141,18 @@ pub(super) fn describe(
             .ok_or(CertificateError::Other)?;
         certs.push((position + 1, &intermediates[position]));
     }
+    // Read once per certificate, borrowed: this runs in every handshake.
+    let fields = certs
+        .iter()
+        .map(|&(_, der)| PathFields::read(der))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut signatures = Vec::with_capacity(certs.len());
-    for (i, &(position, der)) in certs.iter().enumerate() {
-        let issuer_spki_alg = match certs.get(i + 1) {
-            Some(&(_, issuer)) => spki_parts(&cert_spki(issuer)?)?.0,
+    for (i, &(position, _)) in certs.iter().enumerate() {
+        let issuer_spki_alg = match fields.get(i + 1) {
+            Some(issuer) => algorithm_contents(&issuer.public_key_algorithm)?,
             None => anchor_spki_algorithm(path.anchor())?,
         };
-        let signature_alg = cert_signature_algorithm(der)?;
+        let signature_alg = algorithm_contents(&fields[i].signature_algorithm)?;
         let scheme = verifiers
             .iter()
             .find(|v| {
@@ -175,13 +181,54 @@ fn algorithm_contents<P: Encode>(
     Ok(out)
 }
 
-fn parse_certificate(cert: &[u8]) -> Result<Certificate, CertificateError> {
-    Certificate::from_der(cert).map_err(|_| CertificateError::BadEncoding)
+/// `Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }`
+/// with the TBS left undecoded: all `describe` needs of a certificate's own signature.
+#[derive(der::Sequence)]
+struct CertificateOuter<'a> {
+    tbs_certificate: AnyRef<'a>,
+    signature_algorithm: AlgorithmIdentifierRef<'a>,
+    signature_value: BitStringRef<'a>,
 }
 
-/// The contents of a certificate's `signatureAlgorithm`.
-fn cert_signature_algorithm(cert: &[u8]) -> Result<Vec<u8>, CertificateError> {
-    algorithm_contents(parse_certificate(cert)?.signature_algorithm())
+/// What [`describe`] reads of one certificate on the path, borrowed from its DER.
+struct PathFields<'a> {
+    signature_algorithm: AlgorithmIdentifierRef<'a>,
+    public_key_algorithm: AlgorithmIdentifierRef<'a>,
+}
+
+impl<'a> PathFields<'a> {
+    /// The outer signature algorithm, and the subject key's algorithm found by
+    /// stepping over the TBS fields before it (RFC 5280 §4.1: version [0] EXPLICIT
+    /// OPTIONAL, serialNumber, signature, issuer, validity, subject) without
+    /// decoding them.
+    fn read(cert: &'a [u8]) -> Result<Self, CertificateError> {
+        let bad = |_| CertificateError::BadEncoding;
+        let outer = CertificateOuter::from_der(cert).map_err(bad)?;
+        let tbs = outer.tbs_certificate;
+        if der::Tagged::tag(&tbs) != Tag::Sequence {
+            return Err(CertificateError::BadEncoding);
+        }
+        let mut r = SliceReader::new(tbs.value()).map_err(bad)?;
+        let version_tag = Tag::ContextSpecific {
+            constructed: true,
+            number: der::TagNumber(0),
+        };
+        if Tag::peek(&r).map_err(bad)? == version_tag {
+            r.decode::<AnyRef<'a>>().map_err(bad)?;
+        }
+        for _ in 0..5 {
+            r.decode::<AnyRef<'a>>().map_err(bad)?;
+        }
+        let spki: SubjectPublicKeyInfoRef<'a> = r.decode().map_err(bad)?;
+        Ok(Self {
+            signature_algorithm: outer.signature_algorithm,
+            public_key_algorithm: spki.algorithm,
+        })
+    }
+}
+
+fn parse_certificate(cert: &[u8]) -> Result<Certificate, CertificateError> {
+    Certificate::from_der(cert).map_err(|_| CertificateError::BadEncoding)
 }
 
 /// The complete DER `subjectPublicKeyInfo` of a certificate.
@@ -253,9 +300,14 @@ mod tests {
         let (alg, bits) = spki_parts(&spki).unwrap();
         assert_eq!(alg, verifier.public_key_alg_id().as_ref());
         assert_eq!(bits.len(), 65, "uncompressed P-256 point");
+        let fields = PathFields::read(&cert).unwrap();
         assert_eq!(
-            cert_signature_algorithm(&cert).unwrap(),
+            algorithm_contents(&fields.signature_algorithm).unwrap(),
             verifier.signature_alg_id().as_ref()
+        );
+        assert_eq!(
+            algorithm_contents(&fields.public_key_algorithm).unwrap(),
+            verifier.public_key_alg_id().as_ref()
         );
         let (serial, issuer) = cert_serial_and_issuer(&cert).unwrap();
         assert_eq!(serial, [0x42]);
@@ -263,6 +315,7 @@ mod tests {
         for cut in 0..cert.len() {
             assert_eq!(cert_spki(&cert[..cut]), Err(CertificateError::BadEncoding));
             assert!(cert_serial_and_issuer(&cert[..cut]).is_err());
+            assert!(PathFields::read(&cert[..cut]).is_err());
         }
         for cut in 0..spki.len() {
             assert!(spki_parts(&spki[..cut]).is_err());
