@@ -4,10 +4,10 @@
 //! suites without the record or handshake layers knowing which crate computes them.
 
 use crate::aead::{AES_128_GCM, AES_256_GCM, Aead, CHACHA20_POLY1305};
-use crate::hash::{Hash, SHA256, SHA384};
-use crate::hkdf::{HKDF_SHA256, HKDF_SHA384, Hkdf};
+use crate::hash::Hash;
+use crate::hkdf::Hkdf;
 use crate::ids::CipherSuite;
-use crate::tls12_prf::{Prf, TLS12_PRF_SHA256, TLS12_PRF_SHA384};
+use crate::tls12_prf::Prf;
 use qssl_wire::TlsVersion;
 
 /// A TLS 1.3 cipher suite (RFC 8446 §B.4): an AEAD and the hash of the key schedule.
@@ -108,96 +108,66 @@ impl SupportedCipherSuite {
 }
 
 /// AES-GCM's limit is 2^24.5 records (RFC 8446 §5.5); round down.
-const GCM_LIMIT: u64 = 23_726_566;
+pub(crate) const GCM_LIMIT: u64 = 23_726_566;
 
-/// TLS_AES_128_GCM_SHA256.
-pub static TLS13_AES_128_GCM_SHA256: Tls13CipherSuite = Tls13CipherSuite {
-    suite: CipherSuite::TLS13_AES_128_GCM_SHA256,
-    aead: AES_128_GCM,
-    hash: SHA256,
-    hkdf: HKDF_SHA256,
-    confidentiality_limit: GCM_LIMIT,
-};
+/// Declares every suite Q-SSL speaks and the two preference lists over one set of
+/// AEAD implementations. Providers differ only in their AEADs (the hashes, HKDF and
+/// PRF are ours in both), so the portable suites below and the aws-lc ones in
+/// `provider::aws_lc` come from this one table and cannot drift apart.
+macro_rules! suite_set {
+    ($aes128:expr, $aes256:expr, $chacha:expr) => {
+        $crate::suites::suite_set!(@tls13 TLS13_AES_128_GCM_SHA256, $aes128, SHA256, HKDF_SHA256, $crate::suites::GCM_LIMIT);
+        $crate::suites::suite_set!(@tls13 TLS13_AES_256_GCM_SHA384, $aes256, SHA384, HKDF_SHA384, $crate::suites::GCM_LIMIT);
+        $crate::suites::suite_set!(@tls13 TLS13_CHACHA20_POLY1305_SHA256, $chacha, SHA256, HKDF_SHA256, u64::MAX);
+        $crate::suites::suite_set!(@tls12 TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, $aes256, TLS12_PRF_SHA384, SHA384, Ecdsa, GcmExplicit);
+        $crate::suites::suite_set!(@tls12 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, $aes128, TLS12_PRF_SHA256, SHA256, Ecdsa, GcmExplicit);
+        $crate::suites::suite_set!(@tls12 TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, $chacha, TLS12_PRF_SHA256, SHA256, Ecdsa, ChaChaXor);
+        $crate::suites::suite_set!(@tls12 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, $aes256, TLS12_PRF_SHA384, SHA384, Rsa, GcmExplicit);
+        $crate::suites::suite_set!(@tls12 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, $aes128, TLS12_PRF_SHA256, SHA256, Rsa, GcmExplicit);
+        $crate::suites::suite_set!(@tls12 TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, $chacha, TLS12_PRF_SHA256, SHA256, Rsa, ChaChaXor);
 
-/// TLS_AES_256_GCM_SHA384.
-pub static TLS13_AES_256_GCM_SHA384: Tls13CipherSuite = Tls13CipherSuite {
-    suite: CipherSuite::TLS13_AES_256_GCM_SHA384,
-    aead: AES_256_GCM,
-    hash: SHA384,
-    hkdf: HKDF_SHA384,
-    confidentiality_limit: GCM_LIMIT,
-};
+        /// The TLS 1.3 suites in Q-SSL's default preference order.
+        pub static ALL_TLS13_SUITES: &[&$crate::suites::Tls13CipherSuite] = &[
+            &TLS13_AES_128_GCM_SHA256,
+            &TLS13_AES_256_GCM_SHA384,
+            &TLS13_CHACHA20_POLY1305_SHA256,
+        ];
 
-/// TLS_CHACHA20_POLY1305_SHA256.
-pub static TLS13_CHACHA20_POLY1305_SHA256: Tls13CipherSuite = Tls13CipherSuite {
-    suite: CipherSuite::TLS13_CHACHA20_POLY1305_SHA256,
-    aead: CHACHA20_POLY1305,
-    hash: SHA256,
-    hkdf: HKDF_SHA256,
-    confidentiality_limit: u64::MAX,
-};
-
-macro_rules! tls12_suite {
-    ($(#[$doc:meta])* $name:ident, $id:ident, $aead:expr, $prf:expr, $hash:expr, $auth:ident, $nonce:ident) => {
-        $(#[$doc])*
-        pub static $name: Tls12CipherSuite = Tls12CipherSuite {
-            suite: CipherSuite::$id,
+        /// The TLS 1.2 suites in Q-SSL's default preference order (AEAD only).
+        pub static ALL_TLS12_SUITES: &[&$crate::suites::Tls12CipherSuite] = &[
+            &TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+            &TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            &TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+            &TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+            &TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            &TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        ];
+    };
+    (@tls13 $name:ident, $aead:expr, $hash:ident, $hkdf:ident, $limit:expr) => {
+        #[doc = concat!("`", stringify!($name), "` (RFC 8446 §B.4).")]
+        pub static $name: $crate::suites::Tls13CipherSuite = $crate::suites::Tls13CipherSuite {
+            suite: $crate::ids::CipherSuite::$name,
             aead: $aead,
-            prf: $prf,
-            hash: $hash,
-            authentication: Tls12Authentication::$auth,
-            nonce: Tls12NonceStyle::$nonce,
+            hash: $crate::hash::$hash,
+            hkdf: $crate::hkdf::$hkdf,
+            confidentiality_limit: $limit,
+        };
+    };
+    (@tls12 $name:ident, $aead:expr, $prf:ident, $hash:ident, $auth:ident, $nonce:ident) => {
+        #[doc = concat!("`", stringify!($name), "` (RFC 5289 / RFC 7905).")]
+        pub static $name: $crate::suites::Tls12CipherSuite = $crate::suites::Tls12CipherSuite {
+            suite: $crate::ids::CipherSuite::$name,
+            aead: $aead,
+            prf: $crate::tls12_prf::$prf,
+            hash: $crate::hash::$hash,
+            authentication: $crate::suites::Tls12Authentication::$auth,
+            nonce: $crate::suites::Tls12NonceStyle::$nonce,
         };
     };
 }
+pub(crate) use suite_set;
 
-tls12_suite!(
-    /// TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 (RFC 5289).
-    TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-    AES_256_GCM, TLS12_PRF_SHA384, SHA384, Ecdsa, GcmExplicit
-);
-tls12_suite!(
-    /// TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (RFC 5289).
-    TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-    AES_128_GCM, TLS12_PRF_SHA256, SHA256, Ecdsa, GcmExplicit
-);
-tls12_suite!(
-    /// TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 (RFC 7905).
-    TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-    CHACHA20_POLY1305, TLS12_PRF_SHA256, SHA256, Ecdsa, ChaChaXor
-);
-tls12_suite!(
-    /// TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 (RFC 5289).
-    TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-    AES_256_GCM, TLS12_PRF_SHA384, SHA384, Rsa, GcmExplicit
-);
-tls12_suite!(
-    /// TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (RFC 5289).
-    TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-    AES_128_GCM, TLS12_PRF_SHA256, SHA256, Rsa, GcmExplicit
-);
-tls12_suite!(
-    /// TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 (RFC 7905).
-    TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-    CHACHA20_POLY1305, TLS12_PRF_SHA256, SHA256, Rsa, ChaChaXor
-);
-
-/// The TLS 1.3 suites in Q-SSL's default preference order.
-pub static ALL_TLS13_SUITES: &[&Tls13CipherSuite] = &[
-    &TLS13_AES_128_GCM_SHA256,
-    &TLS13_AES_256_GCM_SHA384,
-    &TLS13_CHACHA20_POLY1305_SHA256,
-];
-
-/// The TLS 1.2 suites in Q-SSL's default preference order (AEAD only).
-pub static ALL_TLS12_SUITES: &[&Tls12CipherSuite] = &[
-    &TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-    &TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-    &TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-    &TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-    &TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-    &TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-];
+suite_set!(AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305);
 
 #[cfg(test)]
 mod tests {

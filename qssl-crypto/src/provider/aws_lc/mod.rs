@@ -53,14 +53,9 @@ pub use keys::{AwsLcKeyProvider, PrivateKey};
 
 use super::CryptoProvider;
 use crate::aead::Aead;
-use crate::hash::{SHA256, SHA384};
-use crate::hkdf::{HKDF_SHA256, HKDF_SHA384};
-use crate::ids::CipherSuite;
 use crate::kx::SupportedKxGroup;
 use crate::rand::OS_RANDOM;
 use crate::sign::SignatureVerifier;
-use crate::suites::{Tls12Authentication, Tls12CipherSuite, Tls12NonceStyle, Tls13CipherSuite};
-use crate::tls12_prf::{TLS12_PRF_SHA256, TLS12_PRF_SHA384};
 
 /// AES-128-GCM on aws-lc.
 pub static AES_128_GCM: &dyn Aead = &aead::AES_128_GCM;
@@ -69,97 +64,8 @@ pub static AES_256_GCM: &dyn Aead = &aead::AES_256_GCM;
 /// ChaCha20-Poly1305 on aws-lc.
 pub static CHACHA20_POLY1305: &dyn Aead = &aead::CHACHA20_POLY1305;
 
-/// AES-GCM's limit is 2^24.5 records (RFC 8446 §5.5); round down.
-const GCM_LIMIT: u64 = 23_726_566;
-
-/// TLS_AES_128_GCM_SHA256 on aws-lc.
-pub static TLS13_AES_128_GCM_SHA256: Tls13CipherSuite = Tls13CipherSuite {
-    suite: CipherSuite::TLS13_AES_128_GCM_SHA256,
-    aead: AES_128_GCM,
-    hash: SHA256,
-    hkdf: HKDF_SHA256,
-    confidentiality_limit: GCM_LIMIT,
-};
-
-/// TLS_AES_256_GCM_SHA384 on aws-lc.
-pub static TLS13_AES_256_GCM_SHA384: Tls13CipherSuite = Tls13CipherSuite {
-    suite: CipherSuite::TLS13_AES_256_GCM_SHA384,
-    aead: AES_256_GCM,
-    hash: SHA384,
-    hkdf: HKDF_SHA384,
-    confidentiality_limit: GCM_LIMIT,
-};
-
-/// TLS_CHACHA20_POLY1305_SHA256 on aws-lc.
-pub static TLS13_CHACHA20_POLY1305_SHA256: Tls13CipherSuite = Tls13CipherSuite {
-    suite: CipherSuite::TLS13_CHACHA20_POLY1305_SHA256,
-    aead: CHACHA20_POLY1305,
-    hash: SHA256,
-    hkdf: HKDF_SHA256,
-    confidentiality_limit: u64::MAX,
-};
-
-macro_rules! tls12_suite {
-    ($(#[$doc:meta])* $name:ident, $aead:expr, $prf:expr, $hash:expr, $auth:ident, $nonce:ident) => {
-        $(#[$doc])*
-        pub static $name: Tls12CipherSuite = Tls12CipherSuite {
-            suite: CipherSuite::$name,
-            aead: $aead,
-            prf: $prf,
-            hash: $hash,
-            authentication: Tls12Authentication::$auth,
-            nonce: Tls12NonceStyle::$nonce,
-        };
-    };
-}
-
-tls12_suite!(
-    /// TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 (RFC 5289) on aws-lc.
-    TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-    AES_256_GCM, TLS12_PRF_SHA384, SHA384, Ecdsa, GcmExplicit
-);
-tls12_suite!(
-    /// TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (RFC 5289) on aws-lc.
-    TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-    AES_128_GCM, TLS12_PRF_SHA256, SHA256, Ecdsa, GcmExplicit
-);
-tls12_suite!(
-    /// TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 (RFC 7905) on aws-lc.
-    TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-    CHACHA20_POLY1305, TLS12_PRF_SHA256, SHA256, Ecdsa, ChaChaXor
-);
-tls12_suite!(
-    /// TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 (RFC 5289) on aws-lc.
-    TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-    AES_256_GCM, TLS12_PRF_SHA384, SHA384, Rsa, GcmExplicit
-);
-tls12_suite!(
-    /// TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (RFC 5289) on aws-lc.
-    TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-    AES_128_GCM, TLS12_PRF_SHA256, SHA256, Rsa, GcmExplicit
-);
-tls12_suite!(
-    /// TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 (RFC 7905) on aws-lc.
-    TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-    CHACHA20_POLY1305, TLS12_PRF_SHA256, SHA256, Rsa, ChaChaXor
-);
-
-/// The TLS 1.3 suites, in the same preference order as the portable provider.
-pub static ALL_TLS13_SUITES: &[&Tls13CipherSuite] = &[
-    &TLS13_AES_128_GCM_SHA256,
-    &TLS13_AES_256_GCM_SHA384,
-    &TLS13_CHACHA20_POLY1305_SHA256,
-];
-
-/// The TLS 1.2 suites, in the same preference order as the portable provider.
-pub static ALL_TLS12_SUITES: &[&Tls12CipherSuite] = &[
-    &TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-    &TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-    &TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-    &TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-    &TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-    &TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-];
+// The same suites and preference lists as the portable provider, over aws-lc's AEADs.
+crate::suites::suite_set!(AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305);
 
 /// x25519 on aws-lc.
 pub static X25519: &dyn SupportedKxGroup = &kx::X25519Group;
