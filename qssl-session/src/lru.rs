@@ -19,9 +19,9 @@ use zeroize::Zeroizing;
 use crate::UnixSeconds;
 
 /// Bytes counted per entry on top of its key and value: the list node (key
-/// pointer, value, links), the hash slot and allocator rounding. Measured at about
-/// 100 bytes for a session value (tests/memory.rs checks the live heap), so that
-/// the byte bound is a bound on what the store really holds.
+/// pointer, value, links), the hash slot and the table's growth slack. Measured
+/// at 115 to 140 bytes per server session (tests/memory.rs prints the live heap),
+/// so that the byte bound is close to a bound on what the store really holds.
 pub(crate) const ENTRY_OVERHEAD: usize = 128;
 
 /// Never more shards than this: each costs a mutex and an empty map.

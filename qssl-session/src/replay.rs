@@ -57,8 +57,9 @@ struct Seen {
 /// `window` seconds short of the server's view stays fresh (by [`is_fresh`]) until
 /// *t* + 2 × window, so a replay of it must be caught until then.
 ///
-/// Each entry costs about 60 bytes (a 16-byte digest in a hash set and in a
-/// time-ordered queue) whatever the key's length. When `capacity` entries are
+/// Each entry costs 40 to 70 bytes (a 16-byte digest in a hash set and again in a
+/// time-ordered queue, plus the tables' power-of-two growth slack) whatever the
+/// key's length. When `capacity` entries are
 /// live, [`first_use`](AntiReplay::first_use) answers `false`: the client's early
 /// data is rejected and it sends it again after the handshake, one round trip
 /// lost, where accepting an offer that may be a replay could repeat a request.
@@ -78,7 +79,7 @@ impl ReplayGuard {
     pub const DEFAULT_WINDOW: u32 = 10;
 
     /// The default capacity: 100,000 offers, 5,000 early-data resumptions per
-    /// second over the 20 s they are remembered, about 6 MiB when full.
+    /// second over the 20 s they are remembered, about 5.5 MiB when full.
     pub const DEFAULT_CAPACITY: usize = 100_000;
 
     /// A guard with a freshness window of `window_secs` seconds that remembers at

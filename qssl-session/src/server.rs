@@ -14,9 +14,10 @@ use crate::{ServerSessionStore, UnixSeconds};
 /// Sessions are spread over up to 16 shards, each with its own lock and its own
 /// share of both bounds, so threads resuming different sessions rarely wait for
 /// each other; past a bound a shard forgets its least recently used sessions.
-/// A session counts its id, its value's allocated bytes and about 128 bytes of
-/// bookkeeping. Expired sessions are never returned; they are dropped when looked
-/// up or when evicted. Values are wiped when dropped.
+/// A session counts its id, its value's allocated bytes and 128 bytes of
+/// bookkeeping; one larger than its shard's share of the byte bound
+/// (`max_bytes / shards`) is refused. Expired sessions are never returned; they
+/// are dropped when looked up or when evicted. Values are wiped when dropped.
 pub struct InMemoryServerSessionStore {
     sessions: ShardedLru<Zeroizing<Vec<u8>>>,
     max_entries: usize,
