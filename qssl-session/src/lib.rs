@@ -120,8 +120,9 @@ pub trait ClientSessionStore: Send + Sync + fmt::Debug {
 
 /// Where a server keeps session state by id (stateful tickets; TLS 1.2 session IDs).
 pub trait ServerSessionStore: Send + Sync + fmt::Debug {
-    /// Stores `value` under `id` until `expires_at`, replacing what was there; `false`
-    /// when the store refuses it (larger than the whole store allows).
+    /// Stores `value` under `id` until `expires_at` (the last second it is live),
+    /// replacing what was there; `false` when the store refuses it (larger than the
+    /// store allows one session), and then nothing is left under `id`.
     fn put(&self, id: &[u8], value: Zeroizing<Vec<u8>>, expires_at: UnixSeconds) -> bool;
 
     /// The value under `id` if it has not expired at `now`.
