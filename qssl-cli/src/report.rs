@@ -12,8 +12,12 @@ pub(crate) struct Negotiated {
     pub(crate) version: String,
     /// The cipher suite.
     pub(crate) suite: CipherSuite,
-    /// The key exchange group.
-    pub(crate) group: NamedGroup,
+    /// The key exchange group; `None` for a resumption without a key exchange
+    /// (psk_ke).
+    pub(crate) group: Option<NamedGroup>,
+    /// The handshake resumed an earlier session (no certificates this time: the
+    /// authentication reported is the original session's).
+    pub(crate) resumed: bool,
     /// The server's CertificateVerify scheme.
     pub(crate) signature: SignatureScheme,
     /// The client's CertificateVerify scheme, when it authenticated.
@@ -67,7 +71,7 @@ impl PeerAuth {
 impl Negotiated {
     /// `label: value` lines: `version:`, `suite:`, `group:`, `signature:`, `pq:`,
     /// `chain-signatures:`, then `client-signature:`, `alpn:` and `hello-retry: yes`
-    /// when they apply.
+    /// when they apply, and `resumed: yes|no` last.
     ///
     /// A client's `pq:` line says `authentication yes` only if the server's verified
     /// certificate path (every certificate signature up to the trust anchor's) and
@@ -79,7 +83,14 @@ impl Negotiated {
         let mut out = String::new();
         let _ = writeln!(out, "version: {}", self.version);
         let _ = writeln!(out, "suite: {}", self.suite);
-        let _ = writeln!(out, "group: {}", self.group);
+        match self.group {
+            Some(g) => {
+                let _ = writeln!(out, "group: {g}");
+            }
+            None => {
+                let _ = writeln!(out, "group: none (psk_ke resumption)");
+            }
+        }
         let _ = writeln!(out, "signature: {}", self.signature);
         let peer = if self.is_client {
             "authentication"
@@ -104,6 +115,7 @@ impl Negotiated {
         if self.hello_retry {
             let _ = writeln!(out, "hello-retry: yes");
         }
+        let _ = writeln!(out, "resumed: {}", yes_no(self.resumed));
         out
     }
 
@@ -137,7 +149,8 @@ mod tests {
         Negotiated {
             version: "TLSv1.3".into(),
             suite: CipherSuite::TLS13_AES_256_GCM_SHA384,
-            group: NamedGroup::X25519MLKEM768,
+            group: Some(NamedGroup::X25519MLKEM768),
+            resumed: false,
             signature: SignatureScheme::MLDSA65,
             client_signature: None,
             alpn: Some(b"<h2>".to_vec()),
@@ -157,8 +170,17 @@ mod tests {
             sample().lines(),
             "version: TLSv1.3\nsuite: TLS_AES_256_GCM_SHA384\ngroup: X25519MLKEM768\n\
              signature: mldsa65\npq: key exchange yes, authentication yes\n\
-             chain-signatures: mldsa65, mldsa87\nalpn: <h2>\n"
+             chain-signatures: mldsa65, mldsa87\nalpn: <h2>\nresumed: no\n"
         );
+        let mut resumed = sample();
+        resumed.resumed = true;
+        resumed.group = None;
+        let lines = resumed.lines();
+        assert!(
+            lines.contains("group: none (psk_ke resumption)\n"),
+            "{lines}"
+        );
+        assert!(lines.ends_with("resumed: yes\n"), "{lines}");
     }
 
     #[test]

@@ -127,13 +127,16 @@ fn serve(config: Arc<ServerConfig>, sock: TcpStream, http: bool, peer: &str) -> 
     // pq-client-auth: the client's authentication as this server verified it (a
     // server cannot know how the client verified the server's own chain).
     println!(
-        "{peer}: {} {} {} {} pq-kx={} pq-client-auth={}",
+        "{peer}: {} {} {} {} pq-kx={} pq-client-auth={} resumed={}",
         negotiated.version,
         negotiated.suite,
-        negotiated.group,
+        negotiated
+            .group
+            .map_or_else(|| "psk_ke".to_owned(), |g| g.to_string()),
         negotiated.signature,
         negotiated.kx_post_quantum,
-        negotiated.peer_auth.as_ref().map_or("none", PeerAuth::pq)
+        negotiated.peer_auth.as_ref().map_or("none", PeerAuth::pq),
+        if negotiated.resumed { "yes" } else { "no" }
     );
     let _ = io::stdout().flush();
     if http {

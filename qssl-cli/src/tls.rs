@@ -101,6 +101,7 @@ pub(crate) fn negotiated(conn: &ConnectionCommon, is_client: bool) -> Option<Neg
         version: info.protocol_version.to_string(),
         suite: info.cipher_suite,
         group: info.key_exchange_group,
+        resumed: info.resumed,
         signature: info.server_signature_scheme,
         client_signature: conn
             .handshake_summary()

@@ -35,7 +35,8 @@ pub enum Action {
     SetWriteKey(TrafficKey),
     /// The handshake is complete: application data may flow both ways.
     HandshakeComplete(Box<HandshakeSummary>),
-    /// The server sent a NewSessionTicket (kept for resumption, a later feature).
+    /// The server sent a NewSessionTicket (client side; already in the session
+    /// store if resumption is on, and kept by the connection for the application).
     SessionTicket(Box<NewSessionTicket>),
     /// A secret for an SSLKEYLOGFILE-style key log (only when the params ask for it).
     KeyLog {
@@ -111,8 +112,13 @@ pub struct HandshakeSummary {
     pub version: TlsVersion,
     /// The cipher suite, of that version.
     pub suite: SupportedCipherSuite,
-    /// The key exchange group.
-    pub group: NamedGroup,
+    /// The key exchange group of this handshake; `None` for a `psk_ke` resumption,
+    /// which has no key exchange.
+    pub group: Option<NamedGroup>,
+    /// The handshake resumed an earlier session (RFC 8446 §2.2): no certificates
+    /// were sent; the peer's certificates, their verified path and the signature
+    /// schemes reported are the original session's.
+    pub resumed: bool,
     /// The scheme of the server's CertificateVerify (the connection's authentication).
     pub server_signature_scheme: SignatureScheme,
     /// The scheme of the client's CertificateVerify, if the client authenticated.
@@ -129,7 +135,10 @@ pub struct HandshakeSummary {
     pub hello_retry_request: bool,
     /// The peer's record_size_limit, if it sent one.
     pub peer_record_size_limit: Option<u16>,
-    /// Whether the key exchange resists a quantum adversary (hybrid or pure ML-KEM).
+    /// Whether the keys resist a quantum adversary: a hybrid or pure ML-KEM key
+    /// exchange, or a resumption whose PSK came from one (the PSK enters the key
+    /// schedule with the key exchange, so a `psk_dhe_ke` resumption over x25519 of a
+    /// hybrid session stays protected, and so does a `psk_ke` one).
     pub kx_post_quantum: bool,
     /// The certificate path this side's verifier validated for the peer (the server
     /// on a client, the client on a server): each certificate's signature algorithm,

@@ -2,17 +2,26 @@
 //! CertificateVerify content, key-log emission, and the post-handshake traffic state
 //! (KeyUpdate, NewSessionTicket).
 
+use std::sync::Arc;
+
 use qssl_crypto::hash::HashOutput;
 use qssl_crypto::hkdf::Prk;
 use qssl_crypto::suites::Tls13CipherSuite;
+use qssl_session::{ClientSessionStore, ClientTicket};
 use zeroize::Zeroizing;
 
 use crate::action::{Action, Tls13TrafficKey, TrafficKey};
 use crate::codec::HandshakeType;
 use crate::error::{Error, PeerMisbehaved};
-use crate::key_schedule::{HandshakeSecret, MasterSecret, Side, next_traffic_secret};
+use crate::key_schedule::{
+    HandshakeSecret, MasterSecret, Side, next_traffic_secret, resumption_psk,
+};
+use crate::resumption::SessionState;
 use crate::transcript::Transcript;
-use crate::{HandshakeMessage, KeyUpdate, KeyUpdateRequest};
+use crate::verify::UnixTime;
+use crate::{
+    Extension, ExtensionType, HandshakeMessage, KeyUpdate, KeyUpdateRequest, NewSessionTicket,
+};
 
 /// RFC 8446 §4.4.3 context string of the server's CertificateVerify.
 pub(crate) const SERVER_CV_CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify";
@@ -173,6 +182,60 @@ pub(crate) struct Traffic {
     pub(crate) answer_pending: bool,
     /// KeyUpdates received since the peer's last application data.
     pub(crate) key_updates_in_a_row: u32,
+    /// Client with a session store: what turns each NewSessionTicket into a
+    /// resumable session.
+    pub(crate) tickets: Option<Box<ClientTickets>>,
+}
+
+/// What a client needs to keep the server's tickets (RFC 8446 §4.6.1).
+pub(crate) struct ClientTickets {
+    pub(crate) store: Arc<dyn ClientSessionStore>,
+    /// The name the store knows the server by.
+    pub(crate) key: String,
+    pub(crate) resumption_master_secret: Prk,
+    /// The session's details, copied into each ticket's state (its secret and
+    /// ticket fields empty).
+    pub(crate) template: SessionState,
+}
+
+impl core::fmt::Debug for ClientTickets {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ClientTickets")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientTickets {
+    /// Derives the ticket's PSK and puts the resumable session in the store. A
+    /// ticket with lifetime 0 is discarded (§4.6.1: "the ticket should be discarded
+    /// immediately"); one whose state cannot be encoded is not kept either.
+    fn keep(&self, t: &NewSessionTicket, now: u64) -> Result<(), Error> {
+        if t.lifetime == 0 {
+            return Ok(());
+        }
+        let psk = resumption_psk(&self.resumption_master_secret, &t.nonce)?;
+        let mut state = self.template.clone();
+        state.secret = Zeroizing::new(psk.expose_secret().to_vec());
+        state.ticket.clone_from(&t.ticket);
+        state.lifetime = t.lifetime;
+        state.age_add = t.age_add;
+        state.issued_at = now;
+        state.max_early_data = match t.extension(ExtensionType::EARLY_DATA) {
+            Some(Extension::EarlyDataMax(n)) => *n,
+            _ => 0,
+        };
+        if let Ok(value) = state.encode() {
+            self.store.insert_ticket(
+                &self.key,
+                ClientTicket {
+                    value,
+                    expires_at: now.saturating_add(u64::from(t.lifetime)),
+                },
+            );
+        }
+        Ok(())
+    }
 }
 
 impl Traffic {
@@ -180,6 +243,7 @@ impl Traffic {
     pub(crate) fn handle(
         &mut self,
         msg: HandshakeMessage,
+        now: UnixTime,
         out: &mut Vec<Action>,
     ) -> Result<(), Error> {
         match msg {
@@ -201,8 +265,11 @@ impl Traffic {
             }
             HandshakeMessage::NewSessionTicket(t) if self.side == Side::Client => {
                 // RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds."
-                if t.lifetime > 604_800 {
+                if t.lifetime > qssl_session::MAX_TICKET_LIFETIME {
                     return Err(PeerMisbehaved::BadTicketLifetime.into());
+                }
+                if let Some(tickets) = &self.tickets {
+                    tickets.keep(&t, now.as_secs())?;
                 }
                 out.push(Action::SessionTicket(Box::new(t)));
                 Ok(())
@@ -261,6 +328,9 @@ mod tests {
     use super::*;
     use qssl_crypto::suites::TLS13_AES_128_GCM_SHA256 as SUITE;
 
+    const NOW: UnixTime =
+        UnixTime::since_unix_epoch(core::time::Duration::from_secs(1_800_000_000));
+
     fn traffic() -> Traffic {
         let prk = |b: u8| SUITE.hkdf.prk_from_secret(&[b; 32]).unwrap();
         Traffic {
@@ -272,6 +342,7 @@ mod tests {
             write_limit: None,
             answer_pending: false,
             key_updates_in_a_row: 0,
+            tickets: None,
         }
     }
 
@@ -297,7 +368,7 @@ mod tests {
         let mut t = traffic();
         let mut out = Vec::new();
         for _ in 0..5 {
-            t.handle(key_update(KeyUpdateRequest::UpdateRequested), &mut out)
+            t.handle(key_update(KeyUpdateRequest::UpdateRequested), NOW, &mut out)
                 .unwrap();
         }
         // Five read-key changes, nothing sent yet.
@@ -326,16 +397,24 @@ mod tests {
         let mut t = traffic();
         let mut out = Vec::new();
         for _ in 0..MAX_KEY_UPDATES_IN_A_ROW {
-            t.handle(key_update(KeyUpdateRequest::UpdateNotRequested), &mut out)
-                .unwrap();
+            t.handle(
+                key_update(KeyUpdateRequest::UpdateNotRequested),
+                NOW,
+                &mut out,
+            )
+            .unwrap();
         }
         t.application_data_received();
         for _ in 0..MAX_KEY_UPDATES_IN_A_ROW {
-            t.handle(key_update(KeyUpdateRequest::UpdateRequested), &mut out)
+            t.handle(key_update(KeyUpdateRequest::UpdateRequested), NOW, &mut out)
                 .unwrap();
         }
         let err = t
-            .handle(key_update(KeyUpdateRequest::UpdateNotRequested), &mut out)
+            .handle(
+                key_update(KeyUpdateRequest::UpdateNotRequested),
+                NOW,
+                &mut out,
+            )
             .unwrap_err();
         assert_eq!(
             err,

@@ -11,6 +11,8 @@ use qssl_crypto::provider::CryptoProvider;
 use qssl_crypto::rand::SecureRandom;
 use qssl_crypto::suites::Tls13CipherSuite;
 
+use qssl_session::{ClientSessionStore, InMemoryClientSessionStore, TicketKeyRing, Ticketer};
+
 use crate::resolve::CertificateResolver;
 use crate::verify::{ClientCertVerifier, ServerCertVerifier};
 
@@ -57,6 +59,11 @@ pub fn default_server_groups(provider: &CryptoProvider) -> Vec<&'static dyn Supp
     groups
 }
 
+/// How long a server's default ticket key seals tickets (it opens them for one more
+/// period): six hours, so a ticket is redeemable for 6 to 12 hours and a stolen key
+/// exposes at most 12 hours of tickets.
+pub const DEFAULT_TICKET_KEY_PERIOD: u32 = 6 * 3600;
+
 /// Client handshake parameters. [`ClientParams::new`] holds every default (the
 /// facade's builder starts from it); the fields are public to adjust, and new ones
 /// may be added, so the struct cannot be built literally outside this crate.
@@ -90,6 +97,14 @@ pub struct ClientParams {
     pub middlebox_compat: bool,
     /// Emit [`Action::KeyLog`](crate::Action::KeyLog) secrets.
     pub key_log: bool,
+    /// Where session tickets are kept between connections, by server name, and
+    /// offered from (RFC 8446 §2.2); `None` turns resumption off. Also remembers the
+    /// group each server chose, so the next ClientHello's key share is for it.
+    pub session_store: Option<Arc<dyn ClientSessionStore>>,
+    /// Offer `psk_ke` besides `psk_dhe_ke` (RFC 8446 §4.2.9): a resumption the
+    /// server may complete without a key exchange, cheaper but without forward
+    /// secrecy for the resumed connection. Off by default.
+    pub psk_ke: bool,
 }
 
 /// Server handshake parameters. [`ServerParams::new`] holds every default (the
@@ -138,12 +153,25 @@ pub struct ServerParams {
     /// should accept the second ClientHello), so a cookie can be checked without
     /// per-connection state.
     pub hrr_cookie_key: Arc<HrrCookieKey>,
+    /// Makes and redeems session tickets (RFC 8446 §4.6.1): by default a
+    /// [`TicketKeyRing`] (stateless tickets sealed under rotating keys); `None` issues
+    /// none and resumes nothing.
+    pub ticketer: Option<Arc<dyn Ticketer>>,
+    /// NewSessionTickets sent after each handshake (default 2, so a client can open
+    /// two connections that resume; 0 sends none).
+    pub ticket_count: u8,
+    /// Accept a `psk_ke` resumption (no key exchange, no forward secrecy for the
+    /// resumed connection) when the client offers only that or prefers it. Off by
+    /// default: resumptions then always run the key exchange (`psk_dhe_ke`).
+    pub psk_ke: bool,
 }
 
 impl ClientParams {
     /// The defaults: every TLS 1.3 suite of `provider`, [`default_client_groups`],
     /// no client certificate, no ALPN, SNI on, middlebox compatibility mode on, no
-    /// OCSP request, no record_size_limit, no key log, not `pq_only`.
+    /// OCSP request, no record_size_limit, no key log, not `pq_only`; resumption on
+    /// through a fresh [`InMemoryClientSessionStore`] (its defaults), `psk_dhe_ke`
+    /// only.
     pub fn new(provider: Arc<CryptoProvider>, verifier: Arc<dyn ServerCertVerifier>) -> Self {
         Self {
             suites: provider.tls13_cipher_suites.clone(),
@@ -158,6 +186,8 @@ impl ClientParams {
             record_size_limit: None,
             middlebox_compat: true,
             key_log: false,
+            session_store: Some(Arc::new(InMemoryClientSessionStore::default())),
+            psk_ke: false,
         }
     }
 }
@@ -166,11 +196,18 @@ impl ServerParams {
     /// The defaults: every TLS 1.3 suite of `provider`, [`default_server_groups`], no
     /// client authentication, no ALPN, no record_size_limit, no key log, stateful
     /// HelloRetryRequest, supported_groups not sent, not `pq_only`; a fresh
-    /// [`HrrCookieKey`] from the provider's randomness.
+    /// [`HrrCookieKey`] from the provider's randomness; two tickets per handshake from
+    /// a fresh [`TicketKeyRing`] (AES-256-GCM, keys rotating every
+    /// [`DEFAULT_TICKET_KEY_PERIOD`] seconds), no `psk_ke`.
     pub fn new(
         provider: Arc<CryptoProvider>,
         cert_resolver: Arc<dyn CertificateResolver>,
     ) -> Result<Self, CryptoError> {
+        let rng = provider.secure_random;
+        // The provider's AES-256-GCM (aws-lc's when that is the provider).
+        let ticket_aead = provider
+            .tls13_suite(qssl_crypto::ids::CipherSuite::TLS13_AES_256_GCM_SHA384)
+            .map_or(qssl_crypto::aead::AES_256_GCM, |s| s.aead);
         Ok(Self {
             suites: provider.tls13_cipher_suites.clone(),
             groups: default_server_groups(&provider),
@@ -184,6 +221,13 @@ impl ServerParams {
             key_log: false,
             send_supported_groups: false,
             stateless_retry: false,
+            ticketer: Some(Arc::new(TicketKeyRing::new(
+                DEFAULT_TICKET_KEY_PERIOD,
+                ticket_aead,
+                rng,
+            )?)),
+            ticket_count: 2,
+            psk_ke: false,
         })
     }
 }

@@ -197,6 +197,23 @@ pub enum PeerMisbehaved {
     /// types").
     #[error("record interleaved with a fragmented handshake message")]
     InterleavedWithHandshakeMessage,
+    /// The binder of the PSK the server selected did not verify (RFC 8446 §4.2.11:
+    /// "the server MUST validate the corresponding binder value ... If this value is
+    /// not present or does not validate, the server MUST abort the handshake").
+    #[error("PSK binder incorrect")]
+    BadPskBinder,
+    /// pre_shared_key with a different number of binders than identities (RFC 8446
+    /// §4.2.11: one binder per identity, in the same order).
+    #[error("PSK binder count does not match the identities")]
+    PskBinderCountMismatch,
+    /// pre_shared_key without psk_key_exchange_modes (RFC 8446 §4.2.9: "servers MUST
+    /// abort the handshake").
+    #[error("pre_shared_key without psk_key_exchange_modes")]
+    PskWithoutKeyExchangeModes,
+    /// The server selected a PSK whose hash is not the selected cipher suite's, or a
+    /// key exchange mode the client did not offer (RFC 8446 §4.2.11).
+    #[error("server selected a PSK that does not fit the handshake")]
+    PskIncompatible,
 }
 
 impl PeerMisbehaved {
@@ -212,7 +229,7 @@ impl PeerMisbehaved {
             | Self::TooManyKeyUpdates
             | Self::TooManyWarningAlerts
             | Self::InterleavedWithHandshakeMessage => A::UNEXPECTED_MESSAGE,
-            Self::BadFinished | Self::BadCertificateVerify => A::DECRYPT_ERROR,
+            Self::BadFinished | Self::BadCertificateVerify | Self::BadPskBinder => A::DECRYPT_ERROR,
             Self::InvalidKeyShare
             | Self::IllegalHelloRetryRequest
             | Self::HelloRetryCookieTooLarge
@@ -226,9 +243,13 @@ impl PeerMisbehaved {
             | Self::BadCertificateRequestContext
             | Self::BadTicketLifetime
             | Self::BadCookie
-            | Self::InvalidServerName => A::ILLEGAL_PARAMETER,
+            | Self::InvalidServerName
+            | Self::PskBinderCountMismatch
+            | Self::PskIncompatible => A::ILLEGAL_PARAMETER,
             Self::BadLegacyVersion => A::PROTOCOL_VERSION,
-            Self::MissingKeyShare | Self::MissingExtension => A::MISSING_EXTENSION,
+            Self::MissingKeyShare | Self::MissingExtension | Self::PskWithoutKeyExchangeModes => {
+                A::MISSING_EXTENSION
+            }
             Self::UnsolicitedExtension => A::UNSUPPORTED_EXTENSION,
             Self::NoServerCertificate | Self::FinishedWrongLength => A::DECODE_ERROR,
             Self::NoClientCertificate => A::CERTIFICATE_REQUIRED,
@@ -376,6 +397,13 @@ mod tests {
             // §4.4.4 and §4.4.3: decrypt_error.
             (BadFinished, A::DECRYPT_ERROR),
             (BadCertificateVerify, A::DECRYPT_ERROR),
+            // §4.2.11: a binder that does not validate.
+            (BadPskBinder, A::DECRYPT_ERROR),
+            // §4.2.11: binders and identities pair up; the selected PSK fits.
+            (PskBinderCountMismatch, A::ILLEGAL_PARAMETER),
+            (PskIncompatible, A::ILLEGAL_PARAMETER),
+            // §4.2.9: pre_shared_key needs psk_key_exchange_modes.
+            (PskWithoutKeyExchangeModes, A::MISSING_EXTENSION),
             // illegal_parameter: §4.2.8.1/§7.4 bad shares, §4.1.4 HRR, §4.2.8 share
             // list, §4.1.3 unoffered choices and sentinel, RFC 7301 §3.2, §4.2.3,
             // §4.1.3 session id, §4.1.2/§4.1.3 compression, §4.3.2 context, §4.6.1,
@@ -441,11 +469,15 @@ mod tests {
                 | MissingExtension
                 | UnsolicitedExtension
                 | NoServerCertificate
-                | NoClientCertificate => {}
+                | NoClientCertificate
+                | BadPskBinder
+                | PskBinderCountMismatch
+                | PskIncompatible
+                | PskWithoutKeyExchangeModes => {}
             }
         }
-        // 31 variants in `listed`, each once in `cases`.
-        assert_eq!(cases.len(), 31);
+        // 35 variants in `listed`, each once in `cases`.
+        assert_eq!(cases.len(), 35);
         let distinct: std::collections::HashSet<_> = cases.iter().map(|(e, _)| *e).collect();
         assert_eq!(distinct.len(), cases.len());
         for (e, a) in cases {

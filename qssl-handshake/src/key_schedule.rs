@@ -65,6 +65,47 @@ impl EarlySecret {
         &self.secret
     }
 
+    /// The suite whose hash the schedule runs on.
+    pub fn suite(&self) -> &'static Tls13CipherSuite {
+        self.suite
+    }
+
+    /// The PSK binder over `truncated_hello_hash` = Transcript-Hash(ClientHello1
+    /// [, HelloRetryRequest], the ClientHello up to its binders) (RFC 8446 §4.2.11.2):
+    /// a Finished-style MAC under `binder_key = Derive-Secret(Early, "res binder", "")`
+    /// (a resumption PSK; `"ext binder"` would be an external one).
+    pub fn resumption_binder(
+        &self,
+        truncated_hello_hash: &HashOutput,
+    ) -> Result<HashOutput, CryptoError> {
+        finished_verify_data(&self.resumption_binder_key()?, truncated_hello_hash)
+    }
+
+    /// Checks a resumption binder in constant time: [`CryptoError::BadMac`] on
+    /// mismatch (also when the length is wrong).
+    pub fn verify_resumption_binder(
+        &self,
+        truncated_hello_hash: &HashOutput,
+        binder: &[u8],
+    ) -> Result<(), CryptoError> {
+        let key = self
+            .resumption_binder_key()?
+            .expand_label_secret(b"finished", b"")?;
+        key.hmac_verify(truncated_hello_hash.as_bytes(), binder)
+    }
+
+    fn resumption_binder_key(&self) -> Result<Prk, CryptoError> {
+        let empty = self.suite.hash.hash(b"");
+        self.secret.derive_secret(b"res binder", empty.as_bytes())
+    }
+
+    /// `client_early_traffic_secret = Derive-Secret(Early, "c e traffic", ClientHello)`
+    /// over `hello_hash` = Transcript-Hash(ClientHello): the 0-RTT write key.
+    pub fn client_early_traffic_secret(&self, hello_hash: &HashOutput) -> Result<Prk, CryptoError> {
+        self.secret
+            .derive_secret(b"c e traffic", hello_hash.as_bytes())
+    }
+
     /// Handshake Secret = `HKDF-Extract(Derive-Secret(Early, "derived", ""), (EC)DHE)`,
     /// then the two handshake traffic secrets over `hello_hash` = Transcript-Hash(ClientHello..ServerHello).
     pub fn into_handshake(

@@ -69,6 +69,7 @@ pub mod fuzzing;
 pub mod key_schedule;
 mod machine;
 pub mod resolve;
+mod resumption;
 mod server;
 mod sni;
 #[doc(hidden)]
@@ -79,8 +80,8 @@ pub mod verify;
 pub use action::{Action, HandshakeSummary, Tls13TrafficKey, TrafficKey};
 pub use common::MAX_KEY_UPDATES_IN_A_ROW;
 pub use config::{
-    ClientParams, DEFAULT_CLIENT_GROUPS, HrrCookieKey, ServerParams, default_client_groups,
-    default_server_groups,
+    ClientParams, DEFAULT_CLIENT_GROUPS, DEFAULT_TICKET_KEY_PERIOD, HrrCookieKey, ServerParams,
+    default_client_groups, default_server_groups,
 };
 pub use connection::{
     Connection, ConnectionError, ConnectionInfo, IoState, KeyLog, MAX_EARLY_PLAINTEXT,
@@ -88,6 +89,8 @@ pub use connection::{
     ReceiveBlocked,
 };
 pub use machine::StateMachine;
+/// The session stores and ticketers resumption runs on (the `qssl-session` crate).
+pub use qssl_session as session;
 pub use resolve::{
     CertificateCriteria, CertificateResolver, CertificateSet, CertificateSetError, CertifiedKey,
 };

@@ -78,10 +78,11 @@ fn step<S: SideState>(
 /// ```
 /// # use std::sync::Arc;
 /// # fn demo(params: Arc<qssl_handshake::ClientParams>) -> Result<(), qssl_handshake::Error> {
-/// use qssl_handshake::{Action, StateMachine, verify::ServerName};
+/// use qssl_handshake::{Action, StateMachine, verify::{ServerName, UnixTime}};
 ///
 /// let mut actions = Vec::new();
-/// let client = StateMachine::client(params, ServerName::try_from("example.com").unwrap(), &mut actions)?;
+/// let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_750_000_000));
+/// let client = StateMachine::client(params, ServerName::try_from("example.com").unwrap(), now, &mut actions)?;
 /// assert!(matches!(actions[0], Action::SendHandshake { .. })); // the ClientHello
 /// assert!(client.is_handshaking());
 /// # Ok(()) }
@@ -107,12 +108,14 @@ impl core::fmt::Debug for StateMachine {
 
 impl StateMachine {
     /// A client: sends the ClientHello (into `out`) and waits for the ServerHello.
+    /// `now` dates the ticket the ClientHello offers, if the session store has one.
     pub fn client(
         params: Arc<ClientParams>,
         server_name: ServerName<'static>,
+        now: UnixTime,
         out: &mut Vec<Action>,
     ) -> Result<Self, Error> {
-        let state = ClientState::start(params, server_name, out)?;
+        let state = ClientState::start(params, server_name, now, out)?;
         Ok(Self::new(State::Client(state), true))
     }
 

@@ -173,7 +173,7 @@ impl Peer {
         server_name: ServerName<'static>,
         now: UnixTime,
     ) -> Result<Self, ConnectionError> {
-        let conn = Connection::client(params, server_name, None)?;
+        let conn = Connection::client(params, server_name, None, now)?;
         Ok(Self { conn, now })
     }
 

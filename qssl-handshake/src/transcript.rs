@@ -90,6 +90,25 @@ impl Transcript {
         }
     }
 
+    /// `Transcript-Hash` of the messages so far followed by `partial` (a ClientHello
+    /// cut before its PSK binders, RFC 8446 §4.2.11.2), under `hash` if the hash is
+    /// not fixed yet; the transcript itself is left as it was.
+    pub fn hash_with(&self, hash: &'static dyn Hash, partial: &[u8]) -> HashOutput {
+        match &self.state {
+            State::Buffer(b) => {
+                let mut ctx = hash.start();
+                ctx.update(b);
+                ctx.update(partial);
+                ctx.finish()
+            }
+            State::Hashing(h) => {
+                let mut ctx = h.fork();
+                ctx.update(partial);
+                ctx.finish()
+            }
+        }
+    }
+
     /// `Transcript-Hash` of the messages so far. `None` before the hash is fixed.
     pub fn current_hash(&self) -> Option<HashOutput> {
         match &self.state {

@@ -92,8 +92,13 @@ fn read_limits(
     );
     let (mut client_reads, mut server_reads) = (Vec::new(), Vec::new());
     let mut out = Vec::new();
-    let mut client =
-        StateMachine::client(cp, ServerName::try_from("localhost").unwrap(), &mut out).unwrap();
+    let mut client = StateMachine::client(
+        cp,
+        ServerName::try_from("localhost").unwrap(),
+        now,
+        &mut out,
+    )
+    .unwrap();
     let mut server = StateMachine::server(sp);
     take(&mut out, &mut to_server, &mut client_reads);
     for _ in 0..4 {

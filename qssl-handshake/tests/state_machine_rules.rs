@@ -110,7 +110,7 @@ fn wrong_type_with_garbage_body_is_unexpected_message_on_the_client() {
     ] {
         let mut out = Vec::new();
         let mut client =
-            StateMachine::client(client_params(vec![X25519]), name(), &mut out).unwrap();
+            StateMachine::client(client_params(vec![X25519]), name(), now(), &mut out).unwrap();
         let err = client
             .handle(&raw(typ, GARBAGE), now(), &mut out)
             .unwrap_err();
@@ -127,7 +127,8 @@ fn wrong_type_with_garbage_body_is_unexpected_message_on_the_client() {
     }
     // Control: the expected type with the same body is a decode error.
     let mut out = Vec::new();
-    let mut client = StateMachine::client(client_params(vec![X25519]), name(), &mut out).unwrap();
+    let mut client =
+        StateMachine::client(client_params(vec![X25519]), name(), now(), &mut out).unwrap();
     let err = client
         .handle(&raw(HandshakeType::SERVER_HELLO, GARBAGE), now(), &mut out)
         .unwrap_err();
@@ -167,7 +168,8 @@ fn wrong_type_with_garbage_body_is_unexpected_message_on_the_server() {
 #[test]
 fn wrong_type_mid_handshake_is_unexpected_message() {
     let mut out = Vec::new();
-    let _client = StateMachine::client(client_params(vec![X25519]), name(), &mut out).unwrap();
+    let _client =
+        StateMachine::client(client_params(vec![X25519]), name(), now(), &mut out).unwrap();
     let ch = sent(out);
     let mut server = StateMachine::server(server_params(vec![X25519]));
     let mut out = Vec::new();
@@ -216,8 +218,13 @@ fn until_second_hello(
     Vec<Action>,
 ) {
     let mut out = Vec::new();
-    let mut client =
-        StateMachine::client(client_params(vec![X25519, SECP256R1]), name(), &mut out).unwrap();
+    let mut client = StateMachine::client(
+        client_params(vec![X25519, SECP256R1]),
+        name(),
+        now(),
+        &mut out,
+    )
+    .unwrap();
     let ch1 = sent(out);
     let stateless = server_params.stateless_retry;
     let mut server = StateMachine::server(server_params);
@@ -333,7 +340,7 @@ fn default_hrr_has_no_cookie_and_completes_without_one() {
     let (summary, on_ch2) = finish(client, &mut server, &ch2);
     assert_eq!(count_ccs(&on_ch2), 0);
     assert!(summary.hello_retry_request);
-    assert_eq!(summary.group, NamedGroup::SECP256R1);
+    assert_eq!(summary.group, Some(NamedGroup::SECP256R1));
 }
 
 /// Stateless: the cookie comes back in CH2 and the handshake completes on the same
@@ -347,7 +354,7 @@ fn stateless_hrr_cookie_round_trips_to_a_complete_handshake() {
     let (summary, on_ch2) = finish(client, &mut server, &ch2);
     assert_eq!(count_ccs(&on_ch2), 0, "the CCS already followed the HRR");
     assert!(summary.hello_retry_request);
-    assert_eq!(summary.group, NamedGroup::SECP256R1);
+    assert_eq!(summary.group, Some(NamedGroup::SECP256R1));
 }
 
 /// The proof that stateless retry keeps no handshake state: CH2 goes to a FRESH server
@@ -362,7 +369,7 @@ fn stateless_second_hello_completes_on_a_fresh_server() {
     let mut fresh = StateMachine::server(params);
     let (summary, on_ch2) = finish(client, &mut fresh, &ch2);
     assert!(summary.hello_retry_request);
-    assert_eq!(summary.group, NamedGroup::SECP256R1);
+    assert_eq!(summary.group, Some(NamedGroup::SECP256R1));
     assert_eq!(
         count_ccs(&on_ch2),
         0,
@@ -480,8 +487,13 @@ fn cookie_in_a_first_client_hello_is_ignored_unless_stateless() {
         [(false, vec![X25519], false), (false, vec![SECP256R1], true)]
     {
         let mut out = Vec::new();
-        let _client =
-            StateMachine::client(client_params(vec![X25519, SECP256R1]), name(), &mut out).unwrap();
+        let _client = StateMachine::client(
+            client_params(vec![X25519, SECP256R1]),
+            name(),
+            now(),
+            &mut out,
+        )
+        .unwrap();
         let ch1 = with_cookie(&sent(out)[0], Some(vec![0x5a; 68]));
         let params = if stateless {
             stateless_params(groups)
@@ -499,8 +511,13 @@ fn cookie_in_a_first_client_hello_is_ignored_unless_stateless() {
     }
     for groups in [vec![X25519], vec![SECP256R1]] {
         let mut out = Vec::new();
-        let _client =
-            StateMachine::client(client_params(vec![X25519, SECP256R1]), name(), &mut out).unwrap();
+        let _client = StateMachine::client(
+            client_params(vec![X25519, SECP256R1]),
+            name(),
+            now(),
+            &mut out,
+        )
+        .unwrap();
         let ch1 = with_cookie(&sent(out)[0], Some(vec![0x5a; 68]));
         let mut server = StateMachine::server(stateless_params(groups));
         let mut out = Vec::new();
@@ -529,8 +546,13 @@ fn received(msg: HandshakeMessage) -> RawHandshake {
 /// secp256r1-only server answers it with, its cookie (if any) replaced by `cookie`.
 fn client_and_hrr_with_cookie(cookie: Vec<u8>) -> (StateMachine, RawHandshake) {
     let mut out = Vec::new();
-    let client =
-        StateMachine::client(client_params(vec![X25519, SECP256R1]), name(), &mut out).unwrap();
+    let client = StateMachine::client(
+        client_params(vec![X25519, SECP256R1]),
+        name(),
+        now(),
+        &mut out,
+    )
+    .unwrap();
     let ch1 = sent(out);
     let mut server = StateMachine::server(server_params(vec![SECP256R1]));
     let mut out = Vec::new();
@@ -648,7 +670,8 @@ fn server_refuses_a_certificate_request_too_large_to_encode() {
     params.client_verifier = Some(Arc::new(verifier));
 
     let mut out = Vec::new();
-    let _client = StateMachine::client(client_params(vec![X25519]), name(), &mut out).unwrap();
+    let _client =
+        StateMachine::client(client_params(vec![X25519]), name(), now(), &mut out).unwrap();
     let ch = sent(out);
     let mut server = StateMachine::server(Arc::new(params));
     let mut out = Vec::new();

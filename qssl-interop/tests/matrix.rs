@@ -577,7 +577,7 @@ impl Case {
         match q.negotiated.info {
             Some(info) => {
                 check(
-                    info.key_exchange_group == group,
+                    info.key_exchange_group == Some(group),
                     format!("Q-SSL info group {:?}", info.key_exchange_group),
                 );
                 check(

@@ -306,7 +306,12 @@ pub struct ClientConnection {
 impl ClientConnection {
     /// Starts a handshake with `server_name`: the ClientHello is ready for `write_tls`.
     pub fn new(config: Arc<ClientConfig>, server_name: ServerName<'static>) -> Result<Self, Error> {
-        let core = Connection::client(config.params.clone(), server_name, config.key_log.clone())?;
+        let core = Connection::client(
+            config.params.clone(),
+            server_name,
+            config.key_log.clone(),
+            config.time.now(),
+        )?;
         Ok(Self {
             inner: ConnectionCommon {
                 core,

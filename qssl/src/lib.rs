@@ -62,7 +62,7 @@
 //! tls.read_exact(&mut echo)?;
 //! assert_eq!(&echo, b"hello");
 //! let info = tls.conn.connection_info().unwrap();
-//! assert_eq!(info.key_exchange_group, qssl::NamedGroup::X25519MLKEM768);
+//! assert_eq!(info.key_exchange_group, Some(qssl::NamedGroup::X25519MLKEM768));
 //! assert!(info.kx_post_quantum && !info.peer_auth_post_quantum);
 //! server.join().unwrap()?;
 //! # Ok(()) }

@@ -75,7 +75,8 @@ fn reported(info: ConnectionInfo, summary: &HandshakeSummary, io: IoState) {
     let _: TlsVersion = info.protocol_version;
     let _: ProtocolVersion = info.protocol_version.wire();
     let _: CipherSuite = info.cipher_suite;
-    let _: NamedGroup = info.key_exchange_group;
+    let _: Option<NamedGroup> = info.key_exchange_group;
+    let _: bool = info.resumed;
     let _: SignatureScheme = info.server_signature_scheme;
     let _: Option<&VerifiedPath> = None;
     let _: Option<NewSessionTicket> = None;

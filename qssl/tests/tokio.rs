@@ -91,7 +91,7 @@ where
     let server = tokio::spawn(async move {
         let tls = acceptor.accept(server_io).await.unwrap();
         let info = tls.get_ref().1.connection_info().unwrap();
-        assert_eq!(info.key_exchange_group, NamedGroup::X25519MLKEM768);
+        assert_eq!(info.key_exchange_group, Some(NamedGroup::X25519MLKEM768));
         assert_eq!(info.server_signature_scheme, SignatureScheme::MLDSA65);
         // The server reports its peer's authentication: no client certificate.
         assert!(info.kx_post_quantum && !info.peer_auth_post_quantum);
@@ -110,7 +110,7 @@ where
     let tls = connector.connect(localhost(), client_io).await.unwrap();
     let (_, conn) = tls.get_ref();
     let info = conn.connection_info().unwrap();
-    assert_eq!(info.key_exchange_group, NamedGroup::X25519MLKEM768);
+    assert_eq!(info.key_exchange_group, Some(NamedGroup::X25519MLKEM768));
     assert_eq!(info.server_signature_scheme, SignatureScheme::MLDSA65);
     assert!(info.kx_post_quantum && info.peer_auth_post_quantum);
     assert_eq!(conn.peer_signature_scheme(), Some(SignatureScheme::MLDSA65));

@@ -10,17 +10,19 @@ use qssl_crypto::suites::{SupportedCipherSuite, Tls13CipherSuite};
 use qssl_wire::TlsVersion;
 
 use super::ClientState;
-use super::negotiate::{self, Offered, ServerHelloChoice};
+use super::negotiate::{self, Offered, OfferedPsk, ServerHelloChoice};
 use super::tls13;
 use crate::action::Action;
-use crate::common;
 use crate::config::ClientParams;
 use crate::error::{Error, PeerMisbehaved};
+use crate::key_schedule::EarlySecret;
+use crate::resumption::SessionState;
 use crate::transcript::Transcript;
-use crate::verify::ServerName;
+use crate::verify::{ServerName, UnixTime};
 use crate::{
     CertificateStatusRequest, ClientHello, Extension, ExtensionType, HandshakeMessage,
-    KeyShareEntry, ProtocolVersion, PskKeyExchangeMode,
+    HandshakeType, KeyShareEntry, PreSharedKeyOffer, ProtocolVersion, PskIdentity,
+    PskKeyExchangeMode,
 };
 
 /// The key share(s) in flight: one key, possibly sent twice (a hybrid and its
@@ -34,6 +36,8 @@ pub(crate) struct OfferedShare {
 pub(crate) struct ClientStart {
     pub(crate) params: Arc<ClientParams>,
     pub(crate) server_name: ServerName<'static>,
+    /// The name the session store knows this server by.
+    pub(crate) store_key: String,
     pub(crate) sni: Option<String>,
     pub(crate) random: [u8; 32],
     pub(crate) session_id: Vec<u8>,
@@ -51,6 +55,106 @@ pub(crate) struct ExpectServerHello {
     pub(crate) retry_suite: Option<&'static Tls13CipherSuite>,
     /// The middlebox change_cipher_spec went out with our second ClientHello.
     pub(crate) sent_ccs: bool,
+    /// The session whose ticket the ClientHello offers, if any.
+    pub(crate) resuming: Option<Resuming>,
+}
+
+/// A session being offered for resumption (pre_shared_key, RFC 8446 §4.2.11).
+pub(crate) struct Resuming {
+    pub(crate) state: SessionState,
+    /// The suite whose hash computes the binder: the session's own, or one we offer
+    /// with the same hash.
+    pub(crate) suite: &'static Tls13CipherSuite,
+}
+
+impl Resuming {
+    /// What the negotiation checks the server's choice against.
+    pub(crate) fn offered(&self, params: &ClientParams) -> OfferedPsk {
+        OfferedPsk {
+            hash: self.suite.hash.algorithm(),
+            psk_ke: params.psk_ke,
+        }
+    }
+
+    /// The pre_shared_key extension offering this session's ticket at `now`, with a
+    /// placeholder binder of the right length ([`bind_psk`] fills it in).
+    pub(crate) fn extension(&self, now: u64) -> Extension {
+        Extension::PreSharedKeyOffer(PreSharedKeyOffer {
+            identities: vec![PskIdentity {
+                identity: self.state.ticket.clone(),
+                obfuscated_ticket_age: self.state.obfuscated_age(now),
+            }],
+            binders: vec![vec![0; self.suite.hash.output_len()]],
+        })
+    }
+}
+
+/// How many tickets a ClientHello may take from the store before it finds one it can
+/// offer (each one tried is used up: tickets are single-use).
+const MAX_TICKETS_TRIED: usize = 4;
+
+/// The newest ticket for `key` that we can offer at `now`: live, and with a suite of
+/// its hash among ours.
+fn take_resumable(params: &ClientParams, key: &str, now: u64) -> Option<Resuming> {
+    let store = params.session_store.as_ref()?;
+    for _ in 0..MAX_TICKETS_TRIED {
+        let ticket = store.take_ticket(key, now)?;
+        let Some(state) = SessionState::decode(&ticket.value) else {
+            continue;
+        };
+        if state.ticket.is_empty() || !state.is_live(now) {
+            continue;
+        }
+        let same = params
+            .suites
+            .iter()
+            .copied()
+            .find(|s| s.suite == state.suite);
+        let hash = params
+            .provider
+            .tls13_suite(state.suite)
+            .map(|s| s.hash.algorithm());
+        let suite = same.or_else(|| {
+            params
+                .suites
+                .iter()
+                .copied()
+                .find(|s| Some(s.hash.algorithm()) == hash)
+        });
+        if let Some(suite) = suite {
+            return Some(Resuming { state, suite });
+        }
+    }
+    None
+}
+
+/// Encodes `hello`, whose last extension offers `resuming`'s PSK with a placeholder
+/// binder, and fills in the real binder (RFC 8446 §4.2.11.2): the MAC over the
+/// transcript so far and the ClientHello cut before its binders. The placeholder has
+/// the binder's length, so no length in the message changes. The exact bytes.
+pub(crate) fn bind_psk(
+    hello: &mut ClientHello,
+    resuming: &Resuming,
+    transcript: &Transcript,
+) -> Result<Vec<u8>, Error> {
+    let mut bytes = HandshakeMessage::ClientHello(hello.clone()).to_bytes()?;
+    let cut = hello
+        .binders_encoded_len()
+        .ok_or(Error::Misuse("no pre_shared_key to bind"))?;
+    let partial = bytes
+        .len()
+        .checked_sub(cut)
+        .ok_or(Error::Misuse("binders longer than the ClientHello"))?;
+    let hash = transcript.hash_with(resuming.suite.hash, &bytes[..partial]);
+    let early = EarlySecret::new(resuming.suite, Some(&resuming.state.secret));
+    let binder = early.resumption_binder(&hash)?;
+    let binder = binder.as_bytes();
+    let at = bytes.len() - binder.len();
+    bytes[at..].copy_from_slice(binder);
+    if let Some(Extension::PreSharedKeyOffer(offer)) = hello.extensions.last_mut() {
+        offer.binders = vec![binder.to_vec()];
+    }
+    Ok(bytes)
 }
 
 fn start_share(
@@ -77,13 +181,15 @@ fn start_share(
     Ok((OfferedShare { kx, component }, entries))
 }
 
-/// The first ClientHello's extensions, in the order we always send them.
+/// The first ClientHello's extensions, in the order we always send them:
+/// pre_shared_key, if a session is offered, last (RFC 8446 §4.2.11).
 fn hello_extensions(
     params: &ClientParams,
     sni: Option<&str>,
     groups: &[&'static dyn SupportedKxGroup],
     verify_schemes: &[SignatureScheme],
     shares: Vec<KeyShareEntry>,
+    resuming: Option<(&Resuming, u64)>,
 ) -> Vec<Extension> {
     let mut extensions = Vec::with_capacity(10);
     if let Some(name) = sni {
@@ -110,16 +216,27 @@ fn hello_extensions(
         extensions.push(Extension::RecordSizeLimit(limit));
     }
     // Without it a server may not send NewSessionTicket (RFC 8446 §4.2.9).
-    extensions.push(Extension::PskKeyExchangeModes(vec![
-        PskKeyExchangeMode::PSK_DHE_KE,
-    ]));
+    let mut modes = vec![PskKeyExchangeMode::PSK_DHE_KE];
+    if params.psk_ke {
+        modes.push(PskKeyExchangeMode::PSK_KE);
+    }
+    extensions.push(Extension::PskKeyExchangeModes(modes));
+    if let Some((r, now)) = resuming {
+        extensions.push(r.extension(now));
+    }
     extensions
+}
+
+/// The name a session store knows `server_name` by: the DNS name, or the address.
+fn store_key(server_name: &ServerName<'_>) -> String {
+    server_name.to_str().into_owned()
 }
 
 /// Builds and sends the first ClientHello.
 pub(crate) fn start(
     params: Arc<ClientParams>,
     server_name: ServerName<'static>,
+    now: UnixTime,
     out: &mut Vec<Action>,
 ) -> Result<ExpectServerHello, Error> {
     let groups: Vec<_> = params
@@ -147,9 +264,27 @@ pub(crate) fn start(
         _ => None,
     };
     let verify_schemes = params.verifier.supported_verify_schemes();
+    let store_key = store_key(&server_name);
+    let now = now.as_secs();
+    // The group this server chose last time, if we still offer it: its share goes
+    // first and the server has no reason for a HelloRetryRequest.
+    let first = params
+        .session_store
+        .as_ref()
+        .and_then(|s| s.kx_group(&store_key))
+        .and_then(|g| groups.iter().copied().find(|x| x.name() == g))
+        .unwrap_or(first);
+    let resuming = take_resumable(&params, &store_key, now);
     let (share, entries) = start_share(&params, first, &groups)?;
-    let extensions = hello_extensions(&params, sni.as_deref(), &groups, &verify_schemes, entries);
-    let hello = ClientHello {
+    let extensions = hello_extensions(
+        &params,
+        sni.as_deref(),
+        &groups,
+        &verify_schemes,
+        entries,
+        resuming.as_ref().map(|r| (r, now)),
+    );
+    let mut hello = ClientHello {
         legacy_version: ProtocolVersion::TLSV1_2,
         random,
         session_id: session_id.clone(),
@@ -158,15 +293,20 @@ pub(crate) fn start(
         extensions,
     };
     let mut transcript = Transcript::new();
-    common::send(
-        &HandshakeMessage::ClientHello(hello.clone()),
-        &mut transcript,
-        out,
-    )?;
+    let bytes = match &resuming {
+        Some(r) => bind_psk(&mut hello, r, &transcript)?,
+        None => HandshakeMessage::ClientHello(hello.clone()).to_bytes()?,
+    };
+    transcript.add(&bytes);
+    out.push(Action::SendHandshake {
+        typ: HandshakeType::CLIENT_HELLO,
+        bytes,
+    });
     Ok(ExpectServerHello {
         start: ClientStart {
             params,
             server_name,
+            store_key,
             sni,
             random,
             session_id,
@@ -178,6 +318,7 @@ pub(crate) fn start(
         transcript,
         retry_suite: None,
         sent_ccs: false,
+        resuming,
     })
 }
 
@@ -213,6 +354,7 @@ pub(crate) fn start_from_hello(
     transcript.add(hello_bytes);
     Ok(ExpectServerHello {
         start: ClientStart {
+            store_key: store_key(&server_name),
             groups: params.groups.clone(),
             params,
             server_name,
@@ -229,6 +371,7 @@ pub(crate) fn start_from_hello(
         transcript,
         retry_suite: None,
         sent_ccs: false,
+        resuming: None,
     })
 }
 
@@ -239,6 +382,7 @@ impl ExpectServerHello {
         self,
         msg: HandshakeMessage,
         raw: &[u8],
+        now: UnixTime,
         out: &mut Vec<Action>,
     ) -> Result<ClientState, Error> {
         let HandshakeMessage::ServerHello(sh) = msg else {
@@ -252,9 +396,15 @@ impl ExpectServerHello {
             session_id: &self.start.session_id,
             pq_only: self.start.params.pq_only,
             retry_suite: self.retry_suite.map(|s| s.suite),
+            psk: self
+                .resuming
+                .as_ref()
+                .map(|r| r.offered(&self.start.params)),
         };
         match negotiate::negotiate(&sh, &offered)? {
-            ServerHelloChoice::Retry(retry) => tls13::emit_retried_hello(self, retry, raw, out),
+            ServerHelloChoice::Retry(retry) => {
+                tls13::emit_retried_hello(self, retry, raw, now.as_secs(), out)
+            }
             ServerHelloChoice::Accept(neg) => match (neg.version, neg.suite) {
                 (TlsVersion::Tls13, SupportedCipherSuite::Tls13(suite)) => {
                     tls13::accept_server_hello(self, neg, suite, raw, out)

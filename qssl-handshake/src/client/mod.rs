@@ -40,14 +40,14 @@ impl SideState for ClientState {
         out: &mut Vec<Action>,
     ) -> Result<Self, Error> {
         match self {
-            Self::ServerHello(s) => s.handle(msg, raw, out),
+            Self::ServerHello(s) => s.handle(msg, raw, now, out),
             Self::EncryptedExtensions(s) => s.handle(msg, raw),
             Self::CertificateOrRequest(s) => s.handle(msg, raw, now),
             Self::Certificate(s) => s.handle(msg, raw, now),
             Self::CertificateVerify(s) => s.handle(msg, raw),
-            Self::Finished(s) => s.handle(msg, raw, out),
+            Self::Finished(s) => s.handle(msg, raw, now, out),
             Self::Traffic(mut t) => {
-                t.handle(msg, out)?;
+                t.handle(msg, now, out)?;
                 Ok(Self::Traffic(t))
             }
         }
@@ -92,9 +92,15 @@ impl ClientState {
     pub(crate) fn start(
         params: Arc<ClientParams>,
         server_name: ServerName<'static>,
+        now: UnixTime,
         out: &mut Vec<Action>,
     ) -> Result<Self, Error> {
-        Ok(Self::ServerHello(hello::start(params, server_name, out)?))
+        Ok(Self::ServerHello(hello::start(
+            params,
+            server_name,
+            now,
+            out,
+        )?))
     }
 
     /// Test-only: see [`crate::testing::client_from_hello`].

@@ -8,6 +8,7 @@
 //! ClientHello). What TLS 1.3 negotiates later (ALPN, the server's record_size_limit,
 //! its certificate) comes encrypted and is checked by the states that receive it.
 
+use qssl_crypto::hash::HashAlgorithm;
 use qssl_crypto::ids::{CipherSuite, NamedGroup};
 use qssl_crypto::kx::SupportedKxGroup;
 use qssl_crypto::suites::{SupportedCipherSuite, Tls13CipherSuite};
@@ -39,6 +40,17 @@ pub(crate) struct Offered<'a> {
     pub(crate) pq_only: bool,
     /// After a HelloRetryRequest: the suite it chose, which the ServerHello must keep.
     pub(crate) retry_suite: Option<CipherSuite>,
+    /// The session offered in pre_shared_key (one identity), if any.
+    pub(crate) psk: Option<OfferedPsk>,
+}
+
+/// What a pre_shared_key offer allows the server to choose.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OfferedPsk {
+    /// The PSK's hash: the suite chosen with it must have the same (RFC 8446 §4.2.11).
+    pub(crate) hash: HashAlgorithm,
+    /// psk_ke was offered too: the server may resume without a key exchange.
+    pub(crate) psk_ke: bool,
 }
 
 /// The server's answer.
@@ -58,10 +70,10 @@ pub(crate) struct ClientNegotiation<'a> {
     pub(crate) version: TlsVersion,
     /// One of our suites.
     pub(crate) suite: SupportedCipherSuite,
-    /// The server's key share for one of ours.
-    pub(crate) key_exchange: ServerShare<'a>,
-    /// The pre-shared key the server accepted: where PSK resumption plugs in. Always
-    /// `None` today (we offer none), and [`PskAccepted`] has no value yet.
+    /// The server's key share for one of ours; `None` only for a `psk_ke`
+    /// resumption we offered.
+    pub(crate) key_exchange: Option<ServerShare<'a>>,
+    /// The pre-shared key the server accepted (resumption), if any.
     pub(crate) psk: Option<PskAccepted>,
     /// The ServerHello follows our HelloRetryRequest answer.
     pub(crate) after_retry: bool,
@@ -91,9 +103,11 @@ pub(crate) struct RetryRequest<'a> {
 }
 
 /// A pre-shared key the server accepted (pre_shared_key in its ServerHello, RFC 8446
-/// §4.2.11). No variant yet: PSK resumption adds one, with the identity it selected.
-#[derive(Debug)]
-pub(crate) enum PskAccepted {}
+/// §4.2.11): the index of the identity it selected (we offer one, so always 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PskAccepted {
+    pub(crate) identity: u16,
+}
 
 /// What `sh` chose, or why it is not an answer to what we `offered`.
 pub(crate) fn negotiate<'a>(
@@ -134,28 +148,66 @@ pub(crate) fn negotiate<'a>(
     if sh.is_hello_retry_request() {
         return read_retry(sh, suite, offered).map(ServerHelloChoice::Retry);
     }
-    let key_exchange = read_share(sh, offered)?;
+    for e in &sh.extensions {
+        let allowed = match e.typ() {
+            ExtensionType::SUPPORTED_VERSIONS | ExtensionType::KEY_SHARE => true,
+            ExtensionType::PRE_SHARED_KEY => offered.psk.is_some(),
+            _ => false,
+        };
+        if !allowed {
+            return Err(PeerMisbehaved::UnsolicitedExtension.into());
+        }
+    }
+    let psk = read_psk(sh, suite, offered)?;
+    let key_exchange = match sh.extension(ExtensionType::KEY_SHARE) {
+        // psk_ke (RFC 8446 §4.2.9): only if we offered it, for the PSK it accepted.
+        None if psk.is_some() && offered.psk.is_some_and(|p| p.psk_ke) => {
+            if offered.pq_only {
+                return Err(PeerIncompatible::NoPostQuantumGroup.into());
+            }
+            None
+        }
+        _ => Some(read_share(sh, offered)?),
+    };
     Ok(ServerHelloChoice::Accept(ClientNegotiation {
         version,
         suite: SupportedCipherSuite::Tls13(suite),
         key_exchange,
-        psk: None,
+        psk,
         after_retry: offered.retry_suite.is_some(),
     }))
 }
 
-/// The ServerHello's key share: for one of the groups we sent a share for, and
-/// post-quantum under `pq_only`. Nothing but supported_versions and key_share may
-/// come with it (we offer no PSK).
-fn read_share<'a>(sh: &'a ServerHello, offered: &Offered<'_>) -> Result<ServerShare<'a>, Error> {
-    for e in &sh.extensions {
-        if !matches!(
-            e.typ(),
-            ExtensionType::SUPPORTED_VERSIONS | ExtensionType::KEY_SHARE
-        ) {
-            return Err(PeerMisbehaved::UnsolicitedExtension.into());
-        }
+/// The PSK the ServerHello selected, if any (pre_shared_key may only be there if we
+/// offered one): our only identity, with a suite of the PSK's hash (RFC 8446
+/// §4.2.11: "Clients MUST verify that the server's selected_identity is within the
+/// range supplied by the client, that the server selected a cipher suite indicating a
+/// Hash associated with the PSK").
+fn read_psk(
+    sh: &ServerHello,
+    suite: &'static Tls13CipherSuite,
+    offered: &Offered<'_>,
+) -> Result<Option<PskAccepted>, Error> {
+    let Some(e) = sh.extension(ExtensionType::PRE_SHARED_KEY) else {
+        return Ok(None);
+    };
+    let (Extension::PreSharedKeySelected(identity), Some(psk)) = (e, offered.psk) else {
+        return Err(PeerMisbehaved::UnsolicitedExtension.into());
+    };
+    if *identity != 0 {
+        return Err(PeerMisbehaved::SelectedUnofferedParameter.into());
     }
+    if suite.hash.algorithm() != psk.hash {
+        return Err(PeerMisbehaved::PskIncompatible.into());
+    }
+    Ok(Some(PskAccepted {
+        identity: *identity,
+    }))
+}
+
+/// The ServerHello's key share: for one of the groups we sent a share for, and
+/// post-quantum under `pq_only`.
+fn read_share<'a>(sh: &'a ServerHello, offered: &Offered<'_>) -> Result<ServerShare<'a>, Error> {
     let Some(Extension::KeyShareSelected(share)) = sh.extension(ExtensionType::KEY_SHARE) else {
         return Err(PeerMisbehaved::MissingKeyShare.into());
     };
@@ -254,6 +306,7 @@ mod tests {
             session_id: &SESSION_ID,
             pq_only: false,
             retry_suite: None,
+            psk: None,
         }
     }
 
@@ -319,16 +372,19 @@ mod tests {
         let n = accepted(&sh, &offered(&groups));
         assert_eq!(n.version, TlsVersion::Tls13);
         assert_eq!(n.suite.suite(), CHACHA);
-        assert_eq!(n.key_exchange.group, HYBRID);
-        assert!(!n.key_exchange.component);
-        assert_eq!(n.key_exchange.peer_share, HYBRID.0.to_be_bytes().repeat(8));
+        assert_eq!(n.key_exchange.as_ref().unwrap().group, HYBRID);
+        assert!(!n.key_exchange.as_ref().unwrap().component);
+        assert_eq!(
+            n.key_exchange.as_ref().unwrap().peer_share,
+            HYBRID.0.to_be_bytes().repeat(8)
+        );
         assert!(!n.after_retry);
         assert!(n.psk.is_none());
 
         let sh = accepting(AES128, NamedGroup::X25519);
         let n = accepted(&sh, &offered(&groups));
-        assert_eq!(n.key_exchange.group, NamedGroup::X25519);
-        assert!(n.key_exchange.component);
+        assert_eq!(n.key_exchange.as_ref().unwrap().group, NamedGroup::X25519);
+        assert!(n.key_exchange.as_ref().unwrap().component);
     }
 
     #[test]
@@ -366,7 +422,7 @@ mod tests {
             )
         );
         let sh = accepting(AES128, HYBRID);
-        assert_eq!(accepted(&sh, &pq).key_exchange.group, HYBRID);
+        assert_eq!(accepted(&sh, &pq).key_exchange.unwrap().group, HYBRID);
     }
 
     #[test]

@@ -93,8 +93,10 @@ pub struct ConnectionInfo {
     pub protocol_version: TlsVersion,
     /// The cipher suite.
     pub cipher_suite: CipherSuite,
-    /// The key exchange group.
-    pub key_exchange_group: NamedGroup,
+    /// The key exchange group; `None` for a `psk_ke` resumption (no key exchange).
+    pub key_exchange_group: Option<NamedGroup>,
+    /// The handshake resumed an earlier session.
+    pub resumed: bool,
     /// The server's CertificateVerify scheme.
     pub server_signature_scheme: SignatureScheme,
     /// Whether the key exchange is post-quantum (hybrid or ML-KEM).
@@ -150,7 +152,7 @@ pub enum ReceiveBlocked {
 /// }
 ///
 /// let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_750_000_000));
-/// let mut c = Connection::client(client, ServerName::try_from("localhost").unwrap(), None)?;
+/// let mut c = Connection::client(client, ServerName::try_from("localhost").unwrap(), None, now)?;
 /// let mut s = Connection::server(server, None);
 /// pass(&mut c, &mut s, now)?; // ClientHello
 /// pass(&mut s, &mut c, now)?; // ServerHello ... Finished
@@ -200,14 +202,16 @@ impl core::fmt::Debug for Connection {
 impl Connection {
     /// A client connection to `server_name`: the ClientHello is ready in
     /// [`pending_tls`](Self::pending_tls). `key_log` receives the secrets if the
-    /// params ask for key logging.
+    /// params ask for key logging. `now` dates the session ticket offered, if the
+    /// params' session store has one for `server_name`.
     pub fn client(
         params: Arc<ClientParams>,
         server_name: ServerName<'static>,
         key_log: Option<Arc<dyn KeyLog>>,
+        now: UnixTime,
     ) -> Result<Self, ConnectionError> {
         let mut actions = Vec::new();
-        let machine = StateMachine::client(params, server_name, &mut actions)?;
+        let machine = StateMachine::client(params, server_name, now, &mut actions)?;
         Self::started(machine, actions, key_log)
     }
 
@@ -642,7 +646,7 @@ impl Connection {
 
     /// The negotiated key exchange group.
     pub fn negotiated_key_exchange_group(&self) -> Option<NamedGroup> {
-        self.handshake_summary().map(|s| s.group)
+        self.handshake_summary().and_then(|s| s.group)
     }
 
     /// The scheme the peer signed its CertificateVerify with (none for a server
@@ -675,6 +679,7 @@ impl Connection {
             protocol_version: s.version,
             cipher_suite: s.suite.suite(),
             key_exchange_group: s.group,
+            resumed: s.resumed,
             server_signature_scheme: s.server_signature_scheme,
             kx_post_quantum: s.kx_post_quantum,
             peer_auth_post_quantum: s.peer_auth_post_quantum,

@@ -8,11 +8,13 @@ use qssl_wire::TlsVersion;
 
 use super::ServerState;
 use super::negotiate::{self, KeyExchange, Prior};
+use super::resume;
 use super::tls13::{self, Retry};
 use crate::HandshakeMessage;
 use crate::action::Action;
 use crate::config::ServerParams;
 use crate::error::{Error, PeerMisbehaved};
+use crate::verify::UnixTime;
 
 /// Waiting for a ClientHello (the first, or the second after a HelloRetryRequest).
 pub(crate) struct ExpectClientHello {
@@ -51,6 +53,7 @@ impl ExpectClientHello {
         self,
         msg: HandshakeMessage,
         raw: &[u8],
+        now: UnixTime,
         out: &mut Vec<Action>,
     ) -> Result<ServerState, Error> {
         let HandshakeMessage::ClientHello(ch) = msg else {
@@ -80,7 +83,19 @@ impl ExpectClientHello {
                 }
                 KeyExchange::Share { .. } => {
                     let transcript = retry.map(|r| r.transcript);
-                    tls13::emit_server_flight(params, &ch, raw, suite, neg, transcript, out)
+                    let psk = match neg.psk_offer {
+                        Some(offer) => resume::accept(
+                            &params,
+                            offer,
+                            raw,
+                            suite,
+                            neg.server_name.as_deref(),
+                            transcript.as_ref(),
+                            now.as_secs(),
+                        )?,
+                        None => None,
+                    };
+                    tls13::emit_server_flight(params, &ch, raw, suite, neg, psk, transcript, out)
                 }
             },
             // TLS 1.2 plugs in here, with its own emitter; negotiate cannot pick it yet.

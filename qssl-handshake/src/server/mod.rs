@@ -9,6 +9,7 @@
 
 mod hello;
 mod negotiate;
+mod resume;
 mod tls13;
 
 use std::sync::Arc;
@@ -38,12 +39,12 @@ impl SideState for ServerState {
         out: &mut Vec<Action>,
     ) -> Result<Self, Error> {
         match self {
-            Self::ClientHello(s) => s.handle(msg, raw, out),
+            Self::ClientHello(s) => s.handle(msg, raw, now, out),
             Self::Certificate(s) => s.handle(msg, raw, now),
             Self::CertificateVerify(s) => s.handle(msg, raw),
-            Self::Finished(s) => s.handle(msg, raw, out),
+            Self::Finished(s) => s.handle(msg, raw, now, out),
             Self::Traffic(mut t) => {
-                t.handle(msg, out)?;
+                t.handle(msg, now, out)?;
                 Ok(Self::Traffic(t))
             }
         }

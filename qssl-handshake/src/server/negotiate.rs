@@ -19,7 +19,10 @@ use qssl_wire::TlsVersion;
 use crate::config::ServerParams;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::resolve::{CertificateCriteria, CertifiedKey};
-use crate::{ClientHello, Extension, ExtensionType, KeyShareEntry, ProtocolVersion};
+use crate::{
+    ClientHello, Extension, ExtensionType, KeyShareEntry, PreSharedKeyOffer, ProtocolVersion,
+    PskKeyExchangeMode,
+};
 
 /// What a HelloRetryRequest of ours fixed, which the second ClientHello must keep
 /// (RFC 8446 §4.1.4): kept by a stateful server, opened from the cookie by a
@@ -68,10 +71,11 @@ pub(crate) struct ServerNegotiation<'a> {
     /// The host name the client asked for (validated, lowercased), acknowledged in
     /// EncryptedExtensions.
     pub(crate) server_name: Option<String>,
-    /// The pre-shared key accepted for resumption: where PSK resumption plugs in.
-    /// Always `None` today (a full handshake, whatever the client offered), and
-    /// [`PskChoice`] has no value to put there yet.
-    pub(crate) psk: Option<PskChoice>,
+    /// The client's offer of sessions to resume, if it made one we could accept
+    /// (a ticketer configured, a key exchange mode we allow). Which identity, if
+    /// any, resumes is decided next, by opening tickets and checking a binder
+    /// (`resume::accept`), which is cryptography and so not done here.
+    pub(crate) psk_offer: Option<PskOffer<'a>>,
     /// The record size limits of each direction (RFC 8449).
     pub(crate) record_size_limit: RecordSizeLimits,
     /// The client asked for an OCSP staple (status_request).
@@ -108,11 +112,43 @@ pub(crate) struct RecordSizeLimits {
     pub(crate) own: Option<u16>,
 }
 
-/// A pre-shared key the server accepts (RFC 8446 §4.2.11). No variant yet: PSK
-/// resumption adds one per kind of PSK (ticket, external), with the identity's index
-/// and a verified binder, and the emitters then skip the certificate messages.
-#[derive(Debug)]
-pub(crate) enum PskChoice {}
+/// A well-formed pre_shared_key offer (RFC 8446 §4.2.11) and the mode a resumption
+/// would use.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PskOffer<'a> {
+    /// The identities and binders, as many of one as of the other.
+    pub(crate) offer: &'a PreSharedKeyOffer,
+    /// Resume without a key exchange (psk_ke): the client offered it and we allow it.
+    /// Otherwise psk_dhe_ke, which the client offered.
+    pub(crate) without_key_exchange: bool,
+}
+
+/// The client's psk_key_exchange_modes, as a server reads them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct PskModes {
+    pub(crate) dhe_ke: bool,
+    pub(crate) ke: bool,
+}
+
+impl PskModes {
+    /// The modes `ch` lists (none without the extension).
+    pub(crate) fn of(ch: &ClientHello) -> Self {
+        match ch.extension(ExtensionType::PSK_KEY_EXCHANGE_MODES) {
+            Some(Extension::PskKeyExchangeModes(m)) => Self {
+                dhe_ke: m.contains(&PskKeyExchangeMode::PSK_DHE_KE),
+                ke: m.contains(&PskKeyExchangeMode::PSK_KE),
+            },
+            _ => Self::default(),
+        }
+    }
+
+    /// Whether a ticket could resume under a mode both sides allow (RFC 8446 §4.2.9:
+    /// servers "SHOULD NOT send NewSessionTicket with tickets that are not compatible
+    /// with the advertised modes").
+    pub(crate) fn allow_tickets(self, params: &ServerParams) -> bool {
+        self.dhe_ke || (self.ke && params.psk_ke)
+    }
+}
 
 /// What `ch` and `params` agree on, or why they cannot agree. `prior` says whether
 /// `ch` answers a HelloRetryRequest of ours.
@@ -156,6 +192,7 @@ pub(crate) fn negotiate<'a>(
             group: acceptable[0].name(),
         },
     };
+    let psk_offer = read_psk_offer(ch, params)?;
     let peer_limit = match ch.extension(ExtensionType::RECORD_SIZE_LIMIT) {
         Some(Extension::RecordSizeLimit(l)) => Some(*l),
         _ => None,
@@ -168,7 +205,7 @@ pub(crate) fn negotiate<'a>(
         scheme,
         alpn_protocol,
         server_name,
-        psk: None,
+        psk_offer,
         record_size_limit: RecordSizeLimits {
             peer: peer_limit,
             own: params.record_size_limit.filter(|_| peer_limit.is_some()),
@@ -176,6 +213,37 @@ pub(crate) fn negotiate<'a>(
         ocsp_requested: ch.extension(ExtensionType::STATUS_REQUEST).is_some(),
         after_retry,
     })
+}
+
+/// The client's pre_shared_key, checked (RFC 8446 §4.2.11: one binder per identity;
+/// §4.2.9: psk_key_exchange_modes with it), if we could resume with it: a ticketer
+/// configured and a mode we allow.
+fn read_psk_offer<'a>(
+    ch: &'a ClientHello,
+    params: &ServerParams,
+) -> Result<Option<PskOffer<'a>>, Error> {
+    let Some(Extension::PreSharedKeyOffer(offer)) = ch.extension(ExtensionType::PRE_SHARED_KEY)
+    else {
+        return Ok(None);
+    };
+    if ch
+        .extension(ExtensionType::PSK_KEY_EXCHANGE_MODES)
+        .is_none()
+    {
+        return Err(PeerMisbehaved::PskWithoutKeyExchangeModes.into());
+    }
+    if offer.identities.len() != offer.binders.len() {
+        return Err(PeerMisbehaved::PskBinderCountMismatch.into());
+    }
+    let modes = PskModes::of(ch);
+    let without_key_exchange = modes.ke && params.psk_ke;
+    if params.ticketer.is_none() || !(without_key_exchange || modes.dhe_ke) {
+        return Ok(None);
+    }
+    Ok(Some(PskOffer {
+        offer,
+        without_key_exchange,
+    }))
 }
 
 /// The highest version both sides speak. Only TLS 1.3 for now: a client without it in
@@ -335,7 +403,6 @@ mod tests {
     use qssl_crypto::kx::{SECP256R1, X25519, X25519MLKEM768};
     use qssl_crypto::pki::pem_certificates;
     use qssl_crypto::provider::default_provider;
-    use qssl_crypto::rand::OS_RANDOM;
     use qssl_crypto::suites::{
         TLS13_AES_128_GCM_SHA256, TLS13_AES_256_GCM_SHA384, TLS13_CHACHA20_POLY1305_SHA256,
     };
@@ -343,7 +410,7 @@ mod tests {
     use super::*;
     use crate::verify::CertificateDer;
     use crate::{
-        CertificateSet, CertificateStatusRequest, HrrCookieKey, PreSharedKeyOffer, PskIdentity,
+        CertificateSet, CertificateStatusRequest, PreSharedKeyOffer, PskIdentity,
         PskKeyExchangeMode,
     };
 
@@ -381,24 +448,14 @@ mod tests {
     fn params() -> ServerParams {
         let provider = default_provider();
         let set = CertificateSet::new(vec![mldsa_key(), ecdsa_key()], &provider).unwrap();
-        ServerParams {
-            cert_resolver: Arc::new(set),
-            provider: Arc::new(provider),
-            suites: vec![
-                &TLS13_AES_128_GCM_SHA256,
-                &TLS13_AES_256_GCM_SHA384,
-                &TLS13_CHACHA20_POLY1305_SHA256,
-            ],
-            groups: vec![X25519MLKEM768, X25519, SECP256R1],
-            client_verifier: None,
-            alpn_protocols: Vec::new(),
-            pq_only: false,
-            record_size_limit: None,
-            key_log: false,
-            send_supported_groups: false,
-            stateless_retry: false,
-            hrr_cookie_key: Arc::new(HrrCookieKey::generate(OS_RANDOM).unwrap()),
-        }
+        let mut p = ServerParams::new(Arc::new(provider), Arc::new(set)).unwrap();
+        p.suites = vec![
+            &TLS13_AES_128_GCM_SHA256,
+            &TLS13_AES_256_GCM_SHA384,
+            &TLS13_CHACHA20_POLY1305_SHA256,
+        ];
+        p.groups = vec![X25519MLKEM768, X25519, SECP256R1];
+        p
     }
 
     /// A key share whose bytes say which group it is for.
@@ -716,25 +773,92 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_psk_offer_leaves_the_psk_slot_empty_and_negotiates_a_full_handshake() {
-        let mut ch = typical();
-        ch.extensions.push(Extension::PskKeyExchangeModes(vec![
-            PskKeyExchangeMode::PSK_DHE_KE,
-        ]));
+    fn with_psk(
+        mut ch: ClientHello,
+        modes: Option<Vec<PskKeyExchangeMode>>,
+        binders: usize,
+    ) -> ClientHello {
+        if let Some(m) = modes {
+            ch.extensions.push(Extension::PskKeyExchangeModes(m));
+        }
         ch.extensions
             .push(Extension::PreSharedKeyOffer(PreSharedKeyOffer {
                 identities: vec![PskIdentity {
-                    identity: b"a ticket from another server".to_vec(),
+                    identity: b"a ticket".to_vec(),
                     obfuscated_ticket_age: 1000,
                 }],
-                binders: vec![vec![0x55; 32]],
+                binders: vec![vec![0x55; 32]; binders],
             }));
+        ch
+    }
+
+    #[test]
+    fn a_psk_offer_is_read_with_the_mode_both_sides_allow() {
+        let dhe = vec![PskKeyExchangeMode::PSK_DHE_KE];
+        let both = vec![PskKeyExchangeMode::PSK_DHE_KE, PskKeyExchangeMode::PSK_KE];
+        let ch = with_psk(typical(), Some(dhe.clone()), 1);
         let n = first(&ch, &params()).unwrap();
-        assert!(n.psk.is_none());
-        // Full handshake: a key exchange and a certificate.
+        let offer = n.psk_offer.unwrap();
+        assert_eq!(offer.offer.identities.len(), 1);
+        assert!(!offer.without_key_exchange);
+        // The key exchange and certificate are negotiated all the same: a ticket that
+        // does not resume falls back to them.
         assert_eq!(shared_group(&n).map(|(g, _)| g), Some(HYBRID));
         assert_eq!(n.scheme, MLDSA);
+
+        // psk_ke only when both sides opt in.
+        let ch = with_psk(typical(), Some(both), 1);
+        assert!(
+            !first(&ch, &params())
+                .unwrap()
+                .psk_offer
+                .unwrap()
+                .without_key_exchange
+        );
+        let mut p = params();
+        p.psk_ke = true;
+        assert!(
+            first(&ch, &p)
+                .unwrap()
+                .psk_offer
+                .unwrap()
+                .without_key_exchange
+        );
+        // A client allowing only psk_ke, to a server that does not: no resumption.
+        let ch = with_psk(typical(), Some(vec![PskKeyExchangeMode::PSK_KE]), 1);
+        assert!(first(&ch, &params()).unwrap().psk_offer.is_none());
+        // No ticketer: nothing resumes.
+        let mut p = params();
+        p.ticketer = None;
+        let ch = with_psk(typical(), Some(dhe), 1);
+        assert!(first(&ch, &p).unwrap().psk_offer.is_none());
+    }
+
+    #[test]
+    fn a_psk_offer_without_modes_or_with_a_binder_per_identity_missing_is_refused() {
+        let ch = with_psk(typical(), None, 1);
+        assert_eq!(
+            refusal(&ch, &params()),
+            (
+                PeerMisbehaved::PskWithoutKeyExchangeModes.into(),
+                AlertDescription::MISSING_EXTENSION
+            )
+        );
+        for binders in [0, 2] {
+            let ch = with_psk(
+                typical(),
+                Some(vec![PskKeyExchangeMode::PSK_DHE_KE]),
+                binders,
+            );
+            assert_eq!(
+                refusal(&ch, &params()),
+                (
+                    PeerMisbehaved::PskBinderCountMismatch.into(),
+                    AlertDescription::ILLEGAL_PARAMETER
+                ),
+                "{binders} binders"
+            );
+        }
     }
 
     #[test]

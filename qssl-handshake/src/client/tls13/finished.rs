@@ -6,11 +6,13 @@ use super::server_flight::unexpected;
 use crate::action::{Action, HandshakeSummary};
 use crate::client::ClientState;
 use crate::client::hello::ClientStart;
-use crate::common::{self, CLIENT_CV_CONTEXT, Traffic, signed_content, traffic_key};
+use crate::common::{self, CLIENT_CV_CONTEXT, ClientTickets, Traffic, signed_content, traffic_key};
 use crate::config::ClientParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule::{MasterSecret, Side};
+use crate::resumption::SessionState;
 use crate::transcript::Transcript;
+use crate::verify::UnixTime;
 use crate::{
     Certificate, CertificateCriteria, CertificateEntry, CertificateRequest, CertificateVerify,
     Extension, ExtensionType, Finished, HandshakeMessage,
@@ -29,6 +31,7 @@ impl ExpectFinished {
         self,
         msg: HandshakeMessage,
         raw: &[u8],
+        now: UnixTime,
         out: &mut Vec<Action>,
     ) -> Result<ClientState, Error> {
         let HandshakeMessage::Finished(fin) = &msg else {
@@ -59,26 +62,78 @@ impl ExpectFinished {
         out.push(Action::SetWriteKey(traffic_key(suite, client, peer_limit)?));
         let server = master.traffic_secret(Side::Server);
         out.push(Action::SetReadKey(traffic_key(suite, server, own_limit)?));
-        let server_scheme = hs
-            .server_scheme
-            .ok_or(Error::Misuse("no server signature"))?;
+        let now = now.as_secs();
+        // A resumption reports the session's authentication, which this handshake
+        // did not repeat; its keys are post-quantum if the PSK's or this key
+        // exchange's are.
+        let resumed = hs.resumed.is_some();
+        let session = match hs.resumed.take() {
+            Some(r) => r,
+            None => SessionState {
+                suite: suite.suite,
+                secret: Default::default(),
+                auth_time: now,
+                issued_at: 0,
+                lifetime: 0,
+                age_add: 0,
+                max_early_data: 0,
+                group: hs
+                    .group
+                    .ok_or(Error::Misuse("full handshake without a group"))?,
+                kx_post_quantum: false,
+                server_scheme: hs
+                    .server_scheme
+                    .ok_or(Error::Misuse("no server signature"))?,
+                client_scheme,
+                alpn: None,
+                server_name: None,
+                peer_certificates: core::mem::take(&mut hs.peer_certificates),
+                peer_path: hs.verified_path,
+                ticket: Vec::new(),
+            },
+        };
+        let kx_post_quantum =
+            session.kx_post_quantum || hs.group.is_some_and(|g| g.is_post_quantum());
+        let server_scheme = session.server_scheme;
         out.push(Action::HandshakeComplete(Box::new(HandshakeSummary {
             version: TlsVersion::Tls13,
             suite: SupportedCipherSuite::Tls13(suite),
             group: hs.group,
+            resumed,
             server_signature_scheme: server_scheme,
-            client_signature_scheme: client_scheme,
-            alpn_protocol: hs.alpn_protocol,
-            peer_certificates: hs.peer_certificates,
+            client_signature_scheme: session.client_scheme,
+            alpn_protocol: hs.alpn_protocol.clone(),
+            peer_certificates: session.peer_certificates.clone(),
             server_name: hs.start.sni.clone(),
             ocsp_response: hs.ocsp_response,
             hello_retry_request: hs.hello_retry_request,
             peer_record_size_limit: peer_limit,
-            kx_post_quantum: hs.group.is_post_quantum(),
-            peer_auth_post_quantum: hs.verified_path.is_post_quantum()
+            kx_post_quantum,
+            peer_auth_post_quantum: session.peer_path.is_post_quantum()
                 && server_scheme.is_post_quantum(),
-            peer_verified_path: hs.verified_path,
+            peer_verified_path: session.peer_path(),
         })));
+        let tickets = match &params.session_store {
+            Some(store) => {
+                if let Some(g) = hs.group {
+                    store.set_kx_group(&hs.start.store_key, g);
+                }
+                let rms = master.resumption_master_secret(&common::hash(&hs.transcript)?)?;
+                Some(Box::new(ClientTickets {
+                    store: store.clone(),
+                    key: hs.start.store_key.clone(),
+                    resumption_master_secret: rms,
+                    template: SessionState {
+                        suite: suite.suite,
+                        kx_post_quantum,
+                        alpn: hs.alpn_protocol,
+                        server_name: hs.start.sni.clone(),
+                        ..session
+                    },
+                }))
+            }
+            None => None,
+        };
         let (client, server) = master.into_traffic_secrets();
         Ok(ClientState::Traffic(Traffic {
             side: Side::Client,
@@ -89,6 +144,7 @@ impl ExpectFinished {
             write_limit: peer_limit,
             answer_pending: false,
             key_updates_in_a_row: 0,
+            tickets,
         }))
     }
 }

@@ -22,6 +22,7 @@ pub(crate) use server_hello::{accept_server_hello, emit_retried_hello};
 use super::hello::ClientStart;
 use crate::CertificateRequest;
 use crate::key_schedule::HandshakeSecret;
+use crate::resumption::SessionState;
 use crate::transcript::Transcript;
 use crate::verify::{CertificateDer, VerifiedPath};
 
@@ -29,7 +30,10 @@ use crate::verify::{CertificateDer, VerifiedPath};
 pub(crate) struct ClientHs {
     pub(crate) start: ClientStart,
     pub(crate) suite: &'static Tls13CipherSuite,
-    pub(crate) group: NamedGroup,
+    /// `None` for a psk_ke resumption (no key exchange).
+    pub(crate) group: Option<NamedGroup>,
+    /// The session the server resumed: no certificate comes, the session's stand.
+    pub(crate) resumed: Option<SessionState>,
     pub(crate) transcript: Transcript,
     pub(crate) secrets: HandshakeSecret,
     pub(crate) hello_retry_request: bool,

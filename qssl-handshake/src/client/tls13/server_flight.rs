@@ -48,6 +48,11 @@ impl ExpectEncryptedExtensions {
             }
         }
         self.hs.transcript.add(raw);
+        // A resumption authenticates with the PSK: the server's Finished comes next
+        // (RFC 8446 §2.2), and a Certificate or CertificateRequest is unexpected.
+        if self.hs.resumed.is_some() {
+            return Ok(ClientState::Finished(ExpectFinished { hs: self.hs }));
+        }
         Ok(ClientState::CertificateOrRequest(
             ExpectCertificateOrRequest { hs: self.hs },
         ))

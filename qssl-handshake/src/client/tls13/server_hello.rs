@@ -6,7 +6,7 @@ use qssl_crypto::suites::Tls13CipherSuite;
 use super::{ClientHs, ExpectEncryptedExtensions};
 use crate::action::Action;
 use crate::client::ClientState;
-use crate::client::hello::{ClientStart, ExpectServerHello, OfferedShare};
+use crate::client::hello::{ClientStart, ExpectServerHello, OfferedShare, bind_psk};
 use crate::client::negotiate::{ClientNegotiation, RetryRequest};
 use crate::common::{self, traffic_key};
 use crate::error::{Error, PeerMisbehaved};
@@ -23,28 +23,43 @@ pub(crate) fn accept_server_hello(
     raw: &[u8],
     out: &mut Vec<Action>,
 ) -> Result<ClientState, Error> {
-    if let Some(psk) = neg.psk {
-        match psk {}
-    }
     let ExpectServerHello {
         start,
         hello,
         share,
         mut transcript,
         sent_ccs,
+        resuming,
         ..
     } = state;
-    let server = neg.key_exchange;
-    let shared = if server.component {
-        share.kx.complete_hybrid_component(server.peer_share)
-    } else {
-        share.kx.complete(server.peer_share)
-    }
-    .map_err(|_| PeerMisbehaved::InvalidKeyShare)?;
+    // The session resumed: the one we offered, if the server selected it.
+    let resumed = match (neg.psk, resuming) {
+        (Some(_), Some(r)) => Some(r.state),
+        (Some(_), None) => return Err(Error::Misuse("a PSK accepted that was not offered")),
+        (None, _) => None,
+    };
+    let shared = match &neg.key_exchange {
+        Some(server) => Some(
+            if server.component {
+                share.kx.complete_hybrid_component(server.peer_share)
+            } else {
+                share.kx.complete(server.peer_share)
+            }
+            .map_err(|_| PeerMisbehaved::InvalidKeyShare)?,
+        ),
+        None => None,
+    };
     transcript.start_hash(suite.hash);
     transcript.add(raw);
     let hello_hash = common::hash(&transcript)?;
-    let secrets = EarlySecret::new(suite, None).into_handshake(shared.as_bytes(), &hello_hash)?;
+    let early = EarlySecret::new(suite, resumed.as_ref().map(|r| r.secret.as_slice()));
+    // psk_ke: no key exchange, and the (EC)DHE input is Hash.length zeros (§7.1).
+    let zeros = [0u8; qssl_crypto::hash::MAX_HASH_LEN];
+    let ikm = match &shared {
+        Some(s) => s.as_bytes(),
+        None => &zeros[..suite.hash.output_len()],
+    };
+    let secrets = early.into_handshake(ikm, &hello_hash)?;
     drop(shared);
     use_handshake_keys(&start, suite, &secrets, sent_ccs, out)?;
     let offered_alpn = hello
@@ -55,7 +70,8 @@ pub(crate) fn accept_server_hello(
             hs: ClientHs {
                 start,
                 suite,
-                group: server.group,
+                group: neg.key_exchange.as_ref().map(|s| s.group),
+                resumed,
                 transcript,
                 secrets,
                 hello_retry_request: neg.after_retry,
@@ -104,10 +120,14 @@ fn use_handshake_keys(
 
 /// Sends the second ClientHello `retry` asks for: a share for its group, its cookie
 /// echoed; the transcript restarts as `message_hash(ClientHello1) ‖ HRR` (`raw`).
+/// A session offered in the first ClientHello is offered again if its hash is the
+/// HelloRetryRequest's suite's (RFC 8446 §4.1.4: otherwise the client drops it), with
+/// its age and binder computed anew; early_data never goes into a second hello.
 pub(crate) fn emit_retried_hello(
     state: ExpectServerHello,
     retry: RetryRequest<'_>,
     raw: &[u8],
+    now: u64,
     out: &mut Vec<Action>,
 ) -> Result<ClientState, Error> {
     let ExpectServerHello {
@@ -116,6 +136,7 @@ pub(crate) fn emit_retried_hello(
         mut share,
         mut transcript,
         mut sent_ccs,
+        mut resuming,
         ..
     } = state;
     transcript.replace_with_message_hash(retry.suite.hash);
@@ -136,22 +157,33 @@ pub(crate) fn emit_retried_hello(
             component: None,
         };
     }
-    hello
-        .extensions
-        .retain(|e| e.typ() != ExtensionType::COOKIE);
-    // Before pre_shared_key if ever present (it must stay last); we never send one.
+    resuming = resuming.filter(|r| r.suite.hash.algorithm() == retry.suite.hash.algorithm());
+    hello.extensions.retain(|e| {
+        !matches!(
+            e.typ(),
+            ExtensionType::COOKIE | ExtensionType::EARLY_DATA | ExtensionType::PRE_SHARED_KEY
+        )
+    });
     hello
         .extensions
         .extend(retry.cookie.map(|c| Extension::Cookie(c.to_vec())));
+    // pre_shared_key last (RFC 8446 §4.2.11).
+    if let Some(r) = &resuming {
+        hello.extensions.push(r.extension(now));
+    }
     // Encoded before anything is queued: a hello that cannot be built sends only
     // the alert. A cookie near 2^16 bytes passes the HRR's own length fields but
     // not our extension block: the HRR asked for something impossible.
-    let bytes = HandshakeMessage::ClientHello(hello.clone())
-        .to_bytes()
-        .map_err(|e| match retry.cookie {
-            Some(_) => Error::from(PeerMisbehaved::HelloRetryCookieTooLarge),
-            None => Error::from(e),
-        })?;
+    let encoded = match &resuming {
+        Some(r) => bind_psk(&mut hello, r, &transcript),
+        None => HandshakeMessage::ClientHello(hello.clone())
+            .to_bytes()
+            .map_err(Error::from),
+    };
+    let bytes = encoded.map_err(|e| match (retry.cookie, e) {
+        (Some(_), Error::Encode(_)) => Error::from(PeerMisbehaved::HelloRetryCookieTooLarge),
+        (_, e) => e,
+    })?;
     if !start.session_id.is_empty() && !sent_ccs {
         out.push(Action::SendChangeCipherSpec);
         sent_ccs = true;
@@ -168,5 +200,6 @@ pub(crate) fn emit_retried_hello(
         transcript,
         retry_suite: Some(retry.suite),
         sent_ccs,
+        resuming,
     }))
 }

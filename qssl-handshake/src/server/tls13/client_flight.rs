@@ -6,7 +6,9 @@ use crate::action::{Action, HandshakeSummary};
 use crate::common::{self, CLIENT_CV_CONTEXT, Traffic, signed_content, traffic_key};
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule::Side;
+use crate::resumption::SessionState;
 use crate::server::ServerState;
+use crate::server::resume;
 use crate::verify::{CertificateDer, UnixTime};
 use qssl_crypto::suites::SupportedCipherSuite;
 use qssl_wire::TlsVersion;
@@ -99,6 +101,7 @@ impl ExpectFinished {
         self,
         msg: HandshakeMessage,
         raw: &[u8],
+        now: UnixTime,
         out: &mut Vec<Action>,
     ) -> Result<ServerState, Error> {
         let HandshakeMessage::Finished(fin) = &msg else {
@@ -119,24 +122,66 @@ impl ExpectFinished {
             hs.master.traffic_secret(Side::Client),
             own_limit,
         )?));
+        let now = now.as_secs();
+        // A resumption reports the session's authentication (this handshake had
+        // none); its keys are post-quantum if the PSK's or this exchange's are.
+        let resumed = hs.resumed.is_some();
+        let session = match hs.resumed.take() {
+            Some(r) => r,
+            None => SessionState {
+                suite: suite.suite,
+                secret: Default::default(),
+                auth_time: now,
+                issued_at: 0,
+                lifetime: 0,
+                age_add: 0,
+                max_early_data: 0,
+                group: hs
+                    .group
+                    .ok_or(Error::Misuse("full handshake without a group"))?,
+                kx_post_quantum: false,
+                server_scheme: hs.scheme,
+                client_scheme: hs.client_scheme,
+                alpn: None,
+                server_name: None,
+                peer_certificates: core::mem::take(&mut hs.client_certificates),
+                peer_path: hs.client_path,
+                ticket: Vec::new(),
+            },
+        };
+        let kx_post_quantum =
+            session.kx_post_quantum || hs.group.is_some_and(|g| g.is_post_quantum());
         out.push(Action::HandshakeComplete(Box::new(HandshakeSummary {
             version: TlsVersion::Tls13,
             suite: SupportedCipherSuite::Tls13(suite),
             group: hs.group,
-            server_signature_scheme: hs.scheme,
-            client_signature_scheme: hs.client_scheme,
-            alpn_protocol: hs.alpn_protocol,
-            peer_certificates: hs.client_certificates,
-            server_name: hs.sni,
+            resumed,
+            server_signature_scheme: session.server_scheme,
+            client_signature_scheme: session.client_scheme,
+            alpn_protocol: hs.alpn_protocol.clone(),
+            peer_certificates: session.peer_certificates.clone(),
+            server_name: hs.sni.clone(),
             ocsp_response: None,
             hello_retry_request: hs.hello_retry_request,
             peer_record_size_limit: hs.record_size_limit.peer,
-            kx_post_quantum: hs.group.is_post_quantum(),
+            kx_post_quantum,
             // The client's authentication: the server's own is judged by the client.
-            peer_auth_post_quantum: hs.client_path.is_post_quantum()
-                && hs.client_scheme.is_some_and(|s| s.is_post_quantum()),
-            peer_verified_path: hs.client_path,
+            peer_auth_post_quantum: session.peer_path.is_post_quantum()
+                && session.client_scheme.is_some_and(|s| s.is_post_quantum()),
+            peer_verified_path: session.peer_path(),
         })));
+        if hs.send_tickets && hs.params.ticket_count > 0 {
+            let rms = hs
+                .master
+                .resumption_master_secret(&common::hash(&hs.transcript)?)?;
+            let template = SessionState {
+                kx_post_quantum,
+                alpn: hs.alpn_protocol,
+                server_name: hs.sni,
+                ..session
+            };
+            resume::send_tickets(&hs.params, &rms, &template, now, out)?;
+        }
         let (client, server) = hs.master.into_traffic_secrets();
         Ok(ServerState::Traffic(Traffic {
             side: Side::Server,
@@ -147,6 +192,7 @@ impl ExpectFinished {
             write_limit: hs.record_size_limit.peer,
             answer_pending: false,
             key_updates_in_a_row: 0,
+            tickets: None,
         }))
     }
 }

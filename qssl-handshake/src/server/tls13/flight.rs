@@ -17,7 +17,8 @@ use crate::config::ServerParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule::{EarlySecret, HandshakeSecret, MasterSecret, Side};
 use crate::server::ServerState;
-use crate::server::negotiate::{KeyExchange, RecordSizeLimits, ServerNegotiation};
+use crate::server::negotiate::{KeyExchange, PskModes, RecordSizeLimits, ServerNegotiation};
+use crate::server::resume::AcceptedPsk;
 use crate::transcript::Transcript;
 use crate::verify::VerifiedPath;
 use crate::{
@@ -26,15 +27,19 @@ use crate::{
     ProtocolVersion, ServerHello,
 };
 
-/// Answers `ch` (whose exact bytes are `raw`) with the whole flight `neg` describes.
+/// Answers `ch` (whose exact bytes are `raw`) with the whole flight `neg` describes,
+/// resuming `psk` if one was accepted (no CertificateRequest, Certificate or
+/// CertificateVerify then: the PSK authenticates, RFC 8446 §2.2).
 /// `retry_transcript`: the transcript up to our HelloRetryRequest, for a second
 /// ClientHello.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn emit_server_flight(
     params: Arc<ServerParams>,
     ch: &ClientHello,
     raw: &[u8],
     suite: &'static Tls13CipherSuite,
     neg: ServerNegotiation<'_>,
+    psk: Option<AcceptedPsk>,
     retry_transcript: Option<Transcript>,
     out: &mut Vec<Action>,
 ) -> Result<ServerState, Error> {
@@ -43,21 +48,33 @@ pub(crate) fn emit_server_flight(
             "server flight without a key share to complete",
         ));
     };
-    if let Some(psk) = neg.psk {
-        match psk {}
-    }
+    // psk_ke: the key exchange is skipped.
+    let exchange = match &psk {
+        Some(p) if p.without_key_exchange => None,
+        _ => Some((group, peer_share)),
+    };
     let mut transcript = retry_transcript.unwrap_or_else(|| {
         let mut t = Transcript::new();
         t.start_hash(suite.hash);
         t
     });
     transcript.add(raw);
-    let secrets = send_server_hello(&params, ch, suite, group, peer_share, &mut transcript, out)?;
+    let secrets = send_server_hello(
+        &params,
+        ch,
+        suite,
+        exchange,
+        psk.as_ref(),
+        &mut transcript,
+        out,
+    )?;
     let limits = neg.record_size_limit;
     use_handshake_keys(&params, ch, suite, &secrets, limits, neg.after_retry, out)?;
     send_encrypted_extensions(&params, &neg, &mut transcript, out)?;
-    send_certificate_request(&params, &mut transcript, out)?;
-    send_certificate(&neg, &mut transcript, out)?;
+    if psk.is_none() {
+        send_certificate_request(&params, &mut transcript, out)?;
+        send_certificate(&neg, &mut transcript, out)?;
+    }
     let master = send_finished(&params, &ch.random, secrets, &mut transcript, out)?;
     let server_secret = master.traffic_secret(Side::Server);
     out.push(Action::SetWriteKey(traffic_key(
@@ -65,11 +82,14 @@ pub(crate) fn emit_server_flight(
         server_secret,
         limits.peer,
     )?));
+    let resumed = psk.is_some();
     let hs = ServerHs {
         params: params.clone(),
         suite,
-        group: group.name(),
+        group: exchange.map(|(g, _)| g.name()),
         scheme: neg.scheme,
+        resumed: psk.map(|p| p.state),
+        send_tickets: PskModes::of(ch).allow_tickets(&params),
         transcript,
         master,
         alpn_protocol: neg.alpn_protocol,
@@ -81,49 +101,71 @@ pub(crate) fn emit_server_flight(
         client_scheme: None,
     };
     Ok(match &params.client_verifier {
-        Some(_) => ServerState::Certificate(ExpectCertificate { hs }),
-        None => ServerState::Finished(ExpectFinished { hs }),
+        Some(_) if !resumed => ServerState::Certificate(ExpectCertificate { hs }),
+        _ => ServerState::Finished(ExpectFinished { hs }),
     })
 }
 
-/// Completes the client's share, sends the ServerHello, and derives the handshake
-/// secrets from the transcript up to it.
+/// Completes the client's share (unless `exchange` is `None`: psk_ke), sends the
+/// ServerHello (selecting `psk` if one resumes), and derives the handshake secrets
+/// from the transcript up to it.
 fn send_server_hello(
     params: &ServerParams,
     ch: &ClientHello,
     suite: &'static Tls13CipherSuite,
-    group: &'static dyn SupportedKxGroup,
-    peer_share: &[u8],
+    exchange: Option<(&'static dyn SupportedKxGroup, &[u8])>,
+    psk: Option<&AcceptedPsk>,
     transcript: &mut Transcript,
     out: &mut Vec<Action>,
 ) -> Result<HandshakeSecret, Error> {
     let rng = params.provider.secure_random;
-    let completed = group
-        .start_and_complete(peer_share, rng)
-        .map_err(|e| match e {
-            CryptoError::InvalidKeyShare(_) => Error::from(PeerMisbehaved::InvalidKeyShare),
-            other => Error::from(other),
-        })?;
+    let completed = match exchange {
+        Some((group, peer_share)) => Some(group.start_and_complete(peer_share, rng).map_err(
+            |e| match e {
+                CryptoError::InvalidKeyShare(_) => Error::from(PeerMisbehaved::InvalidKeyShare),
+                other => Error::from(other),
+            },
+        )?),
+        None => None,
+    };
     let mut random = [0u8; 32];
     rng.fill(&mut random)?;
+    // key_share first, as the RFC 8448 traces (NSS) order them; pre_shared_key last,
+    // as in their resumed handshake.
+    let mut extensions = Vec::with_capacity(3);
+    let (secret, key_share) = match completed {
+        Some(c) => (
+            Some(c.secret),
+            Some(KeyShareEntry {
+                group: c.group,
+                key_exchange: c.pub_key,
+            }),
+        ),
+        None => (None, None),
+    };
+    extensions.extend(key_share.map(Extension::KeyShareSelected));
+    extensions.push(Extension::SupportedVersionsSelected(
+        ProtocolVersion::TLSV1_3,
+    ));
+    extensions.extend(psk.map(|p| Extension::PreSharedKeySelected(p.identity)));
     let sh = ServerHello {
         legacy_version: ProtocolVersion::TLSV1_2,
         random,
         session_id: ch.session_id.clone(),
         cipher_suite: suite.suite,
         compression_method: 0,
-        // key_share first, as the RFC 8448 traces (NSS) order them.
-        extensions: vec![
-            Extension::KeyShareSelected(KeyShareEntry {
-                group: completed.group,
-                key_exchange: completed.pub_key,
-            }),
-            Extension::SupportedVersionsSelected(ProtocolVersion::TLSV1_3),
-        ],
+        extensions,
     };
     common::send(&HandshakeMessage::ServerHello(sh), transcript, out)?;
     let hello_hash = common::hash(transcript)?;
-    Ok(EarlySecret::new(suite, None).into_handshake(completed.secret.as_bytes(), &hello_hash)?)
+    let early = EarlySecret::new(suite, psk.map(|p| p.state.secret.as_slice()));
+    // psk_ke: the (EC)DHE input is Hash.length zeros (RFC 8446 §7.1).
+    let zeros = [0u8; qssl_crypto::hash::MAX_HASH_LEN];
+    let ikm = match &secret {
+        Some(s) => s.as_bytes(),
+        None => &zeros[..suite.hash.output_len()],
+    };
+    Ok(early.into_handshake(ikm, &hello_hash)?)
 }
 
 /// After the ServerHello: the middlebox change_cipher_spec, the handshake secrets'

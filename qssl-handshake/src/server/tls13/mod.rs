@@ -20,6 +20,7 @@ pub(crate) use retry::{Retry, emit_retry, recover_retry};
 use super::negotiate::RecordSizeLimits;
 use crate::config::ServerParams;
 use crate::key_schedule::MasterSecret;
+use crate::resumption::SessionState;
 use crate::transcript::Transcript;
 use crate::verify::{CertificateDer, VerifiedPath};
 
@@ -27,8 +28,13 @@ use crate::verify::{CertificateDer, VerifiedPath};
 pub(crate) struct ServerHs {
     pub(crate) params: Arc<ServerParams>,
     pub(crate) suite: &'static Tls13CipherSuite,
-    pub(crate) group: NamedGroup,
+    /// `None` for a psk_ke resumption (no key exchange).
+    pub(crate) group: Option<NamedGroup>,
     pub(crate) scheme: SignatureScheme,
+    /// The session resumed, if any: no certificates were exchanged.
+    pub(crate) resumed: Option<SessionState>,
+    /// The client's psk_key_exchange_modes allow the tickets we would send.
+    pub(crate) send_tickets: bool,
     pub(crate) transcript: Transcript,
     pub(crate) master: MasterSecret,
     pub(crate) alpn_protocol: Option<Vec<u8>>,
