@@ -35,6 +35,31 @@ pub enum Action {
     SetWriteKey(TrafficKey),
     /// The handshake is complete: application data may flow both ways.
     HandshakeComplete(Box<HandshakeSummary>),
+    /// Client: 0-RTT may start (RFC 8446 §2.3): `key` (the client early traffic
+    /// secret) is installed for writing after the ClientHello, and up to `max` bytes
+    /// of application data may be sent under it.
+    StartEarlyData {
+        /// The write key for early data.
+        key: TrafficKey,
+        /// max_early_data_size of the ticket.
+        max: u32,
+    },
+    /// Client: no more early data. `accepted`: the server took what was sent (its
+    /// EncryptedExtensions said so); otherwise it was discarded unread.
+    EndEarlyData {
+        /// Whether the server accepted the early data.
+        accepted: bool,
+    },
+    /// Client: records are written in the clear again (the second ClientHello after
+    /// a HelloRetryRequest, when 0-RTT data went out under the early key).
+    ClearWriteKey,
+    /// Server: the client offered early data that is not accepted: skip up to `max`
+    /// bytes of the client's records that do not open under the handshake key (or,
+    /// after a HelloRetryRequest, its application data records), RFC 8446 §4.2.10.
+    SkipEarlyData {
+        /// The most bytes of record payload skipped.
+        max: usize,
+    },
     /// The server sent a NewSessionTicket (client side; already in the session
     /// store if resumption is on, and kept by the connection for the application).
     SessionTicket(Box<NewSessionTicket>),
@@ -104,6 +129,20 @@ impl TrafficKey {
     }
 }
 
+/// What became of 0-RTT data on a connection (RFC 8446 §2.3, §4.2.10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EarlyDataStatus {
+    /// No early data was offered (no early_data extension in the ClientHello).
+    NotOffered,
+    /// The server accepted the early data: it was delivered to the server's
+    /// application ahead of the handshake's completion (and may be a replay: the
+    /// server accepts it only from a fresh, first-seen ClientHello).
+    Accepted,
+    /// The client offered early data and the server did not take it: nothing sent
+    /// under the early key was delivered.
+    Rejected,
+}
+
 /// What a completed handshake negotiated.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -133,6 +172,8 @@ pub struct HandshakeSummary {
     pub ocsp_response: Option<Vec<u8>>,
     /// Whether the server answered with a HelloRetryRequest.
     pub hello_retry_request: bool,
+    /// What became of 0-RTT data.
+    pub early_data: EarlyDataStatus,
     /// The peer's record_size_limit, if it sent one.
     pub peer_record_size_limit: Option<u16>,
     /// Whether the keys resist a quantum adversary: a hybrid or pure ML-KEM key

@@ -11,7 +11,10 @@ use qssl_crypto::provider::CryptoProvider;
 use qssl_crypto::rand::SecureRandom;
 use qssl_crypto::suites::Tls13CipherSuite;
 
-use qssl_session::{ClientSessionStore, InMemoryClientSessionStore, TicketKeyRing, Ticketer};
+use qssl_session::{
+    AntiReplay, ClientSessionStore, InMemoryClientSessionStore, ReplayGuard, TicketKeyRing,
+    Ticketer,
+};
 
 use crate::resolve::CertificateResolver;
 use crate::verify::{ClientCertVerifier, ServerCertVerifier};
@@ -105,6 +108,11 @@ pub struct ClientParams {
     /// server may complete without a key exchange, cheaper but without forward
     /// secrecy for the resumed connection. Off by default.
     pub psk_ke: bool,
+    /// Offer 0-RTT (RFC 8446 §2.3) when resuming with a ticket that allows it:
+    /// application data written with `Connection::write_early_data` goes out right
+    /// after the ClientHello, before the server has answered. Early data can be
+    /// replayed by an attacker and is not forward secret; off by default.
+    pub early_data: bool,
 }
 
 /// Server handshake parameters. [`ServerParams::new`] holds every default (the
@@ -164,6 +172,17 @@ pub struct ServerParams {
     /// resumed connection) when the client offers only that or prefers it. Off by
     /// default: resumptions then always run the key exchange (`psk_dhe_ke`).
     pub psk_ke: bool,
+    /// 0-RTT (RFC 8446 §2.3): the most early data accepted per connection, announced
+    /// in our tickets (max_early_data_size). 0, the default, accepts none. Early
+    /// data is accepted only on a first ClientHello (never after a
+    /// HelloRetryRequest) resuming with the first identity offered, under the
+    /// ticket's own suite and ALPN protocol, whose ticket age is fresh and which
+    /// `anti_replay` has not seen before.
+    pub max_early_data: u32,
+    /// The 0-RTT anti-replay state (RFC 8446 §8): by default a [`ReplayGuard`] of
+    /// its defaults (10 s window, 100,000 entries, rejecting when full). Share one
+    /// between every server that accepts the same tickets.
+    pub anti_replay: Arc<dyn AntiReplay>,
 }
 
 impl ClientParams {
@@ -171,7 +190,7 @@ impl ClientParams {
     /// no client certificate, no ALPN, SNI on, middlebox compatibility mode on, no
     /// OCSP request, no record_size_limit, no key log, not `pq_only`; resumption on
     /// through a fresh [`InMemoryClientSessionStore`] (its defaults), `psk_dhe_ke`
-    /// only.
+    /// only, no 0-RTT.
     pub fn new(provider: Arc<CryptoProvider>, verifier: Arc<dyn ServerCertVerifier>) -> Self {
         Self {
             suites: provider.tls13_cipher_suites.clone(),
@@ -188,6 +207,7 @@ impl ClientParams {
             key_log: false,
             session_store: Some(Arc::new(InMemoryClientSessionStore::default())),
             psk_ke: false,
+            early_data: false,
         }
     }
 }
@@ -198,7 +218,7 @@ impl ServerParams {
     /// HelloRetryRequest, supported_groups not sent, not `pq_only`; a fresh
     /// [`HrrCookieKey`] from the provider's randomness; two tickets per handshake from
     /// a fresh [`TicketKeyRing`] (AES-256-GCM, keys rotating every
-    /// [`DEFAULT_TICKET_KEY_PERIOD`] seconds), no `psk_ke`.
+    /// [`DEFAULT_TICKET_KEY_PERIOD`] seconds), no `psk_ke`, no 0-RTT.
     pub fn new(
         provider: Arc<CryptoProvider>,
         cert_resolver: Arc<dyn CertificateResolver>,
@@ -228,6 +248,8 @@ impl ServerParams {
             )?)),
             ticket_count: 2,
             psk_ke: false,
+            max_early_data: 0,
+            anti_replay: Arc::new(ReplayGuard::default()),
         })
     }
 }

@@ -214,6 +214,10 @@ pub enum PeerMisbehaved {
     /// key exchange mode the client did not offer (RFC 8446 §4.2.11).
     #[error("server selected a PSK that does not fit the handshake")]
     PskIncompatible,
+    /// More 0-RTT data than max_early_data_size (RFC 8446 §4.2.10: "SHOULD terminate
+    /// the connection with an unexpected_message alert").
+    #[error("more early data than max_early_data_size")]
+    TooMuchEarlyData,
 }
 
 impl PeerMisbehaved {
@@ -228,7 +232,8 @@ impl PeerMisbehaved {
             | Self::MisplacedPostHandshakeMessage
             | Self::TooManyKeyUpdates
             | Self::TooManyWarningAlerts
-            | Self::InterleavedWithHandshakeMessage => A::UNEXPECTED_MESSAGE,
+            | Self::InterleavedWithHandshakeMessage
+            | Self::TooMuchEarlyData => A::UNEXPECTED_MESSAGE,
             Self::BadFinished | Self::BadCertificateVerify | Self::BadPskBinder => A::DECRYPT_ERROR,
             Self::InvalidKeyShare
             | Self::IllegalHelloRetryRequest
@@ -394,6 +399,8 @@ mod tests {
             (TooManyWarningAlerts, A::UNEXPECTED_MESSAGE),
             // §5.1: "MUST NOT be interleaved with other record types".
             (InterleavedWithHandshakeMessage, A::UNEXPECTED_MESSAGE),
+            // §4.2.10: early data beyond max_early_data_size.
+            (TooMuchEarlyData, A::UNEXPECTED_MESSAGE),
             // §4.4.4 and §4.4.3: decrypt_error.
             (BadFinished, A::DECRYPT_ERROR),
             (BadCertificateVerify, A::DECRYPT_ERROR),
@@ -473,11 +480,12 @@ mod tests {
                 | BadPskBinder
                 | PskBinderCountMismatch
                 | PskIncompatible
-                | PskWithoutKeyExchangeModes => {}
+                | PskWithoutKeyExchangeModes
+                | TooMuchEarlyData => {}
             }
         }
-        // 35 variants in `listed`, each once in `cases`.
-        assert_eq!(cases.len(), 35);
+        // 36 variants in `listed`, each once in `cases`.
+        assert_eq!(cases.len(), 36);
         let distinct: std::collections::HashSet<_> = cases.iter().map(|(e, _)| *e).collect();
         assert_eq!(distinct.len(), cases.len());
         for (e, a) in cases {

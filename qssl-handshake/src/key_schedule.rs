@@ -236,6 +236,12 @@ impl MasterSecret {
         finished_verify_data(&self.client_hs, transcript_hash)
     }
 
+    /// `client_handshake_traffic_secret`, which the client writes under until its
+    /// Finished (after its EndOfEarlyData when 0-RTT was accepted).
+    pub fn client_handshake_secret(&self) -> &Prk {
+        &self.client_hs
+    }
+
     /// Checks the client's Finished in constant time.
     pub fn verify_client_finished(
         &self,

@@ -77,7 +77,7 @@ pub mod testing;
 pub mod transcript;
 pub mod verify;
 
-pub use action::{Action, HandshakeSummary, Tls13TrafficKey, TrafficKey};
+pub use action::{Action, EarlyDataStatus, HandshakeSummary, Tls13TrafficKey, TrafficKey};
 pub use common::MAX_KEY_UPDATES_IN_A_ROW;
 pub use config::{
     ClientParams, DEFAULT_CLIENT_GROUPS, DEFAULT_TICKET_KEY_PERIOD, HrrCookieKey, ServerParams,

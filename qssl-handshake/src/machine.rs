@@ -43,6 +43,12 @@ pub(crate) trait SideState: Sized {
     fn change_cipher_spec_before_hello(&mut self) -> bool {
         false
     }
+    /// `len` bytes of application data arrived during the handshake: `Ok(true)` if
+    /// they are accepted 0-RTT data (and within its budget), `Ok(false)` if no early
+    /// data is expected now.
+    fn early_data(&mut self, _len: usize) -> Result<bool, Error> {
+        Ok(false)
+    }
 }
 
 /// Returned by every call on a machine that has already returned an error.
@@ -169,6 +175,22 @@ impl StateMachine {
         // is the ClientHello.
         self.hello_done = true;
         Ok(())
+    }
+
+    /// `len` bytes of application data arrived during the handshake: `Ok(true)` if
+    /// they are accepted 0-RTT data within max_early_data_size (the connection
+    /// delivers them), `Ok(false)` if no early data is expected now (the record is
+    /// unexpected), an error past the budget.
+    pub fn early_data_received(&mut self, len: usize) -> Result<bool, Error> {
+        let r = match &mut self.state {
+            State::Client(_) => Ok(false),
+            State::Server(s) => s.early_data(len),
+            State::Spent => Err(SPENT),
+        };
+        if r.is_err() {
+            self.state = State::Spent;
+        }
+        r
     }
 
     /// A plaintext change_cipher_spec (already checked to be `0x01`): allowed once,

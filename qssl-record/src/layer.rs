@@ -63,6 +63,13 @@ impl RecordLayer {
         self.write = Some(protector);
     }
 
+    /// Removes the write keys: records are written in the clear again. Only for a
+    /// TLS 1.3 client whose second ClientHello follows 0-RTT data it sent under the
+    /// early traffic key (RFC 8446 §4.1.2: the second ClientHello is plaintext).
+    pub fn clear_write_protector(&mut self) {
+        self.write = None;
+    }
+
     /// The read direction's protector, if keys are installed.
     pub fn read_protector(&self) -> Option<&Protector> {
         self.read.as_ref()

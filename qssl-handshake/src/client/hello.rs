@@ -13,6 +13,7 @@ use super::ClientState;
 use super::negotiate::{self, Offered, OfferedPsk, ServerHelloChoice};
 use super::tls13;
 use crate::action::Action;
+use crate::common;
 use crate::config::ClientParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule::EarlySecret;
@@ -57,6 +58,11 @@ pub(crate) struct ExpectServerHello {
     pub(crate) sent_ccs: bool,
     /// The session whose ticket the ClientHello offers, if any.
     pub(crate) resuming: Option<Resuming>,
+    /// The ClientHello offers 0-RTT and early data may be going out under the early
+    /// traffic key.
+    pub(crate) early_data: bool,
+    /// The first ClientHello offered 0-RTT and a HelloRetryRequest ended it.
+    pub(crate) early_data_retried: bool,
 }
 
 /// A session being offered for resumption (pre_shared_key, RFC 8446 §4.2.11).
@@ -190,6 +196,7 @@ fn hello_extensions(
     verify_schemes: &[SignatureScheme],
     shares: Vec<KeyShareEntry>,
     resuming: Option<(&Resuming, u64)>,
+    early_data: bool,
 ) -> Vec<Extension> {
     let mut extensions = Vec::with_capacity(10);
     if let Some(name) = sni {
@@ -221,6 +228,9 @@ fn hello_extensions(
         modes.push(PskKeyExchangeMode::PSK_KE);
     }
     extensions.push(Extension::PskKeyExchangeModes(modes));
+    if early_data {
+        extensions.push(Extension::EarlyData);
+    }
     if let Some((r, now)) = resuming {
         extensions.push(r.extension(now));
     }
@@ -275,6 +285,11 @@ pub(crate) fn start(
         .and_then(|g| groups.iter().copied().find(|x| x.name() == g))
         .unwrap_or(first);
     let resuming = take_resumable(&params, &store_key, now);
+    // 0-RTT only under the ticket's own suite (RFC 8446 §4.2.10).
+    let early_data = params.early_data
+        && resuming
+            .as_ref()
+            .is_some_and(|r| r.state.max_early_data > 0 && r.suite.suite == r.state.suite);
     let (share, entries) = start_share(&params, first, &groups)?;
     let extensions = hello_extensions(
         &params,
@@ -283,6 +298,7 @@ pub(crate) fn start(
         &verify_schemes,
         entries,
         resuming.as_ref().map(|r| (r, now)),
+        early_data,
     );
     let mut hello = ClientHello {
         legacy_version: ProtocolVersion::TLSV1_2,
@@ -302,6 +318,29 @@ pub(crate) fn start(
         typ: HandshakeType::CLIENT_HELLO,
         bytes,
     });
+    let mut sent_ccs = false;
+    if let (true, Some(r)) = (early_data, &resuming) {
+        let hello_hash = transcript.hash_with(r.suite.hash, &[]);
+        let secret = EarlySecret::new(r.suite, Some(&r.state.secret))
+            .client_early_traffic_secret(&hello_hash)?;
+        common::key_log(
+            params.key_log,
+            "CLIENT_EARLY_TRAFFIC_SECRET",
+            &random,
+            &secret,
+            out,
+        );
+        // Compatibility mode with early data: the change_cipher_spec right after
+        // the first ClientHello (RFC 8446 Appendix D.4).
+        if !session_id.is_empty() {
+            out.push(Action::SendChangeCipherSpec);
+            sent_ccs = true;
+        }
+        out.push(Action::StartEarlyData {
+            key: common::traffic_key(r.suite, &secret, None)?,
+            max: r.state.max_early_data,
+        });
+    }
     Ok(ExpectServerHello {
         start: ClientStart {
             params,
@@ -317,8 +356,10 @@ pub(crate) fn start(
         share,
         transcript,
         retry_suite: None,
-        sent_ccs: false,
+        sent_ccs,
         resuming,
+        early_data,
+        early_data_retried: false,
     })
 }
 
@@ -372,6 +413,8 @@ pub(crate) fn start_from_hello(
         retry_suite: None,
         sent_ccs: false,
         resuming: None,
+        early_data: false,
+        early_data_retried: false,
     })
 }
 

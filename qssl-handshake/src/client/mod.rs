@@ -41,7 +41,7 @@ impl SideState for ClientState {
     ) -> Result<Self, Error> {
         match self {
             Self::ServerHello(s) => s.handle(msg, raw, now, out),
-            Self::EncryptedExtensions(s) => s.handle(msg, raw),
+            Self::EncryptedExtensions(s) => s.handle(msg, raw, out),
             Self::CertificateOrRequest(s) => s.handle(msg, raw, now),
             Self::Certificate(s) => s.handle(msg, raw, now),
             Self::CertificateVerify(s) => s.handle(msg, raw),

@@ -38,7 +38,7 @@ use qssl_alert::{Alert, AlertAction, AlertDescription, TlsVersion};
 use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
 use qssl_record::{ContentType, Deframer, RecordLayer, SealStatus};
 
-use crate::action::{Action, HandshakeSummary};
+use crate::action::{Action, EarlyDataStatus, HandshakeSummary};
 
 use crate::codec::HandshakeType;
 use crate::config::{ClientParams, ServerParams};
@@ -170,8 +170,16 @@ pub struct Connection {
     /// Handshake messages of the current flight, sealed together at the next key
     /// change or when the flight ends, so consecutive messages share records.
     pending_handshake: Vec<u8>,
-    /// Plaintext written before the handshake completed (bounded).
-    early_plaintext: Vec<u8>,
+    /// Plaintext written before the handshake completed (bounded), sent once it
+    /// has; held longer while the application decides about rejected 0-RTT data.
+    held_plaintext: Vec<u8>,
+    /// Client: 0-RTT data (RFC 8446 §2.3).
+    early: EarlyWriter,
+    /// Server: bytes of a client's not-accepted 0-RTT records still to skip
+    /// (RFC 8446 §4.2.10); 0 once a record opened or none was offered.
+    skip_early: usize,
+    /// Server: bytes of the received stream that arrived as accepted 0-RTT data.
+    early_received: usize,
     /// Received plaintext not yet read (bounded by refusing to receive more).
     received: VecDeque<u8>,
     actions: Vec<Action>,
@@ -186,6 +194,23 @@ pub struct Connection {
     sent_close: bool,
     transport_ended: bool,
     warning_alerts: u32,
+}
+
+/// A client's 0-RTT data: sealed under the early traffic key while the server may
+/// still take it, kept (bounded by the ticket's max_early_data_size and
+/// [`MAX_EARLY_PLAINTEXT`]) until the server says whether it did.
+#[derive(Debug, Default)]
+struct EarlyWriter {
+    /// Early data may be written now.
+    active: bool,
+    /// Bytes of early data still allowed.
+    budget: usize,
+    /// What was sent as early data, for the application to resend if rejected.
+    sent: Vec<u8>,
+    /// The server rejected non-empty early data and the application has not said
+    /// whether to resend it: plaintext written meanwhile is held, so the stream
+    /// keeps its order whatever it decides.
+    undecided: bool,
 }
 
 impl core::fmt::Debug for Connection {
@@ -240,7 +265,10 @@ impl Connection {
             joiner: HandshakeJoiner::new(DecodeLimits::default()),
             sendable: BytesMut::with_capacity(4096),
             pending_handshake: Vec::new(),
-            early_plaintext: Vec::new(),
+            held_plaintext: Vec::new(),
+            early: EarlyWriter::default(),
+            skip_early: 0,
+            early_received: 0,
             received: VecDeque::new(),
             actions: Vec::new(),
             error: None,
@@ -332,11 +360,39 @@ impl Connection {
             let plaintext_alert = record.header.typ == ContentType::ALERT
                 && !self.record.has_decrypted()
                 && record.payload.len() == Alert::LEN;
-            let (typ, data) = if plaintext_alert {
-                (ContentType::ALERT, &mut *record.payload)
+            // A server skipping 0-RTT data it did not take (RFC 8446 §4.2.10): after
+            // a HelloRetryRequest the client's application data records, otherwise
+            // records that fail to open under the handshake key, up to a budget.
+            let len = record.payload.len();
+            if self.skip_early > 0
+                && self.record.read_protector().is_none()
+                && record.header.typ == ContentType::APPLICATION_DATA
+            {
+                self.skip_early =
+                    self.skip_early
+                        .checked_sub(len)
+                        .ok_or(ConnectionError::Record(
+                            qssl_record::RecordError::UnexpectedPlaintext(
+                                ContentType::APPLICATION_DATA,
+                            ),
+                        ))?;
+                continue;
+            }
+            let opened = if plaintext_alert {
+                Ok((ContentType::ALERT, &mut *record.payload))
             } else {
-                self.record.open(record)?
+                self.record.open(record)
             };
+            let (typ, data) = match opened {
+                Err(qssl_record::RecordError::BadRecordMac) if self.skip_early >= len => {
+                    self.skip_early -= len;
+                    continue;
+                }
+                other => other?,
+            };
+            if self.record.has_decrypted() {
+                self.skip_early = 0;
+            }
             // RFC 8446 §5.1: a handshake message split over records has no record of
             // another type between its pieces.
             if typ != ContentType::HANDSHAKE && self.joiner.is_mid_message() {
@@ -377,11 +433,18 @@ impl Connection {
                     }
                     self.received.extend(data.iter());
                 }
+                // Accepted 0-RTT data, within max_early_data_size.
+                ContentType::APPLICATION_DATA
+                    if self.machine.early_data_received(data.len())? =>
+                {
+                    self.early_received += data.len();
+                    self.received.extend(data.iter());
+                }
                 other => return Err(ConnectionError::UnexpectedRecord(other)),
             }
         }
-        if self.summary.is_some() && !self.early_plaintext.is_empty() {
-            let early = core::mem::take(&mut self.early_plaintext);
+        if self.summary.is_some() && !self.held_plaintext.is_empty() && !self.early.undecided {
+            let early = core::mem::take(&mut self.held_plaintext);
             self.send_plaintext(&early)?;
         }
         Ok(())
@@ -444,6 +507,26 @@ impl Connection {
                 self.record.set_read_protector(key.protector()?);
             }
             Action::HandshakeComplete(s) => self.summary = Some(s),
+            Action::StartEarlyData { key, max } => {
+                self.flush_handshake()?;
+                self.record.set_write_protector(key.protector()?);
+                self.early.active = true;
+                self.early.budget = (max as usize).min(MAX_EARLY_PLAINTEXT);
+            }
+            Action::EndEarlyData { accepted } => {
+                self.flush_handshake()?;
+                self.early.active = false;
+                if accepted {
+                    self.early.sent = Vec::new();
+                } else {
+                    self.early.undecided = !self.early.sent.is_empty();
+                }
+            }
+            Action::ClearWriteKey => {
+                self.flush_handshake()?;
+                self.record.clear_write_protector();
+            }
+            Action::SkipEarlyData { max } => self.skip_early = max,
             Action::SessionTicket(t) => self.tickets.push(*t),
             Action::KeyLog {
                 label,
@@ -543,16 +626,108 @@ impl Connection {
         if self.sent_close {
             return Ok(0);
         }
-        if self.summary.is_none() {
-            let room = MAX_EARLY_PLAINTEXT.saturating_sub(self.early_plaintext.len());
+        if self.summary.is_none() || self.early.undecided {
+            let room = MAX_EARLY_PLAINTEXT.saturating_sub(self.held_plaintext.len());
             let n = room.min(data.len());
-            self.early_plaintext.extend_from_slice(&data[..n]);
+            self.held_plaintext.extend_from_slice(&data[..n]);
             return Ok(n);
         }
         if let Err(e) = self.send_plaintext(data) {
             return Err(self.fatal(e));
         }
         Ok(data.len())
+    }
+
+    /// Client: sends `data` as 0-RTT data (RFC 8446 §2.3) if the ClientHello offered
+    /// it and the server has not answered yet, up to the ticket's
+    /// max_early_data_size; returns how many bytes went (0 when early data cannot be
+    /// sent now: no ticket allowing it, 0-RTT not enabled, or the server already
+    /// answered). Early data may be replayed by an attacker and is not forward
+    /// secret: send only what is safe to receive twice. Whether the server took it
+    /// is [`early_data_status`](Self::early_data_status) once the handshake is
+    /// complete; if it did not, decide with
+    /// [`resend_rejected_early_data`](Self::resend_rejected_early_data) or
+    /// [`discard_rejected_early_data`](Self::discard_rejected_early_data).
+    pub fn write_early_data(&mut self, data: &[u8]) -> Result<usize, ConnectionError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if !self.early.active || self.sent_close {
+            return Ok(0);
+        }
+        let n = self.early.budget.min(data.len());
+        if n == 0 {
+            return Ok(0);
+        }
+        if let Err(e) = self.record.write(
+            ContentType::APPLICATION_DATA,
+            &data[..n],
+            &mut self.sendable,
+        ) {
+            return Err(self.fatal(e.into()));
+        }
+        self.early.budget -= n;
+        self.early.sent.extend_from_slice(&data[..n]);
+        Ok(n)
+    }
+
+    /// Whether 0-RTT data was offered, and accepted, once the handshake is complete.
+    pub fn early_data_status(&self) -> Option<EarlyDataStatus> {
+        self.handshake_summary().map(|s| s.early_data)
+    }
+
+    /// Client: the server did not take our 0-RTT data and we have not decided what to
+    /// do with it yet: the bytes (nothing written since goes out until we decide).
+    pub fn rejected_early_data(&self) -> Option<&[u8]> {
+        self.early.undecided.then_some(self.early.sent.as_slice())
+    }
+
+    /// Client: sends the rejected 0-RTT data again, as ordinary application data,
+    /// ahead of anything written since; returns its length (0 if there is none).
+    pub fn resend_rejected_early_data(&mut self) -> Result<usize, ConnectionError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if !self.early.undecided || self.summary.is_none() {
+            return Ok(0);
+        }
+        self.early.undecided = false;
+        let early = core::mem::take(&mut self.early.sent);
+        let held = core::mem::take(&mut self.held_plaintext);
+        for data in [early.as_slice(), held.as_slice()] {
+            if !data.is_empty()
+                && let Err(e) = self.send_plaintext(data)
+            {
+                return Err(self.fatal(e));
+            }
+        }
+        Ok(early.len())
+    }
+
+    /// Client: drops the rejected 0-RTT data (the application will not send it
+    /// again); what was written since goes out.
+    pub fn discard_rejected_early_data(&mut self) -> Result<(), ConnectionError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if !self.early.undecided || self.summary.is_none() {
+            return Ok(());
+        }
+        self.early.undecided = false;
+        self.early.sent = Vec::new();
+        let held = core::mem::take(&mut self.held_plaintext);
+        if !held.is_empty()
+            && let Err(e) = self.send_plaintext(&held)
+        {
+            return Err(self.fatal(e));
+        }
+        Ok(())
+    }
+
+    /// Server: how many bytes at the start of the received stream arrived as accepted
+    /// 0-RTT data (possibly replayed: RFC 8446 §8), counted whether read yet or not.
+    pub fn early_data_received(&self) -> usize {
+        self.early_received
     }
 
     fn send_plaintext(&mut self, data: &[u8]) -> Result<(), ConnectionError> {

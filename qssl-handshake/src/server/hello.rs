@@ -11,7 +11,7 @@ use super::negotiate::{self, KeyExchange, Prior};
 use super::resume;
 use super::tls13::{self, Retry};
 use crate::HandshakeMessage;
-use crate::action::Action;
+use crate::action::{Action, EarlyDataStatus};
 use crate::config::ServerParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::verify::UnixTime;
@@ -24,6 +24,8 @@ pub(crate) struct ExpectClientHello {
     /// Stateless retry: this connection sent a HelloRetryRequest and kept nothing of
     /// it but this bit, so the next ClientHello must bring our cookie back.
     cookie_expected: bool,
+    /// The first ClientHello offered 0-RTT, which our HelloRetryRequest refused.
+    early_data_retried: bool,
 }
 
 impl ExpectClientHello {
@@ -32,6 +34,7 @@ impl ExpectClientHello {
             params,
             retry: None,
             cookie_expected: false,
+            early_data_retried: false,
         }
     }
 
@@ -74,10 +77,17 @@ impl ExpectClientHello {
         match (neg.version, neg.suite) {
             (TlsVersion::Tls13, SupportedCipherSuite::Tls13(suite)) => match neg.key_exchange {
                 KeyExchange::Retry { group } => {
+                    // Early data sent with the first ClientHello is never taken.
+                    if neg.early_data_offered {
+                        out.push(Action::SkipEarlyData {
+                            max: resume::early_data_skip_budget(&params),
+                        });
+                    }
                     let kept = tls13::emit_retry(&params, &ch, raw, suite, group, out)?;
                     Ok(ServerState::ClientHello(Self {
                         retry: kept,
                         cookie_expected: params.stateless_retry,
+                        early_data_retried: neg.early_data_offered,
                         params,
                     }))
                 }
@@ -95,7 +105,28 @@ impl ExpectClientHello {
                         )?,
                         None => None,
                     };
-                    tls13::emit_server_flight(params, &ch, raw, suite, neg, psk, transcript, out)
+                    let early_accepted = match (&psk, neg.psk_offer) {
+                        (Some(p), Some(offer)) if neg.early_data_offered && !neg.after_retry => {
+                            resume::accept_early_data(
+                                &params,
+                                p,
+                                offer,
+                                suite,
+                                neg.alpn_protocol.as_deref(),
+                                now.as_secs(),
+                            )
+                        }
+                        _ => false,
+                    };
+                    let early = match (neg.early_data_offered, early_accepted) {
+                        (false, _) if self.early_data_retried => EarlyDataStatus::Rejected,
+                        (false, _) => EarlyDataStatus::NotOffered,
+                        (true, true) => EarlyDataStatus::Accepted,
+                        (true, false) => EarlyDataStatus::Rejected,
+                    };
+                    tls13::emit_server_flight(
+                        params, &ch, raw, suite, neg, psk, early, transcript, out,
+                    )
                 }
             },
             // TLS 1.2 plugs in here, with its own emitter; negotiate cannot pick it yet.

@@ -24,6 +24,7 @@ use crate::verify::UnixTime;
 
 pub(crate) enum ServerState {
     ClientHello(hello::ExpectClientHello),
+    EndOfEarlyData(tls13::ExpectEndOfEarlyData),
     Certificate(tls13::ExpectCertificate),
     CertificateVerify(tls13::ExpectCertificateVerify),
     Finished(tls13::ExpectFinished),
@@ -40,6 +41,7 @@ impl SideState for ServerState {
     ) -> Result<Self, Error> {
         match self {
             Self::ClientHello(s) => s.handle(msg, raw, now, out),
+            Self::EndOfEarlyData(s) => s.handle(msg, raw, out),
             Self::Certificate(s) => s.handle(msg, raw, now),
             Self::CertificateVerify(s) => s.handle(msg, raw),
             Self::Finished(s) => s.handle(msg, raw, now, out),
@@ -61,6 +63,13 @@ impl SideState for ServerState {
         matches!(self, Self::Traffic(_))
     }
 
+    fn early_data(&mut self, len: usize) -> Result<bool, Error> {
+        match self {
+            Self::EndOfEarlyData(s) => s.early_data(len).map(|()| true),
+            _ => Ok(false),
+        }
+    }
+
     fn change_cipher_spec_before_hello(&mut self) -> bool {
         match self {
             Self::ClientHello(s) => s.expect_cookie_after_early_ccs(),
@@ -72,6 +81,7 @@ impl SideState for ServerState {
     fn check_type(&self, typ: HandshakeType) -> Result<(), Error> {
         let expected = match self {
             Self::ClientHello(_) => HandshakeType::CLIENT_HELLO,
+            Self::EndOfEarlyData(_) => HandshakeType::END_OF_EARLY_DATA,
             Self::Certificate(_) => HandshakeType::CERTIFICATE,
             Self::CertificateVerify(_) => HandshakeType::CERTIFICATE_VERIFY,
             Self::Finished(_) => HandshakeType::FINISHED,

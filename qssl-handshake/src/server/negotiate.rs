@@ -82,6 +82,8 @@ pub(crate) struct ServerNegotiation<'a> {
     pub(crate) ocsp_requested: bool,
     /// This is the second ClientHello, after our HelloRetryRequest.
     pub(crate) after_retry: bool,
+    /// The client offered 0-RTT (early_data in its ClientHello): accepted or skipped.
+    pub(crate) early_data_offered: bool,
 }
 
 /// The key exchange decision.
@@ -212,6 +214,7 @@ pub(crate) fn negotiate<'a>(
         },
         ocsp_requested: ch.extension(ExtensionType::STATUS_REQUEST).is_some(),
         after_retry,
+        early_data_offered: ch.extension(ExtensionType::EARLY_DATA).is_some(),
     })
 }
 

@@ -8,7 +8,7 @@
 //! ClientHello to it.
 
 use qssl_crypto::suites::Tls13CipherSuite;
-use qssl_session::MAX_TICKET_LIFETIME;
+use qssl_session::{MAX_TICKET_LIFETIME, is_fresh};
 use zeroize::Zeroizing;
 
 use super::negotiate::PskOffer;
@@ -18,7 +18,7 @@ use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule::{EarlySecret, resumption_psk};
 use crate::resumption::SessionState;
 use crate::transcript::Transcript;
-use crate::{HandshakeMessage, HandshakeType, NewSessionTicket};
+use crate::{Extension, HandshakeMessage, HandshakeType, NewSessionTicket};
 
 /// At most this many offered identities are tried (each costs a ticket opening).
 const MAX_IDENTITIES_TRIED: usize = 4;
@@ -111,6 +111,46 @@ fn resumable(
         && pq_ok
 }
 
+/// Whether 0-RTT data offered with `psk` is accepted (RFC 8446 §4.2.10, §8): the
+/// server takes early data; the PSK is the first identity offered; the ticket allows
+/// early data and was issued under this very suite and ALPN protocol; the ticket age
+/// the client reports is within the anti-replay window of the server's own view; and
+/// the anti-replay store has not seen this ticket offered with early data (and had
+/// room to remember it). The ClientHello must be a first one: the caller does not
+/// ask after a HelloRetryRequest.
+pub(crate) fn accept_early_data(
+    params: &ServerParams,
+    psk: &AcceptedPsk,
+    offer: PskOffer<'_>,
+    suite: &'static Tls13CipherSuite,
+    alpn: Option<&[u8]>,
+    now: u64,
+) -> bool {
+    let state = &psk.state;
+    let Some(id) = offer.offer.identities.first() else {
+        return false;
+    };
+    let age_ms = id.obfuscated_ticket_age.wrapping_sub(state.age_add);
+    params.max_early_data > 0
+        && psk.identity == 0
+        && state.max_early_data > 0
+        && state.suite == suite.suite
+        && state.alpn.as_deref() == alpn
+        && is_fresh(state.issued_at, age_ms, now, params.anti_replay.window())
+        // Last: it records the ticket, which only an otherwise acceptable offer may.
+        && params.anti_replay.first_use(&id.identity, now)
+}
+
+/// How many bytes of a client's 0-RTT records a server skips when it does not take
+/// them: its own max_early_data_size, and at least 16 KiB plus record overhead for
+/// clients holding tickets from a configuration that allowed more.
+pub(crate) fn early_data_skip_budget(params: &ServerParams) -> usize {
+    const FLOOR: usize = 16 * 1024 + 4096;
+    (params.max_early_data as usize)
+        .saturating_add(4096)
+        .max(FLOOR)
+}
+
 /// Sends `params.ticket_count` NewSessionTickets for the session `template`
 /// describes (its secret, times and age_add filled in per ticket). Each ticket's PSK
 /// is `HKDF-Expand-Label(resumption_master_secret, "resumption", nonce)` with the
@@ -146,15 +186,21 @@ pub(crate) fn send_tickets(
         state.issued_at = now;
         state.lifetime = lifetime;
         state.age_add = u32::from_be_bytes(age_add);
+        state.max_early_data = params.max_early_data;
         let Some(ticket) = ticketer.issue(&state.encode()?, now) else {
             break;
+        };
+        // Our max_early_data_size, when we take 0-RTT (the state remembers it).
+        let extensions = match state.max_early_data {
+            0 => Vec::new(),
+            n => vec![Extension::EarlyDataMax(n)],
         };
         let nst = NewSessionTicket {
             lifetime,
             age_add: state.age_add,
             nonce: nonce.to_vec(),
             ticket,
-            extensions: Vec::new(),
+            extensions,
         };
         // Post-handshake: not part of the transcript.
         out.push(Action::SendHandshake {

@@ -46,6 +46,14 @@ impl ExpectFinished {
         hs.transcript.add(raw);
         let server_finished_hash = common::hash(&hs.transcript)?;
         let params = hs.start.params.clone();
+        // Accepted 0-RTT ends with EndOfEarlyData under the early key; the rest of
+        // our flight goes under the handshake key (RFC 8446 §4.5).
+        if hs.write_key_pending {
+            out.push(Action::EndEarlyData { accepted: true });
+            common::send(&HandshakeMessage::EndOfEarlyData, &mut hs.transcript, out)?;
+            let client = hs.secrets.traffic_secret(Side::Client);
+            out.push(Action::SetWriteKey(traffic_key(hs.suite, client, None)?));
+        }
         // Second flight, under the client handshake key (installed at ServerHello).
         let client_scheme = match hs.cert_request.take() {
             Some(request) => send_client_auth(&params, request, &mut hs.transcript, out)?,
@@ -107,6 +115,7 @@ impl ExpectFinished {
             server_name: hs.start.sni.clone(),
             ocsp_response: hs.ocsp_response,
             hello_retry_request: hs.hello_retry_request,
+            early_data: hs.early_data,
             peer_record_size_limit: peer_limit,
             kx_post_quantum,
             peer_auth_post_quantum: session.peer_path.is_post_quantum()

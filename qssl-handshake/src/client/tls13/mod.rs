@@ -21,6 +21,7 @@ pub(crate) use server_hello::{accept_server_hello, emit_retried_hello};
 
 use super::hello::ClientStart;
 use crate::CertificateRequest;
+use crate::action::EarlyDataStatus;
 use crate::key_schedule::HandshakeSecret;
 use crate::resumption::SessionState;
 use crate::transcript::Transcript;
@@ -47,4 +48,9 @@ pub(crate) struct ClientHs {
     /// What the verifier validated of the server's chain.
     pub(crate) verified_path: VerifiedPath,
     pub(crate) server_scheme: Option<SignatureScheme>,
+    /// 0-RTT: offered, and accepted so far (until the EncryptedExtensions say).
+    pub(crate) early_data: EarlyDataStatus,
+    /// Early data was accepted: the client handshake write key is installed only
+    /// after our EndOfEarlyData.
+    pub(crate) write_key_pending: bool,
 }

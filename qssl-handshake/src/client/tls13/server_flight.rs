@@ -2,9 +2,11 @@
 //! CertificateRequest, Certificate, CertificateVerify).
 
 use super::{ClientHs, ExpectFinished};
+use crate::action::{Action, EarlyDataStatus};
 use crate::client::ClientState;
-use crate::common::{self, SERVER_CV_CONTEXT, signed_content};
+use crate::common::{self, SERVER_CV_CONTEXT, signed_content, traffic_key};
 use crate::error::{Error, PeerMisbehaved};
+use crate::key_schedule::Side;
 use crate::verify::{CertificateDer, UnixTime};
 use crate::{CertificateStatus, Extension, ExtensionType, HandshakeMessage};
 
@@ -21,12 +23,16 @@ impl ExpectEncryptedExtensions {
         mut self,
         msg: HandshakeMessage,
         raw: &[u8],
+        out: &mut Vec<Action>,
     ) -> Result<ClientState, Error> {
         let HandshakeMessage::EncryptedExtensions(ee) = &msg else {
             return unexpected(&msg);
         };
+        let mut early_accepted = false;
         for e in &ee.extensions {
             match e {
+                // Only if we offered 0-RTT and the server resumed our PSK.
+                Extension::EarlyData if self.hs.write_key_pending => early_accepted = true,
                 Extension::ServerNameAck if self.hs.start.sni.is_some() => {}
                 Extension::Alpn(list) if self.hs.offered_alpn => {
                     let [proto] = list.as_slice() else {
@@ -47,6 +53,9 @@ impl ExpectEncryptedExtensions {
                 _ => return Err(PeerMisbehaved::UnsolicitedExtension.into()),
             }
         }
+        if self.hs.write_key_pending {
+            self.early_data_outcome(early_accepted, out)?;
+        }
         self.hs.transcript.add(raw);
         // A resumption authenticates with the PSK: the server's Finished comes next
         // (RFC 8446 §2.2), and a Certificate or CertificateRequest is unexpected.
@@ -56,6 +65,28 @@ impl ExpectEncryptedExtensions {
         Ok(ClientState::CertificateOrRequest(
             ExpectCertificateOrRequest { hs: self.hs },
         ))
+    }
+}
+
+impl ExpectEncryptedExtensions {
+    /// The EncryptedExtensions decide 0-RTT: accepted, we write early data until the
+    /// server's Finished (RFC 8446 §4.2.10; the ALPN protocol must be the session's);
+    /// rejected, early data stops and the handshake write key goes in now.
+    fn early_data_outcome(&mut self, accepted: bool, out: &mut Vec<Action>) -> Result<(), Error> {
+        let hs = &mut self.hs;
+        if accepted {
+            let session_alpn = hs.resumed.as_ref().and_then(|r| r.alpn.as_ref());
+            if hs.alpn_protocol.as_ref() != session_alpn {
+                return Err(PeerMisbehaved::SelectedUnofferedAlpn.into());
+            }
+            return Ok(());
+        }
+        hs.early_data = EarlyDataStatus::Rejected;
+        hs.write_key_pending = false;
+        out.push(Action::EndEarlyData { accepted: false });
+        let client = hs.secrets.traffic_secret(Side::Client);
+        out.push(Action::SetWriteKey(traffic_key(hs.suite, client, None)?));
+        Ok(())
     }
 }
 

@@ -4,7 +4,7 @@
 use qssl_crypto::suites::Tls13CipherSuite;
 
 use super::{ClientHs, ExpectEncryptedExtensions};
-use crate::action::Action;
+use crate::action::{Action, EarlyDataStatus};
 use crate::client::ClientState;
 use crate::client::hello::{ClientStart, ExpectServerHello, OfferedShare, bind_psk};
 use crate::client::negotiate::{ClientNegotiation, RetryRequest};
@@ -30,6 +30,8 @@ pub(crate) fn accept_server_hello(
         mut transcript,
         sent_ccs,
         resuming,
+        early_data,
+        early_data_retried,
         ..
     } = state;
     // The session resumed: the one we offered, if the server selected it.
@@ -61,7 +63,20 @@ pub(crate) fn accept_server_hello(
     };
     let secrets = early.into_handshake(ikm, &hello_hash)?;
     drop(shared);
-    use_handshake_keys(&start, suite, &secrets, sent_ccs, out)?;
+    // 0-RTT: without the PSK the early data is lost for sure; with it, the
+    // EncryptedExtensions will say, and until then (or, if accepted, until the
+    // server's Finished) we keep writing under the early key.
+    let early_data = match (early_data, resumed.is_some()) {
+        (false, _) if early_data_retried => EarlyDataStatus::Rejected,
+        (false, _) => EarlyDataStatus::NotOffered,
+        (true, false) => {
+            out.push(Action::EndEarlyData { accepted: false });
+            EarlyDataStatus::Rejected
+        }
+        (true, true) => EarlyDataStatus::Accepted,
+    };
+    let write_key_pending = early_data == EarlyDataStatus::Accepted;
+    use_handshake_keys(&start, suite, &secrets, sent_ccs, !write_key_pending, out)?;
     let offered_alpn = hello
         .extension(ExtensionType::APPLICATION_LAYER_PROTOCOL_NEGOTIATION)
         .is_some();
@@ -83,18 +98,21 @@ pub(crate) fn accept_server_hello(
                 ocsp_response: None,
                 verified_path: VerifiedPath::unverified(),
                 server_scheme: None,
+                early_data,
+                write_key_pending,
             },
         },
     ))
 }
 
 /// The handshake secrets' key-log lines, the read key, the middlebox
-/// change_cipher_spec, and the write key.
+/// change_cipher_spec, and (unless 0-RTT may go on: `write`) the write key.
 fn use_handshake_keys(
     start: &ClientStart,
     suite: &'static Tls13CipherSuite,
     secrets: &HandshakeSecret,
     sent_ccs: bool,
+    write: bool,
     out: &mut Vec<Action>,
 ) -> Result<(), Error> {
     let log = start.params.key_log;
@@ -114,7 +132,9 @@ fn use_handshake_keys(
     }
     // The server's record_size_limit is not known before EncryptedExtensions; our
     // handshake flight is small enough not to need it.
-    out.push(Action::SetWriteKey(traffic_key(suite, client, None)?));
+    if write {
+        out.push(Action::SetWriteKey(traffic_key(suite, client, None)?));
+    }
     Ok(())
 }
 
@@ -137,8 +157,15 @@ pub(crate) fn emit_retried_hello(
         mut transcript,
         mut sent_ccs,
         mut resuming,
+        early_data,
         ..
     } = state;
+    // Early data ends with the first ClientHello, and the second goes in the clear
+    // (RFC 8446 §4.1.2: no early_data in it).
+    if early_data {
+        out.push(Action::EndEarlyData { accepted: false });
+        out.push(Action::ClearWriteKey);
+    }
     transcript.replace_with_message_hash(retry.suite.hash);
     transcript.add(raw);
     if let Some(group) = retry.group {
@@ -201,5 +228,7 @@ pub(crate) fn emit_retried_hello(
         retry_suite: Some(retry.suite),
         sent_ccs,
         resuming,
+        early_data: false,
+        early_data_retried: early_data,
     }))
 }

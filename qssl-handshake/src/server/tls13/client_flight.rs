@@ -92,6 +92,47 @@ impl ExpectCertificateVerify {
     }
 }
 
+/// Accepted 0-RTT: application data under the early key until EndOfEarlyData
+/// (RFC 8446 §4.5), at most max_early_data_size bytes of it.
+pub(crate) struct ExpectEndOfEarlyData {
+    pub(crate) hs: ServerHs,
+    /// Early data bytes still allowed.
+    pub(crate) remaining: u32,
+}
+
+impl ExpectEndOfEarlyData {
+    /// EndOfEarlyData: the client's handshake key takes over for reading.
+    pub(crate) fn handle(
+        mut self,
+        msg: HandshakeMessage,
+        raw: &[u8],
+        out: &mut Vec<Action>,
+    ) -> Result<ServerState, Error> {
+        let HandshakeMessage::EndOfEarlyData = msg else {
+            return unexpected(&msg);
+        };
+        self.hs.transcript.add(raw);
+        let key = traffic_key(
+            self.hs.suite,
+            self.hs.master.client_handshake_secret(),
+            self.hs.record_size_limit.own,
+        )?;
+        out.push(Action::SetReadKey(key));
+        Ok(ServerState::Finished(ExpectFinished { hs: self.hs }))
+    }
+
+    /// `len` bytes of early data arrived: within max_early_data_size, or
+    /// [`PeerMisbehaved::TooMuchEarlyData`].
+    pub(crate) fn early_data(&mut self, len: usize) -> Result<(), Error> {
+        let len = u32::try_from(len).map_err(|_| PeerMisbehaved::TooMuchEarlyData)?;
+        self.remaining = self
+            .remaining
+            .checked_sub(len)
+            .ok_or(PeerMisbehaved::TooMuchEarlyData)?;
+        Ok(())
+    }
+}
+
 pub(crate) struct ExpectFinished {
     pub(crate) hs: ServerHs,
 }
@@ -163,6 +204,7 @@ impl ExpectFinished {
             server_name: hs.sni.clone(),
             ocsp_response: None,
             hello_retry_request: hs.hello_retry_request,
+            early_data: hs.early_data,
             peer_record_size_limit: hs.record_size_limit.peer,
             kx_post_quantum,
             // The client's authentication: the server's own is judged by the client.

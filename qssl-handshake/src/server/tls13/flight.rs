@@ -10,15 +10,15 @@ use qssl_crypto::error::CryptoError;
 use qssl_crypto::kx::SupportedKxGroup;
 use qssl_crypto::suites::Tls13CipherSuite;
 
-use super::{ExpectCertificate, ExpectFinished, ServerHs};
-use crate::action::Action;
+use super::{ExpectCertificate, ExpectEndOfEarlyData, ExpectFinished, ServerHs};
+use crate::action::{Action, EarlyDataStatus};
 use crate::common::{self, SERVER_CV_CONTEXT, signed_content, traffic_key};
 use crate::config::ServerParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule::{EarlySecret, HandshakeSecret, MasterSecret, Side};
 use crate::server::ServerState;
 use crate::server::negotiate::{KeyExchange, PskModes, RecordSizeLimits, ServerNegotiation};
-use crate::server::resume::AcceptedPsk;
+use crate::server::resume::{self, AcceptedPsk};
 use crate::transcript::Transcript;
 use crate::verify::VerifiedPath;
 use crate::{
@@ -40,6 +40,7 @@ pub(crate) fn emit_server_flight(
     suite: &'static Tls13CipherSuite,
     neg: ServerNegotiation<'_>,
     psk: Option<AcceptedPsk>,
+    early_data: EarlyDataStatus,
     retry_transcript: Option<Transcript>,
     out: &mut Vec<Action>,
 ) -> Result<ServerState, Error> {
@@ -59,6 +60,22 @@ pub(crate) fn emit_server_flight(
         t
     });
     transcript.add(raw);
+    // Accepted 0-RTT is read under client_early_traffic_secret, over Hash(ClientHello).
+    let early_read = match (&psk, early_data) {
+        (Some(p), EarlyDataStatus::Accepted) => {
+            let secret = EarlySecret::new(suite, Some(&p.state.secret))
+                .client_early_traffic_secret(&common::hash(&transcript)?)?;
+            common::key_log(
+                params.key_log,
+                "CLIENT_EARLY_TRAFFIC_SECRET",
+                &ch.random,
+                &secret,
+                out,
+            );
+            Some(secret)
+        }
+        _ => None,
+    };
     let secrets = send_server_hello(
         &params,
         ch,
@@ -69,8 +86,23 @@ pub(crate) fn emit_server_flight(
         out,
     )?;
     let limits = neg.record_size_limit;
-    use_handshake_keys(&params, ch, suite, &secrets, limits, neg.after_retry, out)?;
-    send_encrypted_extensions(&params, &neg, &mut transcript, out)?;
+    use_handshake_keys(
+        &params,
+        ch,
+        suite,
+        &secrets,
+        limits,
+        neg.after_retry,
+        early_read.as_ref(),
+        out,
+    )?;
+    if early_data == EarlyDataStatus::Rejected {
+        out.push(Action::SkipEarlyData {
+            max: resume::early_data_skip_budget(&params),
+        });
+    }
+    let accepted = early_data == EarlyDataStatus::Accepted;
+    send_encrypted_extensions(&params, &neg, accepted, &mut transcript, out)?;
     if psk.is_none() {
         send_certificate_request(&params, &mut transcript, out)?;
         send_certificate(&neg, &mut transcript, out)?;
@@ -90,6 +122,7 @@ pub(crate) fn emit_server_flight(
         scheme: neg.scheme,
         resumed: psk.map(|p| p.state),
         send_tickets: PskModes::of(ch).allow_tickets(&params),
+        early_data,
         transcript,
         master,
         alpn_protocol: neg.alpn_protocol,
@@ -101,6 +134,10 @@ pub(crate) fn emit_server_flight(
         client_scheme: None,
     };
     Ok(match &params.client_verifier {
+        _ if accepted => ServerState::EndOfEarlyData(ExpectEndOfEarlyData {
+            remaining: params.max_early_data,
+            hs,
+        }),
         Some(_) if !resumed => ServerState::Certificate(ExpectCertificate { hs }),
         _ => ServerState::Finished(ExpectFinished { hs }),
     })
@@ -169,7 +206,9 @@ fn send_server_hello(
 }
 
 /// After the ServerHello: the middlebox change_cipher_spec, the handshake secrets'
-/// key-log lines, and the handshake keys for both directions.
+/// key-log lines, and the handshake keys for both directions (for reading, the
+/// early traffic key instead while accepted 0-RTT lasts: `early_read`).
+#[allow(clippy::too_many_arguments)]
 fn use_handshake_keys(
     params: &ServerParams,
     ch: &ClientHello,
@@ -177,6 +216,7 @@ fn use_handshake_keys(
     secrets: &HandshakeSecret,
     limits: RecordSizeLimits,
     after_retry: bool,
+    early_read: Option<&qssl_crypto::hkdf::Prk>,
     out: &mut Vec<Action>,
 ) -> Result<(), Error> {
     // Compatibility mode: a dummy change_cipher_spec after our first handshake
@@ -194,7 +234,11 @@ fn use_handshake_keys(
     )?));
     // RFC 8449 §4: our limit binds only a client that sent the extension (it learns
     // ours from EncryptedExtensions); any other may send full-size records.
-    out.push(Action::SetReadKey(traffic_key(suite, client, limits.own)?));
+    // Early data was sent before the client knew our record_size_limit.
+    out.push(Action::SetReadKey(match early_read {
+        Some(early) => traffic_key(suite, early, None)?,
+        None => traffic_key(suite, client, limits.own)?,
+    }));
     Ok(())
 }
 
@@ -203,6 +247,7 @@ fn use_handshake_keys(
 fn send_encrypted_extensions(
     params: &ServerParams,
     neg: &ServerNegotiation<'_>,
+    early_data_accepted: bool,
     transcript: &mut Transcript,
     out: &mut Vec<Action>,
 ) -> Result<(), Error> {
@@ -220,6 +265,9 @@ fn send_encrypted_extensions(
     }
     if let Some(p) = &neg.alpn_protocol {
         extensions.push(Extension::Alpn(vec![p.clone()]));
+    }
+    if early_data_accepted {
+        extensions.push(Extension::EarlyData);
     }
     let ee = EncryptedExtensions { extensions };
     common::send(&HandshakeMessage::EncryptedExtensions(ee), transcript, out)

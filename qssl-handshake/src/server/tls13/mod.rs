@@ -13,11 +13,14 @@ use std::sync::Arc;
 use qssl_crypto::ids::{NamedGroup, SignatureScheme};
 use qssl_crypto::suites::Tls13CipherSuite;
 
-pub(crate) use client_flight::{ExpectCertificate, ExpectCertificateVerify, ExpectFinished};
+pub(crate) use client_flight::{
+    ExpectCertificate, ExpectCertificateVerify, ExpectEndOfEarlyData, ExpectFinished,
+};
 pub(crate) use flight::emit_server_flight;
 pub(crate) use retry::{Retry, emit_retry, recover_retry};
 
 use super::negotiate::RecordSizeLimits;
+use crate::action::EarlyDataStatus;
 use crate::config::ServerParams;
 use crate::key_schedule::MasterSecret;
 use crate::resumption::SessionState;
@@ -35,6 +38,8 @@ pub(crate) struct ServerHs {
     pub(crate) resumed: Option<SessionState>,
     /// The client's psk_key_exchange_modes allow the tickets we would send.
     pub(crate) send_tickets: bool,
+    /// What became of the client's 0-RTT offer.
+    pub(crate) early_data: EarlyDataStatus,
     pub(crate) transcript: Transcript,
     pub(crate) master: MasterSecret,
     pub(crate) alpn_protocol: Option<Vec<u8>>,
