@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
 use qssl_handshake::verify::{CertificateDer, ServerName, VerifiedPath};
-use qssl_handshake::{Connection, HandshakeSummary, NewSessionTicket};
+use qssl_handshake::{Connection, EarlyDataStatus, HandshakeSummary, NewSessionTicket};
 
 use crate::config::{ClientConfig, ServerConfig};
 use crate::error::Error;
@@ -320,6 +320,45 @@ impl ClientConnection {
         })
     }
 
+    /// Sends `data` as 0-RTT data, right behind the ClientHello, if this connection
+    /// resumes a session whose ticket allows early data and the config enables it
+    /// ([`ClientConfigBuilder::with_early_data`](crate::ClientConfigBuilder::with_early_data));
+    /// returns how many bytes went (up to the ticket's max_early_data_size; 0 when
+    /// early data cannot be sent now). Call it before the first `write_tls`. Early
+    /// data can be replayed by an attacker and is not forward secret: send only what
+    /// is safe to receive twice (an idempotent request). Once the handshake is done,
+    /// [`early_data_status`](Self::early_data_status) says whether the server took
+    /// it; if not, the bytes are in [`rejected_early_data`](Self::rejected_early_data)
+    /// and nothing written since goes out until the application calls
+    /// [`resend_rejected_early_data`](Self::resend_rejected_early_data) or
+    /// [`discard_rejected_early_data`](Self::discard_rejected_early_data).
+    pub fn write_early_data(&mut self, data: &[u8]) -> Result<usize, Error> {
+        Ok(self.inner.core.write_early_data(data)?)
+    }
+
+    /// Whether 0-RTT data was offered and whether the server accepted it, once the
+    /// handshake is complete.
+    pub fn early_data_status(&self) -> Option<EarlyDataStatus> {
+        self.inner.core.early_data_status()
+    }
+
+    /// The 0-RTT data the server did not take, while the application has not decided
+    /// what to do with it.
+    pub fn rejected_early_data(&self) -> Option<&[u8]> {
+        self.inner.core.rejected_early_data()
+    }
+
+    /// Sends the rejected 0-RTT data again as ordinary data, ahead of anything
+    /// written since; returns its length.
+    pub fn resend_rejected_early_data(&mut self) -> Result<usize, Error> {
+        Ok(self.inner.core.resend_rejected_early_data()?)
+    }
+
+    /// Drops the rejected 0-RTT data; what was written since goes out.
+    pub fn discard_rejected_early_data(&mut self) -> Result<(), Error> {
+        Ok(self.inner.core.discard_rejected_early_data()?)
+    }
+
     /// The OCSP response the server stapled, if any, as received: whether it was
     /// validated and good is [`VerifiedPath::ocsp_good`] of
     /// [`peer_verified_path`](ConnectionCommon::peer_verified_path).
@@ -359,6 +398,21 @@ impl ServerConnection {
                 time: config.time.clone(),
             },
         })
+    }
+
+    /// How many bytes at the start of the received stream arrived as 0-RTT data
+    /// (accepted only when the config allows it,
+    /// [`ServerConfigBuilder::with_max_early_data`](crate::ServerConfigBuilder::with_max_early_data)):
+    /// they are readable before the handshake completes, and may be a replay
+    /// that the anti-replay store could not tell apart (RFC 8446 §8).
+    pub fn early_data_received(&self) -> usize {
+        self.inner.core.early_data_received()
+    }
+
+    /// Whether the client offered 0-RTT data and whether it was accepted, once the
+    /// handshake is complete.
+    pub fn early_data_status(&self) -> Option<EarlyDataStatus> {
+        self.inner.core.early_data_status()
     }
 
     /// The server name the client asked for (SNI), once the handshake is complete.

@@ -101,8 +101,8 @@ pub use qssl_handshake::verify::{
     VerifiedPath, WebPkiClientVerifier, WebPkiServerVerifier, danger,
 };
 pub use qssl_handshake::{
-    CertificateCriteria, CertificateResolver, CertificateSet, CertifiedKey, HandshakeSummary,
-    MAX_KEY_UPDATES_IN_A_ROW, NewSessionTicket, PeerIncompatible, PeerMisbehaved,
+    CertificateCriteria, CertificateResolver, CertificateSet, CertifiedKey, EarlyDataStatus,
+    HandshakeSummary, MAX_KEY_UPDATES_IN_A_ROW, NewSessionTicket, PeerIncompatible, PeerMisbehaved,
 };
 pub use qssl_handshake::{
     CertificateSetError, ClientParams, ConnectionError, EncodeError, Error as HandshakeError,
