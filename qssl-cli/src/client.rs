@@ -54,6 +54,12 @@ pub(crate) struct ClientArgs {
     /// Text to send (default: all of standard input).
     #[arg(long, value_name = "TEXT")]
     send: Option<String>,
+    /// After the first connection, connect N more times with the same configuration,
+    /// so through its session store: each connection offers a ticket the one before
+    /// received, and resumes if the server accepts it. Each connection is printed
+    /// after a `connection I of TOTAL` line, and sends the same text.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    reconnect: u16,
 }
 
 /// Runs `qssl client`.
@@ -84,6 +90,8 @@ pub(crate) fn run(args: &ClientArgs) -> Result<(), CliError> {
         builder =
             builder.add_client_auth_cert(tls::load_chain(cert)?, Box::new(files::load_key(key)?));
     }
+    // One configuration for every connection: its session store carries the tickets
+    // one connection receives to the next.
     let config = Arc::new(builder.build().map_err(CliError::Config)?);
 
     // Read what to send before connecting, so a slow stdin does not hold a connection.
@@ -101,15 +109,61 @@ pub(crate) fn run(args: &ClientArgs) -> Result<(), CliError> {
         }
     };
 
-    let sock = connect(&args.connect)?;
+    let mut stdout = io::stdout().lock();
+    let total = u32::from(args.reconnect) + 1;
+    for i in 1..=total {
+        if total > 1 {
+            writeln!(stdout, "connection {i} of {total}")
+                .and_then(|()| stdout.flush())
+                .map_err(out_err)?;
+        }
+        let reply_ended_line = exchange(
+            &args.connect,
+            &config,
+            &server_name,
+            &name,
+            &data,
+            &mut stdout,
+        )?;
+        // Keep the next separator on a line of its own after a reply without a
+        // final newline.
+        if i < total && !reply_ended_line {
+            writeln!(stdout).map_err(out_err)?;
+        }
+    }
+    Ok(())
+}
+
+fn out_err(source: io::Error) -> CliError {
+    CliError::Stdio {
+        what: "writing standard output",
+        source,
+    }
+}
+
+/// One connection: connect, handshake, print what was negotiated, send `data` and
+/// close_notify, print the reply until the server closes. Reading the reply also
+/// processes the session tickets the server sent after the handshake, which the
+/// configuration's session store keeps for the next connection. Returns whether the
+/// reply was empty or ended with a newline.
+fn exchange(
+    addr: &str,
+    config: &Arc<ClientConfig>,
+    server_name: &ServerName<'static>,
+    name: &str,
+    data: &[u8],
+    stdout: &mut impl Write,
+) -> Result<bool, CliError> {
+    let sock = connect(addr)?;
     let peer = sock
         .peer_addr()
-        .map_or_else(|_| args.connect.clone(), |a| a.to_string());
+        .map_or_else(|_| addr.to_owned(), |a| a.to_string());
     let tls_err = |source: io::Error| CliError::Tls {
         peer: peer.clone(),
         source,
     };
-    let conn = ClientConnection::new(config, server_name).map_err(CliError::Config)?;
+    let conn =
+        ClientConnection::new(config.clone(), server_name.clone()).map_err(CliError::Config)?;
     let mut tls = StreamOwned::new(conn, sock);
     let start = Instant::now();
     tls.conn.complete_io(&mut tls.sock).map_err(tls_err)?;
@@ -117,11 +171,6 @@ pub(crate) fn run(args: &ClientArgs) -> Result<(), CliError> {
     let negotiated = tls::negotiated(&tls.conn, true)
         .ok_or_else(|| tls_err(io::Error::other("handshake did not complete")))?;
 
-    let mut stdout = io::stdout().lock();
-    let out_err = |source| CliError::Stdio {
-        what: "writing standard output",
-        source,
-    };
     write!(
         stdout,
         "connected: {peer} as {name}\n{}handshake: {:.1} ms\n",
@@ -132,7 +181,7 @@ pub(crate) fn run(args: &ClientArgs) -> Result<(), CliError> {
     .map_err(out_err)?;
 
     // We have nothing more to say after `data`; the server answers, then closes.
-    let sent = tls.write_all(&data).and_then(|()| {
+    let sent = tls.write_all(data).and_then(|()| {
         tls.conn.send_close_notify();
         tls.flush()
     });
@@ -140,19 +189,23 @@ pub(crate) fn run(args: &ClientArgs) -> Result<(), CliError> {
         return Err(tls_err(alert_behind(&mut tls, e)));
     }
     let mut buf = vec![0u8; 16 * 1024];
+    let mut ended_line = true;
     loop {
         match tls.read(&mut buf) {
             Ok(0) => break,
-            Ok(n) => stdout
-                .write_all(&buf[..n])
-                .and_then(|()| stdout.flush())
-                .map_err(out_err)?,
+            Ok(n) => {
+                ended_line = buf[..n].ends_with(b"\n");
+                stdout
+                    .write_all(&buf[..n])
+                    .and_then(|()| stdout.flush())
+                    .map_err(out_err)?;
+            }
             // Many servers close TCP without close_notify after answering.
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
             Err(e) => return Err(tls_err(e)),
         }
     }
-    Ok(())
+    Ok(ended_line)
 }
 
 /// A write that fails at the socket (broken pipe, reset) often means the server

@@ -1,14 +1,16 @@
 //! `qssl`: the Q-SSL command line.
 //!
 //! ```sh
-//! qssl demo                                # loopback TLS 1.3: X25519MLKEM768 + ML-DSA-65, no files
+//! qssl demo                                # loopback TLS 1.3: X25519MLKEM768 + ML-DSA-65, full then resumed, no files
 //! qssl cert --out pki                      # ML-DSA-65 root → intermediate → leaf, as PEM files
 //! qssl server --listen 127.0.0.1:4433 --cert pki/chain.pem --key pki/key.pem [--http]
-//! qssl client 127.0.0.1:4433 --ca pki/ca.pem --server-name localhost --send hello
+//! qssl client 127.0.0.1:4433 --ca pki/ca.pem --server-name localhost --send hello [--reconnect 2]
 //! ```
 //!
-//! `client` prints `version:`, `suite:`, `group:`, `signature:`, `pq:` and
-//! `chain-signatures:` lines, then the reply. `pq: ..., authentication yes` only when
+//! `client` prints `version:`, `suite:`, `group:`, `signature:`, `pq:`,
+//! `chain-signatures:` and `resumed:` lines, then the reply; with `--reconnect N` it
+//! connects N more times through the same configuration (resuming with the tickets
+//! each connection read), each after a `connection I of TOTAL` line. `pq: ..., authentication yes` only when
 //! every signature on the server's verified certificate path and its CertificateVerify
 //! are ML-DSA. Every failure (a bad flag, a missing or unreadable file, a failed
 //! handshake) ends the process with a non-zero status and one line on stderr naming
@@ -45,7 +47,8 @@ enum Command {
     /// DIR/key.pem (leaf key, PKCS#8).
     Cert(cert::CertArgs),
     /// A loopback TLS 1.3 handshake with a fresh ML-DSA-65 PKI and X25519MLKEM768,
-    /// and what it negotiated and cost. No arguments, no files.
+    /// then one that resumes it, and what each negotiated and cost. No arguments, no
+    /// files.
     Demo,
     /// Serve TLS until stopped: echo, or with --http a page of the negotiated parameters.
     Server(server::ServerArgs),

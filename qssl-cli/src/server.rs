@@ -48,6 +48,10 @@ pub(crate) struct ServerArgs {
     /// holding the handshake state, which the connection then drops.
     #[arg(long)]
     stateless_retry: bool,
+    /// Issue no session tickets and resume no session: every client runs a full
+    /// handshake. By default two tickets follow each handshake.
+    #[arg(long)]
+    no_tickets: bool,
 }
 
 /// Runs `qssl server`: returns only on a setup error.
@@ -64,6 +68,9 @@ pub(crate) fn run(args: &ServerArgs) -> Result<(), CliError> {
     }
     if args.stateless_retry {
         builder = builder.with_stateless_retry(true);
+    }
+    if args.no_tickets {
+        builder = builder.without_resumption();
     }
     if let Some(ca) = &args.client_ca {
         let roots = tls::load_roots(ca)?;

@@ -6,6 +6,7 @@ use qssl_crypto::kx::SupportedKxGroup;
 use qssl_crypto::provider::{CryptoProvider, default_provider};
 use qssl_crypto::sign::SigningKey;
 use qssl_crypto::suites::Tls13CipherSuite;
+use qssl_handshake::session::{ClientSessionStore, Ticketer};
 use qssl_handshake::verify::{
     CertificateDer, ClientCertVerifier, RootCertStore, ServerCertVerifier, WebPkiServerVerifier,
 };
@@ -30,6 +31,7 @@ struct Common {
     record_size_limit: Option<Option<u16>>,
     key_log: Option<Arc<dyn KeyLog>>,
     time: Option<Arc<dyn TimeProvider>>,
+    psk_ke: Option<bool>,
 }
 
 /// Applies a [`Common`] to client or server params (the same field names on both).
@@ -51,6 +53,9 @@ macro_rules! apply_common {
         }
         if let Some(v) = c.record_size_limit {
             p.record_size_limit = v;
+        }
+        if let Some(v) = c.psk_ke {
+            p.psk_ke = v;
         }
         p.key_log = c.key_log.is_some();
         if p.groups.is_empty() || p.suites.is_empty() {
@@ -86,7 +91,9 @@ pub struct ClientConfig {
 impl ClientConfig {
     /// A builder with safe defaults: TLS 1.3, the
     /// [`DEFAULT_CLIENT_GROUPS`](crate::DEFAULT_CLIENT_GROUPS), all TLS 1.3
-    /// suites of the default provider, SNI on, middlebox compatibility mode on.
+    /// suites of the default provider, SNI on, middlebox compatibility mode on;
+    /// session resumption on, through an in-memory ticket store of the configuration's
+    /// own, with a key exchange in every resumption (`psk_dhe_ke` only).
     pub fn builder() -> ClientConfigBuilder {
         ClientConfigBuilder {
             provider: default_provider(),
@@ -97,6 +104,7 @@ impl ClientConfig {
             client_certs: Vec::new(),
             client_cert_resolver: None,
             enable_sni: None,
+            session_store: None,
         }
     }
 
@@ -122,6 +130,8 @@ pub struct ClientConfigBuilder {
     client_certs: Vec<CertifiedKey>,
     client_cert_resolver: Option<Arc<dyn CertificateResolver>>,
     enable_sni: Option<bool>,
+    /// `None`: the default store; `Some(None)`: no resumption.
+    session_store: Option<Option<Arc<dyn ClientSessionStore>>>,
 }
 
 impl ClientConfigBuilder {
@@ -240,6 +250,45 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Keeps session tickets in `store`, and offers them from it, instead of in the
+    /// configuration's own store.
+    ///
+    /// By default each built configuration has a fresh
+    /// [`InMemoryClientSessionStore`](crate::session::InMemoryClientSessionStore),
+    /// shared by all of its connections: a connection resumes with a ticket an
+    /// earlier connection to the same server name received. Configurations built
+    /// with one store resume each other's sessions. A resumed connection is
+    /// authenticated by the session it resumes, not by certificates checked again,
+    /// so share a store only between configurations that trust the same servers (the
+    /// same roots or verifier, the same client certificate).
+    ///
+    /// A server sends its tickets after the handshake, so a connection keeps them
+    /// only if it processes the server's records after the handshake (reading the
+    /// response does): a connection that only writes and closes leaves nothing to
+    /// resume.
+    pub fn with_session_store(mut self, store: Arc<dyn ClientSessionStore>) -> Self {
+        self.session_store = Some(Some(store));
+        self
+    }
+
+    /// No session resumption: no ticket is offered, none received is kept, and the
+    /// key exchange group a server chose is not remembered either (that memory lives
+    /// in the session store). Every connection runs a full handshake.
+    pub fn without_resumption(mut self) -> Self {
+        self.session_store = Some(None);
+        self
+    }
+
+    /// Offers `psk_ke` besides `psk_dhe_ke` (RFC 8446 §4.2.9): a server that allows it
+    /// too then resumes without a key exchange. Cheaper, but the resumed connection
+    /// has no forward secrecy of its own: its keys come from the resumption secret
+    /// alone, so whoever later learns the ticket's secret (from this client's store,
+    /// or the server's ticket key) can decrypt it. Off by default.
+    pub fn with_psk_ke(mut self, enabled: bool) -> Self {
+        self.common.psk_ke = Some(enabled);
+        self
+    }
+
     /// The configuration; [`Error::Config`] if no verifier or root store was given.
     pub fn build(mut self) -> Result<ClientConfig, Error> {
         let verifier: Arc<dyn ServerCertVerifier> = match (self.verifier, self.roots) {
@@ -261,6 +310,9 @@ impl ClientConfigBuilder {
         params.request_ocsp = true;
         if let Some(v) = self.enable_sni {
             params.enable_sni = v;
+        }
+        if let Some(store) = self.session_store {
+            params.session_store = store;
         }
         let time = self
             .common
@@ -301,7 +353,11 @@ pub struct ServerConfig {
 impl ServerConfig {
     /// A builder with safe defaults: TLS 1.3, every group of the provider
     /// ([`default_server_groups`](crate::default_server_groups): post-quantum preferred), all TLS 1.3 suites; no
-    /// client authentication unless a verifier is set.
+    /// client authentication unless a verifier is set; two session tickets after
+    /// each handshake, sealed by a [`TicketKeyRing`](crate::session::TicketKeyRing)
+    /// of the configuration's own (keys drawn at random, rotated every
+    /// [`DEFAULT_TICKET_KEY_PERIOD`](crate::DEFAULT_TICKET_KEY_PERIOD) seconds),
+    /// with a key exchange in every resumption (no `psk_ke`).
     pub fn builder() -> ServerConfigBuilder {
         ServerConfigBuilder {
             provider: default_provider(),
@@ -311,6 +367,8 @@ impl ServerConfig {
             ocsp_response: None,
             client_verifier: None,
             stateless_retry: None,
+            ticketer: None,
+            ticket_count: None,
         }
     }
 
@@ -330,6 +388,9 @@ pub struct ServerConfigBuilder {
     ocsp_response: Option<Vec<u8>>,
     client_verifier: Option<Arc<dyn ClientCertVerifier>>,
     stateless_retry: Option<bool>,
+    /// `None`: the default key ring; `Some(None)`: no resumption.
+    ticketer: Option<Option<Arc<dyn Ticketer>>>,
+    ticket_count: Option<u8>,
 }
 
 impl ServerConfigBuilder {
@@ -461,6 +522,47 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Makes and redeems session tickets (RFC 8446 §4.6.1) with `ticketer` instead
+    /// of the configuration's own key ring: e.g. one
+    /// [`TicketKeyRing`](crate::session::TicketKeyRing) shared by several
+    /// configurations or servers, so that a ticket one issued resumes on the others,
+    /// or [`StatefulTickets`](crate::session::StatefulTickets) over a
+    /// [`ServerSessionStore`](crate::session::ServerSessionStore), whose tickets are
+    /// ids that resume once each. A ticket the ticketer cannot redeem (expired,
+    /// another key, used) sends the client to a full handshake, never to an error.
+    pub fn with_ticketer(mut self, ticketer: Arc<dyn Ticketer>) -> Self {
+        self.ticketer = Some(Some(ticketer));
+        self
+    }
+
+    /// The NewSessionTickets sent after each handshake, full or resumed: 2 by
+    /// default, so a client can open two connections that resume (a ticket is
+    /// good for one). 0 sends none, so clients get no ticket from this
+    /// configuration; its ticketer still redeems tickets issued elsewhere (a ticketer
+    /// shared with other configurations). To turn resumption off altogether, see
+    /// [`without_resumption`](Self::without_resumption).
+    pub fn with_ticket_count(mut self, count: u8) -> Self {
+        self.ticket_count = Some(count);
+        self
+    }
+
+    /// No session resumption: no ticket is issued and none is redeemed (a client's
+    /// pre_shared_key is ignored, and it gets a full handshake).
+    pub fn without_resumption(mut self) -> Self {
+        self.ticketer = Some(None);
+        self
+    }
+
+    /// Resumes without a key exchange (`psk_ke`, RFC 8446 §4.2.9) when a client
+    /// offers it. Cheaper, but the resumed connection has no forward secrecy of its
+    /// own: its keys come from the resumption secret alone, so whoever later learns
+    /// the ticket key (or the client's stored ticket) can decrypt it. Off by default:
+    /// every resumption runs a key exchange (`psk_dhe_ke`).
+    pub fn with_psk_ke(mut self, enabled: bool) -> Self {
+        self.common.psk_ke = Some(enabled);
+        self
+    }
+
     /// The configuration; [`Error::Config`] without a certificate (or resolver),
     /// or with a chain that is empty or does not parse.
     pub fn build(mut self) -> Result<ServerConfig, Error> {
@@ -479,6 +581,12 @@ impl ServerConfigBuilder {
         params.client_verifier = self.client_verifier;
         if let Some(v) = self.stateless_retry {
             params.stateless_retry = v;
+        }
+        if let Some(ticketer) = self.ticketer {
+            params.ticketer = ticketer;
+        }
+        if let Some(count) = self.ticket_count {
+            params.ticket_count = count;
         }
         let time = self
             .common

@@ -12,6 +12,17 @@
 //! ML-DSA leaf under an ECDSA or RSA CA is not
 //! ([`ConnectionCommon::peer_verified_path`] lists the links).
 //!
+//! Session resumption (RFC 8446 §2.2) is on by default: a server sends two session
+//! tickets after each handshake, sealed under a key ring of its configuration's own,
+//! and a client keeps them in its configuration's session store, by server name, and
+//! offers one when it next connects to that name. The resumed handshake sends no
+//! certificates and runs a key exchange (`psk_dhe_ke`); both sides report it
+//! ([`ConnectionInfo::resumed`]), with the original session's peer certificates and
+//! authentication. A client keeps tickets only once it has processed the server's
+//! records after the handshake (reading the response does). The builders share a
+//! store or ticketer between configurations, turn resumption off, or allow `psk_ke`;
+//! the stores and ticketers are in [`session`].
+//!
 //! A blocking client and server over loopback TCP:
 //!
 //! ```
@@ -90,7 +101,9 @@ pub use conn::{
 };
 pub use error::Error;
 pub use key_log::{KeyLog, KeyLogFile};
-pub use qssl_handshake::{DEFAULT_CLIENT_GROUPS, default_client_groups, default_server_groups};
+pub use qssl_handshake::{
+    DEFAULT_CLIENT_GROUPS, DEFAULT_TICKET_KEY_PERIOD, default_client_groups, default_server_groups,
+};
 pub use stream::{Stream, StreamOwned};
 pub use time::{SystemClock, TimeProvider};
 
@@ -115,6 +128,17 @@ pub use qssl_wire::TlsVersion;
 pub mod pki_types {
     pub use qssl_handshake::verify::{CertificateDer, ServerName, UnixTime};
 }
+
+/// Session resumption's stores and ticketers (the `qssl-session` crate): a client's
+/// ticket store ([`ClientSessionStore`](session::ClientSessionStore),
+/// [`InMemoryClientSessionStore`](session::InMemoryClientSessionStore)) for
+/// [`ClientConfigBuilder::with_session_store`], and a server's ticketers
+/// ([`Ticketer`](session::Ticketer): [`TicketKeyRing`](session::TicketKeyRing),
+/// [`StatefulTickets`](session::StatefulTickets) over a
+/// [`ServerSessionStore`](session::ServerSessionStore) such as
+/// [`InMemoryServerSessionStore`](session::InMemoryServerSessionStore)) for
+/// [`ServerConfigBuilder::with_ticketer`].
+pub use qssl_handshake::session;
 
 /// The crypto crate, so one dependency is enough.
 pub use qssl_crypto as crypto;

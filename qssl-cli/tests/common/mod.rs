@@ -129,3 +129,32 @@ pub(crate) fn openssl_35() -> Result<PathBuf, String> {
         Err(e) => Err(format!("{}: {e}", path.display())),
     }
 }
+
+/// An OpenSSL binary that speaks TLS 1.3 (1.1.1 or later; no post-quantum algorithms
+/// needed): `$QSSL_OPENSSL`, else `/work/openssl35/bin/openssl`, else `openssl` on
+/// the PATH. `Err` says why there is none.
+pub(crate) fn openssl_tls13() -> Result<PathBuf, String> {
+    let candidates = std::env::var_os("QSSL_OPENSSL").map_or_else(
+        || {
+            vec![
+                PathBuf::from("/work/openssl35/bin/openssl"),
+                PathBuf::from("openssl"),
+            ]
+        },
+        |p| vec![PathBuf::from(p)],
+    );
+    let mut why = Vec::new();
+    for path in candidates {
+        match Command::new(&path).arg("version").output() {
+            Ok(out) => {
+                let version = String::from_utf8_lossy(&out.stdout).into_owned();
+                if version.starts_with("OpenSSL 3") || version.starts_with("OpenSSL 1.1.1") {
+                    return Ok(path);
+                }
+                why.push(format!("{}: {}", path.display(), version.trim()));
+            }
+            Err(e) => why.push(format!("{}: {e}", path.display())),
+        }
+    }
+    Err(why.join("; "))
+}
