@@ -6,7 +6,7 @@ use qssl_crypto::kx::SupportedKxGroup;
 use qssl_crypto::provider::{CryptoProvider, default_provider};
 use qssl_crypto::sign::SigningKey;
 use qssl_crypto::suites::Tls13CipherSuite;
-use qssl_handshake::session::{ClientSessionStore, Ticketer};
+use qssl_handshake::session::{AntiReplay, ClientSessionStore, Ticketer};
 use qssl_handshake::verify::{
     CertificateDer, ClientCertVerifier, RootCertStore, ServerCertVerifier, WebPkiServerVerifier,
 };
@@ -105,6 +105,7 @@ impl ClientConfig {
             client_cert_resolver: None,
             enable_sni: None,
             session_store: None,
+            early_data: None,
         }
     }
 
@@ -132,6 +133,7 @@ pub struct ClientConfigBuilder {
     enable_sni: Option<bool>,
     /// `None`: the default store; `Some(None)`: no resumption.
     session_store: Option<Option<Arc<dyn ClientSessionStore>>>,
+    early_data: Option<bool>,
 }
 
 impl ClientConfigBuilder {
@@ -289,6 +291,17 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Offers 0-RTT (RFC 8446 §2.3) when resuming with a ticket that allows it:
+    /// [`ClientConnection::write_early_data`](crate::ClientConnection::write_early_data)
+    /// then sends data right behind the ClientHello, a round trip earlier. Early data
+    /// can be replayed by an attacker (the server's anti-replay narrows, not closes,
+    /// that window) and is not forward secret: use it only for requests that are safe
+    /// to receive twice. Off by default.
+    pub fn with_early_data(mut self, enabled: bool) -> Self {
+        self.early_data = Some(enabled);
+        self
+    }
+
     /// The configuration; [`Error::Config`] if no verifier or root store was given.
     pub fn build(mut self) -> Result<ClientConfig, Error> {
         let verifier: Arc<dyn ServerCertVerifier> = match (self.verifier, self.roots) {
@@ -313,6 +326,9 @@ impl ClientConfigBuilder {
         }
         if let Some(store) = self.session_store {
             params.session_store = store;
+        }
+        if let Some(v) = self.early_data {
+            params.early_data = v;
         }
         let time = self
             .common
@@ -369,6 +385,8 @@ impl ServerConfig {
             stateless_retry: None,
             ticketer: None,
             ticket_count: None,
+            max_early_data: None,
+            anti_replay: None,
         }
     }
 
@@ -391,6 +409,8 @@ pub struct ServerConfigBuilder {
     /// `None`: the default key ring; `Some(None)`: no resumption.
     ticketer: Option<Option<Arc<dyn Ticketer>>>,
     ticket_count: Option<u8>,
+    max_early_data: Option<u32>,
+    anti_replay: Option<Arc<dyn AntiReplay>>,
 }
 
 impl ServerConfigBuilder {
@@ -563,6 +583,32 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Accepts up to `max` bytes of 0-RTT data per connection (RFC 8446 §2.3) and says
+    /// so in the tickets it issues; 0, the default, accepts none (a client's early
+    /// data is skipped and it resends after the handshake if it wants). Early data is
+    /// readable before the handshake completes
+    /// ([`ServerConnection::early_data_received`](crate::ServerConnection::early_data_received)
+    /// says how much of the stream it is) and is taken only from a first
+    /// ClientHello resuming with the first ticket offered, under the ticket's suite
+    /// and ALPN protocol, whose ticket age is fresh and whose ticket the anti-replay
+    /// store ([`with_anti_replay`](Self::with_anti_replay)) has not seen with early
+    /// data before. That stops replays to this server (and to every server sharing
+    /// the store), not to servers that do not share it: accept early data only for
+    /// requests that are safe to receive twice.
+    pub fn with_max_early_data(mut self, max: u32) -> Self {
+        self.max_early_data = Some(max);
+        self
+    }
+
+    /// The 0-RTT anti-replay store (RFC 8446 §8): by default a
+    /// [`ReplayGuard`](crate::session::ReplayGuard) of this configuration alone (10 s
+    /// window, 100,000 entries, refusing early data when full). Give every server
+    /// that accepts the same tickets the same store.
+    pub fn with_anti_replay(mut self, store: Arc<dyn AntiReplay>) -> Self {
+        self.anti_replay = Some(store);
+        self
+    }
+
     /// The configuration; [`Error::Config`] without a certificate (or resolver),
     /// or with a chain that is empty or does not parse.
     pub fn build(mut self) -> Result<ServerConfig, Error> {
@@ -587,6 +633,12 @@ impl ServerConfigBuilder {
         }
         if let Some(count) = self.ticket_count {
             params.ticket_count = count;
+        }
+        if let Some(max) = self.max_early_data {
+            params.max_early_data = max;
+        }
+        if let Some(store) = self.anti_replay {
+            params.anti_replay = store;
         }
         let time = self
             .common
