@@ -333,7 +333,7 @@ impl ClientConnection {
     /// [`resend_rejected_early_data`](Self::resend_rejected_early_data) or
     /// [`discard_rejected_early_data`](Self::discard_rejected_early_data).
     pub fn write_early_data(&mut self, data: &[u8]) -> Result<usize, Error> {
-        Ok(self.inner.core.write_early_data(data)?)
+        self.inner.core.write_early_data(data)
     }
 
     /// Whether 0-RTT data was offered and whether the server accepted it, once the
@@ -351,12 +351,12 @@ impl ClientConnection {
     /// Sends the rejected 0-RTT data again as ordinary data, ahead of anything
     /// written since; returns its length.
     pub fn resend_rejected_early_data(&mut self) -> Result<usize, Error> {
-        Ok(self.inner.core.resend_rejected_early_data()?)
+        self.inner.core.resend_rejected_early_data()
     }
 
     /// Drops the rejected 0-RTT data; what was written since goes out.
     pub fn discard_rejected_early_data(&mut self) -> Result<(), Error> {
-        Ok(self.inner.core.discard_rejected_early_data()?)
+        self.inner.core.discard_rejected_early_data()
     }
 
     /// The OCSP response the server stapled, if any, as received: whether it was
