@@ -336,11 +336,24 @@ fn pem_ders(pem: &str) -> Vec<Vec<u8>> {
     qssl::crypto::pki::pem_certificates(pem).expect("certificate PEM")
 }
 
-/// Q-SSL client and server configurations: only `group`, only `suite` if given.
+/// Q-SSL client and server configurations: only `group`, only `suite` if given,
+/// resumption off (as for the other stacks: every handshake a full one).
 pub(crate) fn qssl_configs(
     pki: &TestPki,
     group: NamedGroup,
     suite: Option<CipherSuite>,
+) -> (Arc<qssl::ClientConfig>, Arc<qssl::ServerConfig>) {
+    qssl_configs_with(pki, group, suite, false)
+}
+
+/// [`qssl_configs`], with resumption on or off: on is Q-SSL's default (two
+/// tickets per handshake, the client's in-memory store); off turns it off on
+/// both sides.
+pub(crate) fn qssl_configs_with(
+    pki: &TestPki,
+    group: NamedGroup,
+    suite: Option<CipherSuite>,
+    resumption: bool,
 ) -> (Arc<qssl::ClientConfig>, Arc<qssl::ServerConfig>) {
     let provider = qssl::crypto::provider::default_provider();
     let kx = provider.kx_group(group).expect("Q-SSL group");
@@ -367,6 +380,10 @@ pub(crate) fn qssl_configs(
         client = client.with_cipher_suites(suites.clone());
         server = server.with_cipher_suites(suites);
     }
+    if !resumption {
+        client = client.without_resumption();
+        server = server.without_resumption();
+    }
     (
         Arc::new(client.build().expect("Q-SSL client config")),
         Arc::new(server.build().expect("Q-SSL server config")),
@@ -391,6 +408,18 @@ pub(crate) fn rustls_configs(
     group: NamedGroup,
     suite: Option<CipherSuite>,
 ) -> (Arc<rustls::ClientConfig>, Arc<rustls::ServerConfig>) {
+    rustls_configs_with(pki, group, suite, false)
+}
+
+/// [`rustls_configs`], with resumption on (the client's default in-memory store,
+/// the server's recommended aws-lc-rs `Ticketer` and two tickets per handshake,
+/// as Q-SSL sends) or off.
+pub(crate) fn rustls_configs_with(
+    pki: &TestPki,
+    group: NamedGroup,
+    suite: Option<CipherSuite>,
+    resumption: bool,
+) -> (Arc<rustls::ClientConfig>, Arc<rustls::ServerConfig>) {
     let mut provider = rustls::crypto::aws_lc_rs::default_provider();
     provider.kx_groups = vec![rustls_group(group).expect("rustls group")];
     if let Some(s) = suite {
@@ -407,7 +436,9 @@ pub(crate) fn rustls_configs(
         .unwrap()
         .with_root_certificates(roots)
         .with_no_client_auth();
-    client.resumption = rustls::client::Resumption::disabled();
+    if !resumption {
+        client.resumption = rustls::client::Resumption::disabled();
+    }
 
     let chain = CertificateDer::pem_slice_iter(pki.server.chain_pem.as_bytes())
         .collect::<Result<Vec<_>, _>>()
@@ -419,8 +450,13 @@ pub(crate) fn rustls_configs(
         .with_no_client_auth()
         .with_single_cert(chain, key)
         .expect("rustls server key");
-    server.send_tls13_tickets = 0;
-    server.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+    if resumption {
+        server.ticketer = rustls::crypto::aws_lc_rs::Ticketer::new().expect("rustls ticketer");
+        server.send_tls13_tickets = 2;
+    } else {
+        server.send_tls13_tickets = 0;
+        server.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+    }
     (Arc::new(client), Arc::new(server))
 }
 
