@@ -12,6 +12,10 @@
 //! ([`wire`]) so that every connection's group and suite are known even where an
 //! implementation's API is silent.
 //!
+//! For session resumption, which an OpenSSL client can only do through
+//! `SSL_set_session` (an `unsafe fn` in the `openssl` crate), OpenSSL's own
+//! `s_client` program is driven as a child process ([`SClient`]).
+//!
 //! ```
 //! use qssl_interop::{
 //!     run_client, spawn_server, ClientOptions, KeyAlgorithm, KeyUpdate, NamedGroup,
@@ -35,6 +39,7 @@
 //! ```
 
 mod error;
+mod openssl_command;
 mod openssl_peer;
 mod peer;
 pub mod pki;
@@ -43,6 +48,7 @@ mod rustls_peer;
 pub mod wire;
 
 pub use error::PeerError;
+pub use openssl_command::{OPENSSL_PROGRAM_VAR, SClient, SClientRun};
 pub use openssl_peer::{
     OpenSslClient, OpenSslServer, openssl_ciphersuites, openssl_groups_list, openssl_version,
 };
@@ -54,5 +60,7 @@ pub use peer::{
 pub use pki::{Identity, KeyAlgorithm, TestPki, verify_with_openssl};
 pub use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
 pub use qssl_peer::{QSSL_NAME, QsslClient, QsslServer};
-pub use rustls_peer::{RUSTLS_VERSION, RustlsClient, RustlsServer, rustls_group, rustls_suite};
+pub use rustls_peer::{
+    RUSTLS_VERSION, RustlsClient, RustlsResumption, RustlsServer, rustls_group, rustls_suite,
+};
 pub use wire::WireTap;

@@ -9,6 +9,13 @@
 //!   the wire instead ([`crate::Report::group`]).
 //! - `SSL_get_peer_signature_type_nid`: `Negotiated::peer_signature` stays `None`;
 //!   the peer's key type is known from its certificate.
+//! - `SSL_set_session` is bound, but as an `unsafe fn`: [`OpenSslClient`] never
+//!   resumes (an OpenSSL client does not look its session cache up by itself);
+//!   resumption by an OpenSSL client is driven through `openssl s_client`
+//!   ([`crate::SClient`]).
+//! - `SSL_CTX_set_tlsext_ticket_key_evp_cb` / `SSL_CTX_set_tlsext_ticket_keys`: an
+//!   [`OpenSslServer`] seals its tickets under the random key its `SSL_CTX` made
+//!   (OpenSSL rotates none by itself); a new server has a new key.
 
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, TcpStream};
@@ -147,7 +154,9 @@ impl OpenSslServer {
     /// Builds the server context: TLS 1.3 only, `set_groups_list`,
     /// `set_ciphersuites`, the chain and key (any type OpenSSL loads, ML-DSA
     /// included), client certificates required if `client_ca_pem` is set, ALPN in
-    /// the server's order of preference.
+    /// the server's order of preference. Resumption is OpenSSL's default: two
+    /// stateless TLS 1.3 tickets per handshake, sealed under the context's own
+    /// random key, so every connection this server accepts can resume another's.
     pub fn new(opts: &ServerOptions) -> Result<Self, PeerError> {
         if !opts.more_identities.is_empty() {
             return Err(PeerError::Material(
@@ -297,6 +306,7 @@ fn negotiated(ssl: &SslRef) -> Negotiated {
         peer_signature: None,
         peer_certificate: ssl.peer_certificate().and_then(|c| c.to_der().ok()),
         info: None,
+        resumed: Some(ssl.session_reused()),
     }
 }
 

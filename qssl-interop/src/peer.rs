@@ -121,6 +121,10 @@ pub struct Negotiated {
     pub peer_certificate: Option<Vec<u8>>,
     /// Q-SSL's own account, with its post-quantum flags (`None` for other peers).
     pub info: Option<qssl::ConnectionInfo>,
+    /// Whether the handshake resumed a session, by the implementation's own
+    /// account: OpenSSL's `SSL_session_reused`, rustls' `handshake_kind`, Q-SSL's
+    /// `ConnectionInfo::resumed`.
+    pub resumed: Option<bool>,
 }
 
 impl Negotiated {
@@ -175,6 +179,13 @@ pub struct Report {
     pub client_hello: Option<ClientHelloSummary>,
     /// The ServerHello as read off the wire.
     pub server_hello: Option<ServerHelloSummary>,
+    /// Client → server bytes this end's tap had recorded when its handshake
+    /// completed (at most [`wire::TAP_LIMIT`]).
+    pub client_bytes: usize,
+    /// Server → client bytes, likewise. On the client's side this is the server's
+    /// whole flight — with its Certificate and CertificateVerify in a full
+    /// handshake, without in a resumption — plus any tickets read with it.
+    pub server_bytes: usize,
 }
 
 impl Report {
@@ -259,6 +270,14 @@ const MODE_ECHO: u8 = 0;
 const MODE_CHECKSUM: u8 = 1;
 const CHUNK: usize = 64 * 1024;
 
+/// The request header of an echo of `len` bytes, for clients that do not go
+/// through [`run_client`] (e.g. `openssl s_client`, fed on its standard input).
+pub(crate) fn echo_header(len: u64) -> Vec<u8> {
+    let mut header = vec![MODE_ECHO];
+    header.extend_from_slice(&len.to_be_bytes());
+    header
+}
+
 fn configure(tcp: &TcpStream) -> io::Result<()> {
     tcp.set_read_timeout(Some(IO_TIMEOUT))?;
     tcp.set_write_timeout(Some(IO_TIMEOUT))?;
@@ -281,6 +300,8 @@ fn report(
         negotiated: session.negotiated(),
         client_hello: wire::parse_client_hello(&c2s),
         server_hello: wire::parse_server_hello(&s2c),
+        client_bytes: c2s.len(),
+        server_bytes: s2c.len(),
     }
 }
 
@@ -349,9 +370,7 @@ pub fn run_client(
 
     let response = match workload {
         Workload::Echo(data) => {
-            let mut header = vec![MODE_ECHO];
-            header.extend_from_slice(&(data.len() as u64).to_be_bytes());
-            session.write_all(&header)?;
+            session.write_all(&echo_header(data.len() as u64))?;
             let half = data.len() / 2;
             session.write_all(&data[..half])?;
             if key_update == KeyUpdate::Client {

@@ -298,6 +298,7 @@ impl TlsSession for QsslSession {
                 .and_then(|chain| chain.first())
                 .map(|leaf| leaf.to_vec()),
             info: c.connection_info(),
+            resumed: c.connection_info().map(|info| info.resumed),
         }
     }
 

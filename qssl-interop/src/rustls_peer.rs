@@ -14,14 +14,18 @@ use std::sync::{Arc, Mutex};
 use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{CryptoProvider, SupportedKxGroup, aws_lc_rs};
+use rustls::crypto::{CryptoProvider, GetRandomFailed, SupportedKxGroup, aws_lc_rs};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::server::WebPkiClientVerifier;
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::server::{
+    NoServerSessionStorage, ProducesTickets, ServerSessionMemoryCache, StoresServerSessions,
+    WebPkiClientVerifier,
+};
+use rustls::ticketer::TicketRotator;
 use rustls::{
-    ClientConfig, ClientConnection, DigitallySignedStruct, DistinguishedName, RootCertStore,
-    ServerConfig, ServerConnection, StreamOwned, SupportedCipherSuite,
+    ClientConfig, ClientConnection, DigitallySignedStruct, DistinguishedName, HandshakeKind,
+    RootCertStore, ServerConfig, ServerConnection, StreamOwned, SupportedCipherSuite,
 };
 
 use crate::PeerError;
@@ -221,23 +225,118 @@ impl ClientCertVerifier for RecordingClientVerifier {
     }
 }
 
+/// How a [`RustlsServer`] made by [`RustlsServer::with_resumption`] resumes
+/// sessions across the connections it accepts (each connection has its own
+/// `ServerConfig`; these parts are shared by all of them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RustlsResumption {
+    /// Stateful tickets: each ticket is an id into one `ServerSessionMemoryCache`
+    /// (rustls' default session store, 256 sessions); no ticketer.
+    Stateful,
+    /// Stateless tickets sealed by `aws_lc_rs::Ticketer` (rustls' recommended
+    /// ticketer: the RFC 5077 construction, keys rotating every 6 hours).
+    Stateless,
+    /// Stateless tickets under rustls' `TicketRotator`, which moves to a fresh
+    /// `aws_lc_rs::Ticketer` (fresh random keys) once `key_period` seconds have
+    /// passed since the last move, at its next use: a ticket opens under the
+    /// current or the previous keys only. The announced ticket lifetime is twice
+    /// `key_period`.
+    Rotating {
+        /// Seconds between key rotations.
+        key_period: u32,
+    },
+}
+
+/// What a resuming [`RustlsServer`] shares across its connections.
+#[derive(Clone)]
+struct SharedSessions {
+    storage: Arc<dyn StoresServerSessions>,
+    /// `None`: the config's own, which makes no tickets (stateful resumption).
+    ticketer: Option<Arc<dyn ProducesTickets>>,
+}
+
+/// rustls' recommended ticketer (fresh random keys each time one is made) in the
+/// `Box` a `TicketRotator` generator must return: `aws_lc_rs::Ticketer::new` gives
+/// an `Arc`, and the ticket construction it wraps is private.
+#[derive(Debug)]
+struct FreshTicketer(Arc<dyn ProducesTickets>);
+
+impl ProducesTickets for FreshTicketer {
+    fn enabled(&self) -> bool {
+        self.0.enabled()
+    }
+    fn lifetime(&self) -> u32 {
+        self.0.lifetime()
+    }
+    fn encrypt(&self, plain: &[u8]) -> Option<Vec<u8>> {
+        self.0.encrypt(plain)
+    }
+    fn decrypt(&self, cipher: &[u8]) -> Option<Vec<u8>> {
+        self.0.decrypt(cipher)
+    }
+}
+
+fn fresh_ticketer() -> Result<Box<dyn ProducesTickets>, GetRandomFailed> {
+    aws_lc_rs::Ticketer::new()
+        .map(|t| Box::new(FreshTicketer(t)) as Box<dyn ProducesTickets>)
+        .map_err(|_| GetRandomFailed)
+}
+
+impl SharedSessions {
+    fn new(kind: RustlsResumption) -> Result<Self, PeerError> {
+        Ok(match kind {
+            RustlsResumption::Stateful => Self {
+                storage: ServerSessionMemoryCache::new(256),
+                ticketer: None,
+            },
+            RustlsResumption::Stateless => Self {
+                storage: Arc::new(NoServerSessionStorage {}),
+                ticketer: Some(aws_lc_rs::Ticketer::new()?),
+            },
+            RustlsResumption::Rotating { key_period } => Self {
+                storage: Arc::new(NoServerSessionStorage {}),
+                ticketer: Some(Arc::new(TicketRotator::new(key_period, fresh_ticketer)?)),
+            },
+        })
+    }
+}
+
 /// A rustls TLS 1.3 server.
 pub struct RustlsServer {
     opts: ServerOptions,
+    sessions: Option<SharedSessions>,
 }
 
 impl RustlsServer {
     /// Checks that rustls accepts the options (groups, suites, chain and key,
     /// client CA); each connection then gets a fresh `ServerConfig`, so that the
-    /// recorded client signature scheme belongs to that connection.
+    /// recorded client signature scheme belongs to that connection. Sessions are
+    /// therefore not resumed across connections (each one's session store is its
+    /// own): see [`with_resumption`](Self::with_resumption).
     pub fn new(opts: &ServerOptions) -> Result<Self, PeerError> {
         if !opts.more_identities.is_empty() {
             return Err(PeerError::Material(
                 "the rustls server of this harness serves one chain".into(),
             ));
         }
-        let server = Self { opts: opts.clone() };
+        let server = Self {
+            opts: opts.clone(),
+            sessions: None,
+        };
         server.config()?;
+        Ok(server)
+    }
+
+    /// Like [`new`](Self::new), but every connection's `ServerConfig` shares one
+    /// session store and ticketer, as `resumption` says, so that a client can
+    /// resume a session of an earlier connection (rustls sends two TLS 1.3
+    /// tickets per handshake by default).
+    pub fn with_resumption(
+        opts: &ServerOptions,
+        resumption: RustlsResumption,
+    ) -> Result<Self, PeerError> {
+        let mut server = Self::new(opts)?;
+        server.sessions = Some(SharedSessions::new(resumption)?);
         Ok(server)
     }
 
@@ -261,6 +360,12 @@ impl RustlsServer {
         let (chain, key) = identity(&self.opts.identity)?;
         let mut config = builder.with_single_cert(chain, key)?;
         config.alpn_protocols = self.opts.alpn.clone();
+        if let Some(shared) = &self.sessions {
+            config.session_storage = Arc::clone(&shared.storage);
+            if let Some(ticketer) = &shared.ticketer {
+                config.ticketer = Arc::clone(ticketer);
+            }
+        }
         Ok((Arc::new(config), seen))
     }
 }
@@ -281,21 +386,41 @@ impl ServerPeer for RustlsServer {
     }
 }
 
+/// A client configuration with its recorder and the name to connect to.
+type ClientSetup = (Arc<ClientConfig>, Seen, ServerName<'static>);
+
 /// A rustls TLS 1.3 client.
 pub struct RustlsClient {
     opts: ClientOptions,
+    shared: Option<ClientSetup>,
 }
 
 impl RustlsClient {
     /// Checks that rustls accepts the options (groups, suites, trust anchors,
-    /// client identity, server name); each connection gets a fresh `ClientConfig`.
+    /// client identity, server name); each connection gets a fresh `ClientConfig`,
+    /// so none resumes an earlier one: see [`with_resumption`](Self::with_resumption).
     pub fn new(opts: &ClientOptions) -> Result<Self, PeerError> {
-        let client = Self { opts: opts.clone() };
+        let client = Self {
+            opts: opts.clone(),
+            shared: None,
+        };
         client.config()?;
         Ok(client)
     }
 
-    fn config(&self) -> Result<(Arc<ClientConfig>, Seen, ServerName<'static>), PeerError> {
+    /// Like [`new`](Self::new), but every connection uses one `ClientConfig`, so
+    /// rustls' default session store (`Resumption::default()`: in memory, by
+    /// server name) keeps the tickets of one connection and offers one on the
+    /// next. Its connections must run one at a time: they share the recorder of
+    /// the server's signature scheme (reset at each connect; a resumption records
+    /// none).
+    pub fn with_resumption(opts: &ClientOptions) -> Result<Self, PeerError> {
+        let mut client = Self::new(opts)?;
+        client.shared = Some(client.config()?);
+        Ok(client)
+    }
+
+    fn config(&self) -> Result<ClientSetup, PeerError> {
         let provider = provider(&self.opts.groups, &self.opts.suites)?;
         let seen = Seen::default();
         let inner = WebPkiServerVerifier::builder_with_provider(
@@ -332,7 +457,13 @@ impl ClientPeer for RustlsClient {
     }
 
     fn connect(&self, mut tcp: WireTap<TcpStream>) -> Result<Box<dyn TlsSession>, PeerError> {
-        let (config, seen, name) = self.config()?;
+        let (config, seen, name) = match &self.shared {
+            Some((config, seen, name)) => {
+                *seen.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                (Arc::clone(config), Arc::clone(seen), name.clone())
+            }
+            None => self.config()?,
+        };
         let mut conn = ClientConnection::new(config, name)?;
         handshake(&mut *conn, &mut tcp)?;
         Ok(Box::new(RustlsSession {
@@ -408,6 +539,7 @@ impl TlsSession for RustlsSession {
             peer_signature: seen_scheme(&self.seen),
             peer_certificate: s.conn.peer_certificates().and_then(|c| c.first()).map(|c| c.to_vec()),
             info: None,
+            resumed: s.conn.handshake_kind().map(|kind| kind == HandshakeKind::Resumed),
         })
     }
 

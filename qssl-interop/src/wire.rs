@@ -151,6 +151,16 @@ pub struct ClientHelloSummary {
     pub alpn: Vec<Vec<u8>>,
     /// `signature_algorithms`, in the client's order.
     pub signature_schemes: Vec<SignatureScheme>,
+    /// The identities of `pre_shared_key` (RFC 8446 §4.2.11), in order: for a
+    /// resumption, the tickets offered, exactly as the server issued them.
+    pub psk_identities: Vec<Vec<u8>>,
+    /// How many binders `pre_shared_key` carries (one per identity).
+    pub psk_binders: usize,
+    /// Whether `pre_shared_key` was the last extension, as RFC 8446 §4.2.11
+    /// requires (`false` without one).
+    pub psk_last: bool,
+    /// `psk_key_exchange_modes` (RFC 8446 §4.2.9): 1 is `psk_dhe_ke`, 0 `psk_ke`.
+    pub psk_modes: Vec<u8>,
 }
 
 /// What a ServerHello chose.
@@ -167,6 +177,9 @@ pub struct ServerHelloSummary {
     pub hello_retry: bool,
     /// Whether that HelloRetryRequest carried a cookie (RFC 8446 §4.2.2).
     pub hello_retry_cookie: bool,
+    /// The `pre_shared_key` identity the server selected (RFC 8446 §4.2.11): a
+    /// resumption; `None` for a full handshake.
+    pub psk_selected: Option<u16>,
 }
 
 /// The random of a HelloRetryRequest, RFC 8446 §4.1.3 (SHA-256 of "HelloRetryRequest").
@@ -185,6 +198,8 @@ const EXT_SUPPORTED_GROUPS: u16 = 10;
 const EXT_SUPPORTED_VERSIONS: u16 = 43;
 const EXT_KEY_SHARE: u16 = 51;
 const EXT_COOKIE: u16 = 44;
+const EXT_PRE_SHARED_KEY: u16 = 41;
+const EXT_PSK_KEY_EXCHANGE_MODES: u16 = 45;
 
 /// A bounds-checked reader over peer bytes.
 struct Cursor<'a>(&'a [u8]);
@@ -215,6 +230,10 @@ impl<'a> Cursor<'a> {
     fn vec16(&mut self) -> Option<&'a [u8]> {
         let n = self.u16()?;
         self.take(usize::from(n))
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
     fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -289,7 +308,9 @@ pub fn parse_client_hello(client_to_server: &[u8]) -> Option<ClientHelloSummary>
         return Some(summary);
     }
     let exts = c.vec16()?;
+    let mut last = None;
     for_each_extension(exts, |kind, data| {
+        last = Some(kind);
         let mut d = Cursor(data);
         match kind {
             EXT_SUPPORTED_GROUPS => {
@@ -318,10 +339,24 @@ pub fn parse_client_hello(client_to_server: &[u8]) -> Option<ClientHelloSummary>
                     summary.alpn.push(names.vec8()?.to_vec());
                 }
             }
+            EXT_PSK_KEY_EXCHANGE_MODES => summary.psk_modes = d.vec8()?.to_vec(),
+            EXT_PRE_SHARED_KEY => {
+                let mut identities = Cursor(d.vec16()?);
+                while !identities.is_empty() {
+                    summary.psk_identities.push(identities.vec16()?.to_vec());
+                    identities.u32()?; // obfuscated_ticket_age
+                }
+                let mut binders = Cursor(d.vec16()?);
+                while !binders.is_empty() {
+                    binders.vec8()?;
+                    summary.psk_binders += 1;
+                }
+            }
             _ => {}
         }
         Some(())
     })?;
+    summary.psk_last = last == Some(EXT_PRE_SHARED_KEY);
     Some(summary)
 }
 
@@ -343,6 +378,7 @@ pub fn parse_server_hello(server_to_client: &[u8]) -> Option<ServerHelloSummary>
         let mut version = legacy_version;
         let mut group = None;
         let mut cookie = false;
+        let mut psk_selected = None;
         if !c.is_empty() {
             for_each_extension(c.vec16()?, |ext, data| {
                 let mut d = Cursor(data);
@@ -351,6 +387,7 @@ pub fn parse_server_hello(server_to_client: &[u8]) -> Option<ServerHelloSummary>
                     // ServerHello: KeyShareEntry; HelloRetryRequest: NamedGroup alone.
                     EXT_KEY_SHARE => group = Some(NamedGroup(d.u16()?)),
                     EXT_COOKIE => cookie = true,
+                    EXT_PRE_SHARED_KEY => psk_selected = Some(d.u16()?),
                     _ => {}
                 }
                 Some(())
@@ -367,6 +404,7 @@ pub fn parse_server_hello(server_to_client: &[u8]) -> Option<ServerHelloSummary>
             group,
             hello_retry,
             hello_retry_cookie,
+            psk_selected,
         });
     }
     None
@@ -390,6 +428,27 @@ mod tests {
             "../tests/vectors/rfc8448-1rtt-server-hello-record.hex"
         ))
     }
+    fn resumed_client_hello() -> Vec<u8> {
+        vector(include_str!(
+            "../tests/vectors/rfc8448-resumed-client-hello-record.hex"
+        ))
+    }
+    fn resumed_server_hello() -> Vec<u8> {
+        vector(include_str!(
+            "../tests/vectors/rfc8448-resumed-server-hello-record.hex"
+        ))
+    }
+    /// The ticket of RFC 8448 §3's NewSessionTicket: after type (1), length (3),
+    /// ticket_lifetime (4), ticket_age_add (4) and ticket_nonce (its length byte, 2,
+    /// then "00 00") come the ticket's 2-byte length and the ticket.
+    fn rfc8448_ticket() -> Vec<u8> {
+        let nst = vector(include_str!(
+            "../tests/vectors/rfc8448-1rtt-new-session-ticket.hex"
+        ));
+        let at = 4 + 4 + 4 + 3;
+        let len = usize::from(u16::from_be_bytes([nst[at], nst[at + 1]]));
+        nst[at + 2..at + 2 + len].to_vec()
+    }
 
     #[test]
     fn rfc8448_client_hello() {
@@ -409,6 +468,31 @@ mod tests {
         assert_eq!(hello.key_shares, vec![NamedGroup::X25519]);
         assert_eq!(hello.versions, vec![0x0304]);
         assert!(hello.alpn.is_empty());
+        // psk_key_exchange_modes without pre_shared_key: ready for the tickets to come.
+        assert_eq!(hello.psk_modes, vec![1]);
+        assert!(hello.psk_identities.is_empty());
+        assert_eq!((hello.psk_binders, hello.psk_last), (0, false));
+    }
+
+    #[test]
+    fn rfc8448_resumed_client_hello() {
+        let hello = parse_client_hello(&resumed_client_hello()).unwrap();
+        let ticket = rfc8448_ticket();
+        assert_eq!(ticket.len(), 178);
+        assert_eq!(hello.psk_identities, vec![ticket], "the §3 ticket, offered");
+        assert_eq!(hello.psk_binders, 1);
+        assert!(hello.psk_last);
+        assert_eq!(hello.psk_modes, vec![1], "psk_dhe_ke");
+        assert_eq!(hello.key_shares, vec![NamedGroup::X25519]);
+    }
+
+    #[test]
+    fn rfc8448_resumed_server_hello() {
+        let hello = parse_server_hello(&resumed_server_hello()).unwrap();
+        assert_eq!(hello.psk_selected, Some(0));
+        assert_eq!(hello.group, Some(NamedGroup::X25519));
+        assert_eq!(hello.suite, CipherSuite::TLS13_AES_128_GCM_SHA256);
+        assert_eq!(hello.version, 0x0304);
     }
 
     #[test]
@@ -422,26 +506,30 @@ mod tests {
                 group: Some(NamedGroup::X25519),
                 hello_retry: false,
                 hello_retry_cookie: false,
+                psk_selected: None,
             }
         );
     }
 
     #[test]
     fn truncated_hellos_are_not_read() {
-        let (ch, sh) = (client_hello(), server_hello());
-        for n in 0..ch.len() {
-            assert_eq!(
-                parse_client_hello(&ch[..n]),
-                None,
-                "client hello cut at {n}"
-            );
+        for ch in [client_hello(), resumed_client_hello()] {
+            for n in 0..ch.len() {
+                assert_eq!(
+                    parse_client_hello(&ch[..n]),
+                    None,
+                    "client hello cut at {n}"
+                );
+            }
         }
-        for n in 0..sh.len() {
-            assert_eq!(
-                parse_server_hello(&sh[..n]),
-                None,
-                "server hello cut at {n}"
-            );
+        for sh in [server_hello(), resumed_server_hello()] {
+            for n in 0..sh.len() {
+                assert_eq!(
+                    parse_server_hello(&sh[..n]),
+                    None,
+                    "server hello cut at {n}"
+                );
+            }
         }
     }
 
