@@ -175,10 +175,13 @@ fn load_key(der: &[u8]) -> Box<dyn qssl::crypto::sign::SigningKey> {
 
 /// The client target's configuration: the fixture root, the Ed25519 client
 /// certificate when asked, ALPN, [`CLIENT_RANDOM`]; `key_log` for the corpus
-/// generator, which decrypts what it records.
+/// generator, which decrypts what it records. Resumption off: a session store would
+/// carry tickets from one input into the next input's ClientHello, and every input
+/// must start from the same hello.
 pub fn client_config(f: &Fixtures, key_log: Option<Arc<dyn KeyLog>>) -> Arc<ClientConfig> {
     let mut b = ClientConfig::builder()
         .with_provider(provider(&CLIENT_RANDOM))
+        .without_resumption()
         .with_root_certificates(f.roots())
         .with_client_auth_cert(f.chain(&f.client_ed25519), load_key(&f.client_ed25519.key))
         .with_alpn_protocols(ALPN.iter().map(|p| p.to_vec()).collect());
