@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use qssl::pki_types::ServerName;
-use qssl::{ClientConfig, ClientConnection, StreamOwned};
+use qssl::{ClientConfig, ClientConnection, EarlyDataStatus, StreamOwned};
 use qssl_crypto::provider::default_provider;
 
 use crate::error::CliError;
 use crate::files;
+use crate::report::EarlyData;
 use crate::tls::{self, AlpnList, GroupList, IO_TIMEOUT, SigalgList};
 
 /// Where the system's CA bundle is on Debian-like systems, used without `--ca`.
@@ -54,6 +55,16 @@ pub(crate) struct ClientArgs {
     /// Text to send (default: all of standard input).
     #[arg(long, value_name = "TEXT")]
     send: Option<String>,
+    /// Send FILE (instead of TEXT or standard input) as 0-RTT data, right behind the
+    /// ClientHello, when the connection resumes with a ticket that allows it: so
+    /// with `--reconnect N`, as the first connection has no ticket. Up to the
+    /// ticket's max_early_data_size goes early, the rest after the handshake; if
+    /// the server rejects it, it is sent again after the handshake, so the server
+    /// gets FILE once either way. Each connection reports `early-data: not
+    /// offered`, `accepted (...)` or `rejected (... resent after the handshake)`.
+    /// An attacker can replay 0-RTT data: send only requests safe to receive twice.
+    #[arg(long, value_name = "FILE", conflicts_with = "send")]
+    early_data: Option<PathBuf>,
     /// After the first connection, connect N more times with the same configuration,
     /// so through its session store: each connection offers a ticket the one before
     /// received, and resumes if the server accepts it. Each connection is printed
@@ -86,6 +97,9 @@ pub(crate) fn run(args: &ClientArgs) -> Result<(), CliError> {
     if let Some(AlpnList(protocols)) = &args.alpn {
         builder = builder.with_alpn_protocols(protocols.clone());
     }
+    if args.early_data.is_some() {
+        builder = builder.with_early_data(true);
+    }
     for (cert, key) in tls::cert_key_pairs(&args.cert, &args.key)? {
         builder =
             builder.add_client_auth_cert(tls::load_chain(cert)?, Box::new(files::load_key(key)?));
@@ -95,9 +109,10 @@ pub(crate) fn run(args: &ClientArgs) -> Result<(), CliError> {
     let config = Arc::new(builder.build().map_err(CliError::Config)?);
 
     // Read what to send before connecting, so a slow stdin does not hold a connection.
-    let data = match &args.send {
-        Some(text) => text.as_bytes().to_vec(),
-        None => {
+    let data = match (&args.send, &args.early_data) {
+        (_, Some(path)) => std::fs::read(path).map_err(|e| CliError::file("read", path, e))?,
+        (Some(text), None) => text.as_bytes().to_vec(),
+        (None, None) => {
             let mut data = Vec::new();
             io::stdin()
                 .read_to_end(&mut data)
@@ -123,6 +138,7 @@ pub(crate) fn run(args: &ClientArgs) -> Result<(), CliError> {
             &server_name,
             &name,
             &data,
+            args.early_data.is_some(),
             &mut stdout,
         )?;
         // Keep the next separator on a line of its own after a reply without a
@@ -144,14 +160,16 @@ fn out_err(source: io::Error) -> CliError {
 /// One connection: connect, handshake, print what was negotiated, send `data` and
 /// close_notify, print the reply until the server closes. Reading the reply also
 /// processes the session tickets the server sent after the handshake, which the
-/// configuration's session store keeps for the next connection. Returns whether the
-/// reply was empty or ended with a newline.
+/// configuration's session store keeps for the next connection. With `early`, as
+/// much of `data` as the ticket allows goes as 0-RTT data, and the report says what
+/// became of it. Returns whether the reply was empty or ended with a newline.
 fn exchange(
     addr: &str,
     config: &Arc<ClientConfig>,
     server_name: &ServerName<'static>,
     name: &str,
     data: &[u8],
+    early: bool,
     stdout: &mut impl Write,
 ) -> Result<bool, CliError> {
     let sock = connect(addr)?;
@@ -162,14 +180,43 @@ fn exchange(
         peer: peer.clone(),
         source,
     };
-    let conn =
+    let mut conn =
         ClientConnection::new(config.clone(), server_name.clone()).map_err(CliError::Config)?;
+    // Before the first write_tls, so it leaves with the ClientHello; 0 without a
+    // ticket that allows 0-RTT.
+    let early_sent = if early {
+        conn.write_early_data(data).map_err(|e| tls_err(e.into()))?
+    } else {
+        0
+    };
     let mut tls = StreamOwned::new(conn, sock);
     let start = Instant::now();
     tls.conn.complete_io(&mut tls.sock).map_err(tls_err)?;
     let elapsed = start.elapsed();
-    let negotiated = tls::negotiated(&tls.conn, true)
+    let mut negotiated = tls::negotiated(&tls.conn, true)
         .ok_or_else(|| tls_err(io::Error::other("handshake did not complete")))?;
+    // What went early is `data[..early_sent]`; the rest follows as ordinary data.
+    let rest = data.get(early_sent..).unwrap_or_default();
+    if early {
+        negotiated.early_data = Some(match tls.conn.early_data_status() {
+            Some(EarlyDataStatus::Accepted) => EarlyData::Accepted {
+                bytes: early_sent,
+                after: rest.len(),
+            },
+            Some(EarlyDataStatus::Rejected) => {
+                // The server skipped it: send it again now, ahead of the rest, so
+                // it still gets `data` once and in order.
+                let resent = tls
+                    .conn
+                    .resend_rejected_early_data()
+                    .map_err(|e| tls_err(e.into()))?;
+                EarlyData::Rejected {
+                    resent: Some(resent),
+                }
+            }
+            Some(EarlyDataStatus::NotOffered) | None => EarlyData::NotOffered,
+        });
+    }
 
     write!(
         stdout,
@@ -181,7 +228,7 @@ fn exchange(
     .map_err(out_err)?;
 
     // We have nothing more to say after `data`; the server answers, then closes.
-    let sent = tls.write_all(data).and_then(|()| {
+    let sent = tls.write_all(rest).and_then(|()| {
         tls.conn.send_close_notify();
         tls.flush()
     });

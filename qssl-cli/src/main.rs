@@ -3,14 +3,17 @@
 //! ```sh
 //! qssl demo                                # loopback TLS 1.3: X25519MLKEM768 + ML-DSA-65, full then resumed, no files
 //! qssl cert --out pki                      # ML-DSA-65 root → intermediate → leaf, as PEM files
-//! qssl server --listen 127.0.0.1:4433 --cert pki/chain.pem --key pki/key.pem [--http]
+//! qssl server --listen 127.0.0.1:4433 --cert pki/chain.pem --key pki/key.pem [--http] [--early-data]
 //! qssl client 127.0.0.1:4433 --ca pki/ca.pem --server-name localhost --send hello [--reconnect 2]
+//! qssl client 127.0.0.1:4433 --ca pki/ca.pem --server-name localhost --early-data req.txt --reconnect 1
 //! ```
 //!
 //! `client` prints `version:`, `suite:`, `group:`, `signature:`, `pq:`,
 //! `chain-signatures:` and `resumed:` lines, then the reply; with `--reconnect N` it
 //! connects N more times through the same configuration (resuming with the tickets
-//! each connection read), each after a `connection I of TOTAL` line. `pq: ..., authentication yes` only when
+//! each connection read), each after a `connection I of TOTAL` line; with
+//! `--early-data FILE` it sends FILE as 0-RTT data when a ticket allows it and
+//! prints `early-data:` after `resumed:`. `pq: ..., authentication yes` only when
 //! every signature on the server's verified certificate path and its CertificateVerify
 //! are ML-DSA. Every failure (a bad flag, a missing or unreadable file, a failed
 //! handshake) ends the process with a non-zero status and one line on stderr naming

@@ -37,6 +37,60 @@ pub(crate) struct Negotiated {
     /// validated no path) and whether it and the CertificateVerify are all
     /// post-quantum.
     pub(crate) peer_auth: Option<PeerAuth>,
+    /// What became of 0-RTT data, when this side reports it (the server always; the
+    /// client with `--early-data`).
+    pub(crate) early_data: Option<EarlyData>,
+}
+
+/// What became of 0-RTT data on one connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EarlyData {
+    /// The ClientHello offered none: no ticket allowing it (a first connection, or a
+    /// server that does not take 0-RTT), or 0-RTT not enabled.
+    NotOffered,
+    /// The server took it: `bytes` of the stream came as 0-RTT data, and `after`
+    /// more bytes of the client's message followed the handshake (the part over the
+    /// ticket's max_early_data_size; 0 on the server, which cannot tell).
+    Accepted {
+        /// Bytes sent (client) or received (server) as 0-RTT data.
+        bytes: usize,
+        /// Bytes of the same message sent as ordinary data after the handshake.
+        after: usize,
+    },
+    /// The server did not take it (a full handshake, or a ticket it would not
+    /// take 0-RTT with); the client sent it again after the handshake, `resent`
+    /// bytes (`None` on the server).
+    Rejected {
+        /// Bytes the client sent again as ordinary data.
+        resent: Option<usize>,
+    },
+}
+
+impl EarlyData {
+    /// The `early-data:` value: `not offered`, `accepted (N bytes[, M more after the
+    /// handshake])`, `rejected[ (N bytes resent after the handshake)]`.
+    pub(crate) fn text(self) -> String {
+        match self {
+            EarlyData::NotOffered => "not offered".to_owned(),
+            EarlyData::Accepted { bytes, after: 0 } => format!("accepted ({bytes} bytes)"),
+            EarlyData::Accepted { bytes, after } => {
+                format!("accepted ({bytes} bytes, {after} more after the handshake)")
+            }
+            EarlyData::Rejected { resent: None } => "rejected".to_owned(),
+            EarlyData::Rejected { resent: Some(n) } => {
+                format!("rejected ({n} bytes resent after the handshake)")
+            }
+        }
+    }
+
+    /// The server log's `early-data=` value: `none`, `accepted(N)` or `rejected`.
+    pub(crate) fn log_value(self) -> String {
+        match self {
+            EarlyData::NotOffered => "none".to_owned(),
+            EarlyData::Accepted { bytes, .. } => format!("accepted({bytes})"),
+            EarlyData::Rejected { .. } => "rejected".to_owned(),
+        }
+    }
 }
 
 /// What this side verified of the peer's certificate chain.
@@ -71,7 +125,7 @@ impl PeerAuth {
 impl Negotiated {
     /// `label: value` lines: `version:`, `suite:`, `group:`, `signature:`, `pq:`,
     /// `chain-signatures:`, then `client-signature:`, `alpn:` and `hello-retry: yes`
-    /// when they apply, and `resumed: yes|no` last.
+    /// when they apply, `resumed: yes|no`, and `early-data:` last when reported.
     ///
     /// A client's `pq:` line says `authentication yes` only if the server's verified
     /// certificate path (every certificate signature up to the trust anchor's) and
@@ -116,6 +170,9 @@ impl Negotiated {
             let _ = writeln!(out, "hello-retry: yes");
         }
         let _ = writeln!(out, "resumed: {}", yes_no(self.resumed));
+        if let Some(early) = self.early_data {
+            let _ = writeln!(out, "early-data: {}", early.text());
+        }
         out
     }
 
@@ -161,6 +218,7 @@ mod tests {
                 path: vec![SignatureScheme::MLDSA65, SignatureScheme::MLDSA87],
                 post_quantum: true,
             }),
+            early_data: None,
         }
     }
 
@@ -181,6 +239,45 @@ mod tests {
             "{lines}"
         );
         assert!(lines.ends_with("resumed: yes\n"), "{lines}");
+    }
+
+    #[test]
+    fn early_data_is_reported_after_resumed() {
+        let mut n = sample();
+        n.resumed = true;
+        for (early, line, log) in [
+            (EarlyData::NotOffered, "not offered", "none"),
+            (
+                EarlyData::Accepted {
+                    bytes: 12,
+                    after: 0,
+                },
+                "accepted (12 bytes)",
+                "accepted(12)",
+            ),
+            (
+                EarlyData::Accepted {
+                    bytes: 16384,
+                    after: 100,
+                },
+                "accepted (16384 bytes, 100 more after the handshake)",
+                "accepted(16384)",
+            ),
+            (EarlyData::Rejected { resent: None }, "rejected", "rejected"),
+            (
+                EarlyData::Rejected { resent: Some(7) },
+                "rejected (7 bytes resent after the handshake)",
+                "rejected",
+            ),
+        ] {
+            n.early_data = Some(early);
+            let lines = n.lines();
+            assert!(
+                lines.ends_with(&format!("resumed: yes\nearly-data: {line}\n")),
+                "{lines}"
+            );
+            assert_eq!(early.log_value(), log);
+        }
     }
 
     #[test]

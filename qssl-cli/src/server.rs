@@ -6,14 +6,15 @@ use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread;
+use std::time::Duration;
 
 use clap::Args;
-use qssl::{ServerConfig, ServerConnection, StreamOwned, WebPkiClientVerifier};
+use qssl::{EarlyDataStatus, ServerConfig, ServerConnection, StreamOwned, WebPkiClientVerifier};
 use qssl_crypto::provider::default_provider;
 
 use crate::error::CliError;
 use crate::files;
-use crate::report::PeerAuth;
+use crate::report::{EarlyData, PeerAuth};
 use crate::tls::{self, AlpnList, GroupList, IO_TIMEOUT};
 
 /// `qssl server` arguments.
@@ -52,7 +53,26 @@ pub(crate) struct ServerArgs {
     /// handshake. By default two tickets follow each handshake.
     #[arg(long)]
     no_tickets: bool,
+    /// Accept 0-RTT data (RFC 8446 §2.3): up to BYTES per connection (16384 when
+    /// not given, at most 1 MiB), announced in the tickets; each log line says
+    /// `early-data=accepted(N)`, `rejected` or `none`. Without it no 0-RTT data is
+    /// accepted. Early data is the first bytes of the stream, echoed or read as the
+    /// request like the rest; an attacker can replay it, and this process's
+    /// anti-replay store does not stop replays to other servers.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        num_args = 0..=1,
+        default_missing_value = "16384",
+        value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_EARLY_DATA)),
+        conflicts_with = "no_tickets"
+    )]
+    early_data: Option<u32>,
 }
+
+/// The most 0-RTT data `--early-data` may accept per connection: the server holds
+/// it all before the handshake completes and the application reads any.
+const MAX_EARLY_DATA: u32 = 1 << 20;
 
 /// Runs `qssl server`: returns only on a setup error.
 pub(crate) fn run(args: &ServerArgs) -> Result<(), CliError> {
@@ -71,6 +91,9 @@ pub(crate) fn run(args: &ServerArgs) -> Result<(), CliError> {
     }
     if args.no_tickets {
         builder = builder.without_resumption();
+    }
+    if let Some(max) = args.early_data {
+        builder = builder.with_max_early_data(max);
     }
     if let Some(ca) = &args.client_ca {
         let roots = tls::load_roots(ca)?;
@@ -92,10 +115,13 @@ pub(crate) fn run(args: &ServerArgs) -> Result<(), CliError> {
         addr: args.listen.clone(),
         source,
     })?;
-    println!(
-        "listening on {local} ({})",
-        if args.http { "http" } else { "echo" }
-    );
+    let mode = if args.http { "http" } else { "echo" };
+    match args.early_data {
+        Some(max) if max > 0 => {
+            println!("listening on {local} ({mode}, 0-RTT up to {max} bytes)");
+        }
+        _ => println!("listening on {local} ({mode})"),
+    }
     let _ = io::stdout().flush();
 
     for sock in listener.incoming() {
@@ -128,13 +154,15 @@ fn serve(config: Arc<ServerConfig>, sock: TcpStream, http: bool, peer: &str) -> 
     let conn = ServerConnection::new(config)?;
     let mut tls = StreamOwned::new(conn, sock);
     tls.conn.complete_io(&mut tls.sock)?;
-    let Some(negotiated) = tls::negotiated(&tls.conn, false) else {
+    let Some(mut negotiated) = tls::negotiated(&tls.conn, false) else {
         return Err(io::Error::other("handshake did not complete"));
     };
+    let early = early_data(&tls.conn);
+    negotiated.early_data = Some(early);
     // pq-client-auth: the client's authentication as this server verified it (a
     // server cannot know how the client verified the server's own chain).
     println!(
-        "{peer}: {} {} {} {} pq-kx={} pq-client-auth={} resumed={}",
+        "{peer}: {} {} {} {} pq-kx={} pq-client-auth={} resumed={} early-data={}",
         negotiated.version,
         negotiated.suite,
         negotiated
@@ -143,17 +171,59 @@ fn serve(config: Arc<ServerConfig>, sock: TcpStream, http: bool, peer: &str) -> 
         negotiated.signature,
         negotiated.kx_post_quantum,
         negotiated.peer_auth.as_ref().map_or("none", PeerAuth::pq),
-        if negotiated.resumed { "yes" } else { "no" }
+        if negotiated.resumed { "yes" } else { "no" },
+        early.log_value()
     );
     let _ = io::stdout().flush();
     if http {
         read_http_request(&mut tls)?;
         tls.write_all(negotiated.http_response(peer).as_bytes())?;
+        tls.conn.send_close_notify();
+        tls.flush()?;
+        linger(&mut tls);
+        Ok(())
     } else {
         echo(&mut tls)?;
+        tls.conn.send_close_notify();
+        tls.flush()
     }
-    tls.conn.send_close_notify();
-    tls.flush()
+}
+
+/// How long `--http` waits for the client's close_notify after answering.
+const LINGER_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The most `--http` reads (and drops) after answering.
+const MAX_LINGER: usize = 64 * 1024;
+
+/// After the answer: reads and drops what the client still sends, until its
+/// close_notify or EOF, bounded in bytes and time. Closing a socket with unread
+/// bytes resets the connection, and a reset can discard the answer at the client
+/// before it reads it: e.g. when the request came as 0-RTT data, the client's
+/// close_notify comes after its Finished, often after this answer.
+fn linger(tls: &mut StreamOwned<ServerConnection, TcpStream>) {
+    if tls.sock.set_read_timeout(Some(LINGER_TIMEOUT)).is_err() {
+        return;
+    }
+    let mut buf = [0u8; 1024];
+    let mut total = 0;
+    while total < MAX_LINGER {
+        match tls.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => total += n,
+        }
+    }
+}
+
+/// What became of the client's 0-RTT data, once the handshake is complete.
+fn early_data(conn: &ServerConnection) -> EarlyData {
+    match conn.early_data_status() {
+        Some(EarlyDataStatus::Accepted) => EarlyData::Accepted {
+            bytes: conn.early_data_received(),
+            after: 0,
+        },
+        Some(EarlyDataStatus::Rejected) => EarlyData::Rejected { resent: None },
+        Some(EarlyDataStatus::NotOffered) | None => EarlyData::NotOffered,
+    }
 }
 
 /// Echoes until the client's close_notify.

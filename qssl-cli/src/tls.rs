@@ -121,6 +121,9 @@ pub(crate) fn negotiated(conn: &ConnectionCommon, is_client: bool) -> Option<Neg
                 .unwrap_or_default(),
             post_quantum: info.peer_auth_post_quantum,
         }),
+        // Side-specific: the server's count and the client's resend are not in
+        // the common connection.
+        early_data: None,
     })
 }
 

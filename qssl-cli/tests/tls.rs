@@ -3,11 +3,12 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{Run, TempDir, openssl_tls13, qssl, run_bounded};
 
@@ -17,6 +18,8 @@ const LIMIT: Duration = Duration::from_secs(60);
 struct Server {
     child: Child,
     port: u16,
+    /// The lines it printed after the `listening on` line.
+    log: mpsc::Receiver<String>,
 }
 
 impl Server {
@@ -33,18 +36,20 @@ impl Server {
             .expect("spawn qssl server");
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
+        // Keeps draining so the server never blocks on a full pipe.
         thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 let _ = tx.send(line);
             }
-            // Keep draining so the server never blocks on a full pipe.
-            for _ in lines {}
         });
-        let mut server = Server { child, port: 0 };
         let line = rx
             .recv_timeout(Duration::from_secs(30))
             .expect("qssl server printed no listening line");
+        let mut server = Server {
+            child,
+            port: 0,
+            log: rx,
+        };
         let port = line
             .strip_prefix("listening on 127.0.0.1:")
             .and_then(|rest| rest.split(' ').next())
@@ -56,6 +61,18 @@ impl Server {
 
     fn addr(&self) -> String {
         format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The next `n` per-connection log lines, waiting for them (a connection's line
+    /// is printed when its handshake completes).
+    fn log_lines(&self, n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                self.log
+                    .recv_timeout(Duration::from_secs(30))
+                    .unwrap_or_else(|_| panic!("qssl server logged {i} of {n} lines"))
+            })
+            .collect()
     }
 }
 
@@ -429,7 +446,11 @@ fn client_resumes_with_openssl_s_server() {
         }
     });
     // Killed however the test ends.
-    let server = Server { child, port: 0 };
+    let server = Server {
+        child,
+        port: 0,
+        log: mpsc::channel().1,
+    };
     let addr = rx
         .recv_timeout(Duration::from_secs(30))
         .expect("openssl s_server printed no ACCEPT line");
@@ -627,4 +648,365 @@ fn unreachable_port_and_bad_files_are_one_line() {
     );
     let line = run.one_error_line();
     assert!(line.contains("cannot load private key a/ca.pem"), "{line}");
+}
+
+/// What a `qssl client --early-data` run printed per connection: its
+/// `early-data:` value and the reply after the `handshake:` line (up to the next
+/// `connection I of N` line).
+fn early_data_reports(stdout: &str) -> Vec<(&str, &str)> {
+    let starts: Vec<usize> = stdout
+        .match_indices("connected: ")
+        .map(|(i, _)| i)
+        .filter(|&i| i == 0 || stdout[..i].ends_with('\n'))
+        .collect();
+    let ends = starts[1..].iter().map(|&next| {
+        // The start of the `connection I of N` line before the next report.
+        let before = &stdout[..next - 1];
+        before.rfind('\n').map_or(0, |p| p + 1)
+    });
+    starts
+        .iter()
+        .zip(ends.chain([stdout.len()]))
+        .map(|(&start, end)| {
+            let section = &stdout[start..end];
+            let early = section
+                .lines()
+                .find_map(|l| l.strip_prefix("early-data: "))
+                .unwrap_or_else(|| panic!("no early-data line: {section}"));
+            let after = section.split_once("\nhandshake: ").unwrap().1;
+            (early, after.split_once('\n').unwrap().1)
+        })
+        .collect()
+}
+
+/// The `early-data=` value of a server log line, and its `resumed=` value.
+fn logged_early_data(line: &str) -> (&str, &str) {
+    let field = |name: &str| {
+        line.split(' ')
+            .find_map(|f| f.strip_prefix(name))
+            .unwrap_or_else(|| panic!("no {name} in {line:?}"))
+    };
+    (field("early-data="), field("resumed="))
+}
+
+/// `qssl client --reconnect 1 --early-data FILE`: against `qssl server
+/// --early-data` the first connection has no ticket (`not offered`), the second
+/// sends FILE as 0-RTT data, and the server says it took those bytes and echoes
+/// FILE once; with a smaller limit the rest follows the handshake; a server
+/// without `--early-data` issues tickets without early_data, so none is offered;
+/// `--http` answers a request that came as 0-RTT data.
+#[test]
+fn client_early_data_against_qssl_server() {
+    let dir = TempDir::new("tls-early-data");
+    make_pki(dir.path(), "ec", "ecdsa-p256");
+    let request = "0-RTT request: safe to replay\n";
+    std::fs::write(dir.path().join("req.txt"), request).unwrap();
+    std::fs::write(dir.path().join("get.txt"), "GET / HTTP/1.0\r\n\r\n").unwrap();
+    let cert = ["--cert", "ec/chain.pem", "--key", "ec/key.pem"];
+    let run_client = |server: &Server, file: &str| {
+        let run = client(
+            dir.path(),
+            &[
+                &server.addr(),
+                "--ca",
+                "ec/ca.pem",
+                "--server-name",
+                "localhost",
+                "--early-data",
+                file,
+                "--reconnect",
+                "1",
+            ],
+        );
+        assert!(run.status.success(), "{run:?}");
+        run
+    };
+    let len = request.len();
+
+    // Accepted: all of FILE went as 0-RTT data.
+    let server = Server::start(&[&cert[..], &["--early-data"]].concat(), dir.path());
+    let run = run_client(&server, "req.txt");
+    assert_eq!(resumed_lines(&run.stdout), ["no", "yes"], "{}", run.stdout);
+    assert_eq!(
+        early_data_reports(&run.stdout),
+        [
+            ("not offered", request),
+            (format!("accepted ({len} bytes)").as_str(), request)
+        ],
+        "{}",
+        run.stdout
+    );
+    let log = server.log_lines(2);
+    assert_eq!(logged_early_data(&log[0]), ("none", "no"), "{log:?}");
+    assert_eq!(
+        logged_early_data(&log[1]),
+        (format!("accepted({len})").as_str(), "yes"),
+        "{log:?}"
+    );
+
+    // The ticket allows 8 bytes: those go early, the rest after the handshake, and
+    // the server still echoes FILE whole and in order.
+    let server = Server::start(&[&cert[..], &["--early-data", "8"]].concat(), dir.path());
+    let run = run_client(&server, "req.txt");
+    assert_eq!(resumed_lines(&run.stdout), ["no", "yes"], "{}", run.stdout);
+    let rest = len - 8;
+    assert_eq!(
+        early_data_reports(&run.stdout),
+        [
+            ("not offered", request),
+            (
+                format!("accepted (8 bytes, {rest} more after the handshake)").as_str(),
+                request
+            )
+        ],
+        "{}",
+        run.stdout
+    );
+    let log = server.log_lines(2);
+    assert_eq!(
+        logged_early_data(&log[1]),
+        ("accepted(8)", "yes"),
+        "{log:?}"
+    );
+
+    // No --early-data: the session resumes, but its ticket allows no 0-RTT data.
+    let server = Server::start(&cert, dir.path());
+    let run = run_client(&server, "req.txt");
+    assert_eq!(resumed_lines(&run.stdout), ["no", "yes"], "{}", run.stdout);
+    assert_eq!(
+        early_data_reports(&run.stdout),
+        [("not offered", request), ("not offered", request)],
+        "{}",
+        run.stdout
+    );
+    let log = server.log_lines(2);
+    assert_eq!(logged_early_data(&log[1]), ("none", "yes"), "{log:?}");
+
+    // --http reads the request that came as 0-RTT data and says so on its page.
+    let server = Server::start(
+        &[&cert[..], &["--early-data", "--http"]].concat(),
+        dir.path(),
+    );
+    let run = run_client(&server, "get.txt");
+    // The client's report, then the page's, for each connection.
+    assert_eq!(
+        resumed_lines(&run.stdout),
+        ["no", "no", "yes", "yes"],
+        "{}",
+        run.stdout
+    );
+    let pages: Vec<&str> = early_data_reports(&run.stdout)
+        .into_iter()
+        .map(|(_, reply)| reply)
+        .collect();
+    assert!(
+        pages[0].starts_with("HTTP/1.0 200 OK\r\n")
+            && pages[0].contains("early-data: not offered\n"),
+        "{}",
+        pages[0]
+    );
+    assert!(
+        pages[1].starts_with("HTTP/1.0 200 OK\r\n")
+            && pages[1].contains("resumed: yes\nearly-data: accepted (18 bytes)\n"),
+        "{}",
+        pages[1]
+    );
+
+    // FILE replaces --send; 0-RTT needs tickets.
+    let run = client(
+        dir.path(),
+        &[&server.addr(), "--early-data", "req.txt", "--send", "x"],
+    );
+    assert!(run.one_error_line().contains("--send"), "{run:?}");
+    let run = client(
+        dir.path(),
+        &[
+            &server.addr(),
+            "--ca",
+            "ec/ca.pem",
+            "--early-data",
+            "none.txt",
+        ],
+    );
+    assert!(run.one_error_line().contains("none.txt"), "{run:?}");
+    let run = run_bounded(
+        qssl()
+            .current_dir(dir.path())
+            .args(["server", "--listen", "127.0.0.1:0"])
+            .args(cert)
+            .args(["--early-data", "--no-tickets"]),
+        LIMIT,
+    );
+    assert!(run.one_error_line().contains("--no-tickets"), "{run:?}");
+}
+
+/// A TCP relay on 127.0.0.1 that sends its first connection to `targets[0]`, its
+/// second to `targets[1]` and so on (later ones to the last), so that one client's
+/// reconnections reach different servers. Returns its address.
+fn relay(targets: Vec<String>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    thread::spawn(move || {
+        for (i, client) in listener.incoming().enumerate() {
+            let (Ok(client), Some(target)) = (client, targets.get(i).or(targets.last())) else {
+                return;
+            };
+            let Ok(server) = TcpStream::connect(target) else {
+                return;
+            };
+            for (mut from, mut to) in [
+                (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                (server, client),
+            ] {
+                thread::spawn(move || {
+                    let _ = std::io::copy(&mut from, &mut to);
+                    let _ = to.shutdown(Shutdown::Write);
+                });
+            }
+        }
+    });
+    addr
+}
+
+/// Rejected 0-RTT data is sent again after the handshake: the client's second
+/// connection offers the first server's ticket (allowing early data) to a second
+/// server, which cannot resume it, runs a full handshake and skips the early data;
+/// it still gets FILE exactly once, and echoes it.
+#[test]
+fn rejected_early_data_is_resent_after_the_handshake() {
+    let dir = TempDir::new("tls-early-data-rejected");
+    make_pki(dir.path(), "ec", "ecdsa-p256");
+    let request = "sent early, then again\n";
+    std::fs::write(dir.path().join("req.txt"), request).unwrap();
+    let cert = ["--cert", "ec/chain.pem", "--key", "ec/key.pem"];
+    let first = Server::start(&[&cert[..], &["--early-data"]].concat(), dir.path());
+    let second = Server::start(&cert, dir.path());
+    let addr = relay(vec![first.addr(), second.addr()]);
+    let run = client(
+        dir.path(),
+        &[
+            &addr,
+            "--ca",
+            "ec/ca.pem",
+            "--server-name",
+            "localhost",
+            "--early-data",
+            "req.txt",
+            "--reconnect",
+            "1",
+        ],
+    );
+    assert!(run.status.success(), "{run:?}");
+    assert_eq!(resumed_lines(&run.stdout), ["no", "no"], "{}", run.stdout);
+    let len = request.len();
+    assert_eq!(
+        early_data_reports(&run.stdout),
+        [
+            ("not offered", request),
+            (
+                format!("rejected ({len} bytes resent after the handshake)").as_str(),
+                request
+            )
+        ],
+        "{}",
+        run.stdout
+    );
+    assert_eq!(logged_early_data(&first.log_lines(1)[0]), ("none", "no"));
+    assert_eq!(
+        logged_early_data(&second.log_lines(1)[0]),
+        ("rejected", "no")
+    );
+}
+
+/// `qssl client --early-data` against `openssl s_server -early_data` (classical
+/// groups: OpenSSL 3.0 has no ML-KEM): the resumed connections send FILE as 0-RTT
+/// data, OpenSSL accepts it and prints it as early data.
+#[test]
+fn client_early_data_with_openssl_s_server() {
+    let openssl = match openssl_tls13() {
+        Ok(path) => path,
+        Err(why) => {
+            println!("SKIPPED 0-RTT against openssl s_server: no OpenSSL ({why})");
+            return;
+        }
+    };
+    let dir = TempDir::new("tls-openssl-early-data");
+    make_pki(dir.path(), "ec", "ecdsa-p256");
+    let request = "early hello to openssl\n";
+    std::fs::write(dir.path().join("req.txt"), request).unwrap();
+    let mut child = std::process::Command::new(&openssl)
+        .current_dir(dir.path())
+        .args(["s_server", "-accept", "127.0.0.1:0", "-early_data"])
+        .args(["-naccept", "3"])
+        .args(["-cert", "ec/chain.pem", "-cert_chain", "ec/chain.pem"])
+        .args(["-key", "ec/key.pem"])
+        // Held open and silent: at end of input s_server would end each connection.
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn openssl s_server");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    // Killed however the test ends.
+    let mut server = Server {
+        child,
+        port: 0,
+        log: mpsc::channel().1,
+    };
+    let addr = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("openssl s_server printed no ACCEPT line");
+        if let Some(addr) = line.strip_prefix("ACCEPT ") {
+            break addr.to_owned();
+        }
+    };
+    let run = client(
+        dir.path(),
+        &[
+            &addr,
+            "--ca",
+            "ec/ca.pem",
+            "--server-name",
+            "localhost",
+            "--early-data",
+            "req.txt",
+            "--reconnect",
+            "2",
+        ],
+    );
+    assert!(run.status.success(), "{run:?}");
+    let len = request.len();
+    let accepted = format!("accepted ({len} bytes)");
+    let reports: Vec<&str> = early_data_reports(&run.stdout)
+        .into_iter()
+        .map(|(early, _)| early)
+        .collect();
+    assert_eq!(
+        reports,
+        ["not offered", accepted.as_str(), accepted.as_str()],
+        "{}",
+        run.stdout
+    );
+    assert_eq!(resumed_lines(&run.stdout), ["no", "yes", "yes"]);
+    // With -naccept 3 s_server exits after the third connection, flushing its output.
+    let deadline = Instant::now() + LIMIT;
+    while server.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "openssl s_server did not exit");
+        thread::sleep(Duration::from_millis(20));
+    }
+    let log: Vec<String> = rx.try_iter().collect();
+    let count = |what: &str| log.iter().filter(|l| l.as_str() == what).count();
+    // s_server writes the early data itself unbuffered and its notes through stdio,
+    // so only the counts are reliable, not the order.
+    assert_eq!(count("No early data received"), 1, "{log:#?}");
+    assert_eq!(count("Early data received:"), 2, "{log:#?}");
+    assert_eq!(count("End of early data"), 2, "{log:#?}");
+    assert_eq!(count(request.trim_end()), 3, "{log:#?}");
 }
