@@ -17,7 +17,7 @@ use qssl_session::{
 };
 
 use crate::resolve::CertificateResolver;
-use crate::verify::{ClientCertVerifier, ServerCertVerifier};
+use crate::verify::{ClientCertVerifier, ServerCertVerifier, ServerName};
 
 /// The groups a client offers by default, most preferred first: X25519MLKEM768,
 /// SecP384r1MLKEM1024, x25519, secp256r1, secp384r1 (those the provider has).
@@ -113,6 +113,10 @@ pub struct ClientParams {
     /// after the ClientHello, before the server has answered. Early data can be
     /// replayed by an attacker and is not forward secret; off by default.
     pub early_data: bool,
+    /// Drawn once per `ClientParams::new`: binds sessions to these params when the
+    /// verifier has no [`session_binding`](ServerCertVerifier::session_binding) or a
+    /// client certificate is configured (see [`ClientParams::session_key`]).
+    instance_binding: [u8; 16],
 }
 
 /// Server handshake parameters. [`ServerParams::new`] holds every default (the
@@ -192,6 +196,7 @@ impl ClientParams {
     /// through a fresh [`InMemoryClientSessionStore`] (its defaults), `psk_dhe_ke`
     /// only, no 0-RTT.
     pub fn new(provider: Arc<CryptoProvider>, verifier: Arc<dyn ServerCertVerifier>) -> Self {
+        let provider_rng = provider.secure_random;
         Self {
             suites: provider.tls13_cipher_suites.clone(),
             groups: default_client_groups(&provider),
@@ -208,8 +213,53 @@ impl ClientParams {
             session_store: Some(Arc::new(InMemoryClientSessionStore::default())),
             psk_ke: false,
             early_data: false,
+            instance_binding: instance_binding(provider_rng),
         }
     }
+
+    /// The name this client's session store keeps `server_name`'s sessions under:
+    /// the server name, then `#` and a digest binding them to what authenticated
+    /// them — the verifier's [`session_binding`](ServerCertVerifier::session_binding)
+    /// when it has one and no client certificate is configured, else these params
+    /// alone. A resumption is authenticated by the session, not by certificates
+    /// checked again, so configurations sharing a store resume each other's
+    /// sessions only if they verify servers alike and present no certificate.
+    pub fn session_key(&self, server_name: &ServerName<'_>) -> String {
+        let binding = match (self.verifier.session_binding(), &self.client_auth) {
+            (Some(b), None) => [&b"verifier"[..], &b].concat(),
+            _ => [&b"instance"[..], &self.instance_binding].concat(),
+        };
+        let digest = qssl_crypto::hash::SHA256.hash(&binding);
+        let mut key = server_name.to_str().into_owned();
+        key.push('#');
+        for b in &digest.as_bytes()[..16] {
+            key.push_str(&format!("{b:02x}"));
+        }
+        key
+    }
+}
+
+/// 16 bytes unique to one `ClientParams::new`: from the provider's randomness, or
+/// (if it fails, or is a test's fixed stream) from a process-wide counter, the
+/// process id and the time, hashed.
+fn instance_binding(rng: &dyn SecureRandom) -> [u8; 16] {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let mut out = [0u8; 16];
+    let drawn = rng.fill(&mut out).is_ok();
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let time = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut input = Vec::with_capacity(64);
+    input.extend_from_slice(&out);
+    input.push(u8::from(drawn));
+    input.extend_from_slice(&n.to_be_bytes());
+    input.extend_from_slice(&std::process::id().to_be_bytes());
+    input.extend_from_slice(&time.to_be_bytes());
+    let digest = qssl_crypto::hash::SHA256.hash(&input);
+    out.copy_from_slice(&digest.as_bytes()[..16]);
+    out
 }
 
 impl ServerParams {

@@ -256,7 +256,11 @@ fn tickets_are_single_use_and_each_resumption_brings_new_ones() {
     let (c, _) = connect(&cp, &sp, T + 3);
     assert!(summary(&c).resumed);
     assert_eq!(c.received_tickets().len(), 2);
-    assert!(store.take_ticket("localhost", T + 4).is_some());
+    assert!(
+        store
+            .take_ticket(&cp.session_key(&localhost()), T + 4)
+            .is_some()
+    );
 }
 
 #[test]
@@ -545,7 +549,7 @@ fn a_resumed_session_keeps_the_classical_groups_pq_status_honest() {
     p.session_store = Some(store.clone());
     let cp = Arc::new(p);
     connect(&cp, &sp, T);
-    store.set_kx_group("localhost", NamedGroup::X25519);
+    store.set_kx_group(&cp.session_key(&localhost()), NamedGroup::X25519);
     let (c, _) = connect(&cp, &sp, T + 1);
     let sum = summary(&c);
     assert!(sum.resumed);

@@ -258,11 +258,14 @@ impl ClientConfigBuilder {
     /// By default each built configuration has a fresh
     /// [`InMemoryClientSessionStore`](crate::session::InMemoryClientSessionStore),
     /// shared by all of its connections: a connection resumes with a ticket an
-    /// earlier connection to the same server name received. Configurations built
-    /// with one store resume each other's sessions. A resumed connection is
+    /// earlier connection to the same server name received. A resumed connection is
     /// authenticated by the session it resumes, not by certificates checked again,
-    /// so share a store only between configurations that trust the same servers (the
-    /// same roots or verifier, the same client certificate).
+    /// so sessions are kept under the server name bound to the verifier
+    /// ([`ClientParams::session_key`](crate::ClientParams::session_key)):
+    /// configurations sharing one store resume each other's sessions only if they
+    /// verify servers alike (the built-in verifier over the same roots and OCSP
+    /// policy) and present no client certificate; any other configuration's
+    /// sessions are its own.
     ///
     /// A server sends its tickets after the handshake, so a connection keeps them
     /// only if it processes the server's records after the handshake (reading the

@@ -274,11 +274,14 @@ fn redeem_one_ticket_twice(server: ServerConfig) -> (bool, bool) {
     assert_eq!(resumed(&c, &s), (false, false));
     assert_eq!(c.received_tickets().len(), 1);
 
-    let ticket = store.take_ticket("localhost", now()).expect("the ticket");
-    assert!(store.take_ticket("localhost", now()).is_none());
+    // The store keeps sessions under the server name bound to the verifier.
+    let key = cc.params().session_key(&"localhost".try_into().unwrap());
+    assert!(key.starts_with("localhost#"));
+    let ticket = store.take_ticket(&key, now()).expect("the ticket");
+    assert!(store.take_ticket(&key, now()).is_none());
     for _ in 0..2 {
         store.insert_ticket(
-            "localhost",
+            &key,
             ClientTicket {
                 value: ticket.value.clone(),
                 expires_at: ticket.expires_at,
@@ -342,4 +345,41 @@ fn a_ticketer_shared_by_two_server_configs_resumes_across_them() {
     assert_eq!(resumed(&c, &s), (false, false));
     let (c, s) = connect(&cc, &redeemer);
     assert_eq!(resumed(&c, &s), (true, true));
+}
+
+/// A store shared by configurations that trust different roots: a session one of
+/// them verified never resumes under the other (it would skip the other's
+/// certificate check); configurations with the same roots share sessions.
+#[test]
+fn a_shared_store_never_resumes_across_configs_that_trust_different_servers() {
+    let store = Arc::new(InMemoryClientSessionStore::default());
+    let pki = pki_mldsa();
+    let (cb, sb) = configs(&pki);
+    let trusting = Arc::new(cb.with_session_store(store.clone()).build().unwrap());
+    let server = Arc::new(sb.build().unwrap());
+    let (c, _) = connect(&trusting, &server);
+    assert!(!c.connection_info().unwrap().resumed);
+
+    // Another root store (another PKI's root as well): a different verifier.
+    let other = pki_for(KeyAlgorithm::EcdsaP256);
+    let mut roots = qssl::RootCertStore::new();
+    roots.add(pki.root.clone()).unwrap();
+    roots.add(other.root.clone()).unwrap();
+    let wider = Arc::new(
+        ClientConfig::builder()
+            .with_root_certificates(Arc::new(roots))
+            .with_session_store(store.clone())
+            .build()
+            .unwrap(),
+    );
+    let (c, _) = connect(&wider, &server);
+    assert!(
+        !c.connection_info().unwrap().resumed,
+        "a session verified under other roots resumed"
+    );
+    // The same roots again, in a new configuration sharing the store: resumes.
+    let (cb, _) = configs(&pki);
+    let same = Arc::new(cb.with_session_store(store).build().unwrap());
+    let (c, _) = connect(&same, &server);
+    assert!(c.connection_info().unwrap().resumed);
 }

@@ -237,11 +237,6 @@ fn hello_extensions(
     extensions
 }
 
-/// The name a session store knows `server_name` by: the DNS name, or the address.
-fn store_key(server_name: &ServerName<'_>) -> String {
-    server_name.to_str().into_owned()
-}
-
 /// Builds and sends the first ClientHello.
 pub(crate) fn start(
     params: Arc<ClientParams>,
@@ -274,7 +269,7 @@ pub(crate) fn start(
         _ => None,
     };
     let verify_schemes = params.verifier.supported_verify_schemes();
-    let store_key = store_key(&server_name);
+    let store_key = params.session_key(&server_name);
     let now = now.as_secs();
     // The group this server chose last time, if we still offer it: its share goes
     // first and the server has no reason for a HelloRetryRequest.
@@ -395,7 +390,7 @@ pub(crate) fn start_from_hello(
     transcript.add(hello_bytes);
     Ok(ExpectServerHello {
         start: ClientStart {
-            store_key: store_key(&server_name),
+            store_key: params.session_key(&server_name),
             groups: params.groups.clone(),
             params,
             server_name,

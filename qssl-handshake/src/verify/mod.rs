@@ -125,6 +125,17 @@ pub trait ServerCertVerifier: Send + Sync + fmt::Debug {
     /// Schemes to list in signature_algorithms (TLS 1.3-usable only, PKCS#1 excluded),
     /// in preference order.
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme>;
+
+    /// What this verifier accepts, as a digest, for session resumption: a resumed
+    /// connection is authenticated by the session it resumes, not by certificates
+    /// checked again, so a client resumes only sessions verified under the same
+    /// binding (configurations that share a session store but trust different
+    /// servers never resume each other's sessions). Two verifiers may return the
+    /// same value only if they accept exactly the same servers. `None` (the default)
+    /// binds sessions to the one `ClientParams` that made them.
+    fn session_binding(&self) -> Option<[u8; 32]> {
+        None
+    }
 }
 
 /// Decides whether a client's certificate chain and handshake signature are
@@ -296,16 +307,48 @@ pub struct WebPkiServerVerifier {
     roots: Arc<RootCertStore>,
     algorithms: Algorithms,
     require_ocsp: bool,
+    /// SHA-256 over the trust anchors, the signature algorithms and the OCSP policy.
+    binding: [u8; 32],
 }
 
 impl WebPkiServerVerifier {
     /// Verifies against `roots` with the signature verifiers of `provider`.
     pub fn new(roots: Arc<RootCertStore>, provider: &CryptoProvider) -> Self {
-        Self {
+        let mut v = Self {
             roots,
             algorithms: Algorithms::new(provider),
             require_ocsp: false,
+            binding: [0; 32],
+        };
+        v.binding = v.compute_binding();
+        v
+    }
+
+    /// Everything that decides which servers this verifier accepts, hashed once:
+    /// each anchor's subject, key and name constraints, the certificate signature
+    /// algorithms, and whether OCSP is required.
+    fn compute_binding(&self) -> [u8; 32] {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(b"qssl webpki server verifier v1");
+        let mut field = |b: &[u8]| {
+            h.update((b.len() as u64).to_be_bytes());
+            h.update(b);
+        };
+        for a in self.roots.anchors() {
+            field(a.subject.as_ref());
+            field(a.subject_public_key_info.as_ref());
+            field(a.name_constraints.as_ref().map_or(&[][..], |n| n.as_ref()));
         }
+        let schemes: Vec<u8> = self
+            .algorithms
+            .verifiers
+            .iter()
+            .flat_map(|v| v.scheme().0.to_be_bytes())
+            .collect();
+        field(&schemes);
+        field(&[u8::from(self.require_ocsp)]);
+        h.finalize().into()
     }
 
     /// Whether the server must staple a valid OCSP response saying good: none is
@@ -316,6 +359,7 @@ impl WebPkiServerVerifier {
     /// invalid staple is ignored (see the module docs).
     pub fn require_ocsp(mut self, require: bool) -> Self {
         self.require_ocsp = require;
+        self.binding = self.compute_binding();
         self
     }
 }
@@ -363,6 +407,10 @@ impl ServerCertVerifier for WebPkiServerVerifier {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.algorithms.tls13_schemes()
+    }
+
+    fn session_binding(&self) -> Option<[u8; 32]> {
+        Some(self.binding)
     }
 }
 
