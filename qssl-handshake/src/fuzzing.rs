@@ -132,7 +132,7 @@ impl qssl_crypto::rand::SecureRandom for CounterRandom {
 }
 
 /// The session-ticket target's key ring: the default AEAD and period, keys from a
-/// fresh [`CounterRandom`] (leaked: a few per process) so the same ring, with its key
+/// fresh counter-based `CounterRandom` (leaked: a few per process) so the same ring, with its key
 /// for [`SESSION_FUZZ_NOW`] already drawn, comes back every time.
 pub fn fuzz_ticket_ring() -> qssl_session::TicketKeyRing {
     use qssl_session::Ticketer;

@@ -5,7 +5,7 @@
 //! The state machines consult a [`CertificateResolver`] with what the peer said it
 //! can verify ([`CertificateCriteria`]); the one built in, [`CertificateSet`], holds
 //! several [`CertifiedKey`]s and picks the first the peer can verify. Signing goes
-//! through [`SigningKey`](qssl_crypto::sign::SigningKey) only, so a key in an HSM is
+//! through [`qssl_crypto::sign::SigningKey`] only, so a key in an HSM is
 //! one more implementation.
 //!
 //! ```
