@@ -74,7 +74,10 @@ fn bench(c: &mut Criterion) {
         assert!(!rustls_once(&full));
         g.bench_function("rustls-full", |b| b.iter(|| black_box(rustls_once(&full))));
         let resuming = common::rustls_configs_with(&pki, setup.group, None, true);
-        assert!(!rustls_once(&resuming), "the priming handshake is a full one");
+        assert!(
+            !rustls_once(&resuming),
+            "the priming handshake is a full one"
+        );
         assert!(rustls_once(&resuming), "rustls resumes");
         g.bench_function("rustls-resumed", |b| {
             b.iter(|| assert!(black_box(rustls_once(&resuming))))
