@@ -14,7 +14,14 @@
 //!
 //! For session resumption, which an OpenSSL client can only do through
 //! `SSL_set_session` (an `unsafe fn` in the `openssl` crate), OpenSSL's own
-//! `s_client` program is driven as a child process ([`SClient`]).
+//! `s_client` program is driven as a child process ([`SClient`]); so is its 0-RTT
+//! data ([`SClient::run_early`]).
+//!
+//! 0-RTT (RFC 8446 §2.3): each end reports what became of the early data
+//! ([`Negotiated::early_data`]); [`QsslClient::run_early`] sends some and keeps
+//! the first flight an attacker could record, which [`replay`] sends again;
+//! [`QsslServer::with_log`] records what each server connection took even when
+//! its handshake never completes (a replay's cannot).
 //!
 //! ```
 //! use qssl_interop::{
@@ -50,16 +57,17 @@ pub mod wire;
 pub use error::PeerError;
 pub use openssl_command::{OPENSSL_PROGRAM_VAR, SClient, SClientRun};
 pub use openssl_peer::{
-    OpenSslClient, OpenSslServer, openssl_ciphersuites, openssl_groups_list, openssl_version,
+    OpenSslClient, OpenSslEarlyData, OpenSslServer, openssl_ciphersuites, openssl_groups_list,
+    openssl_version,
 };
 pub use peer::{
-    ClientOptions, ClientPeer, ClientReport, IO_TIMEOUT, KeyUpdate, MAX_ECHO, Negotiated, Report,
-    Response, RunningServer, ServerOptions, ServerPeer, ServerReport, TLS13, TlsSession, Workload,
-    run_client, spawn_server,
+    ClientOptions, ClientPeer, ClientReport, EarlyData, IO_TIMEOUT, KeyUpdate, MAX_ECHO,
+    Negotiated, Report, Response, RunningServer, ServerOptions, ServerPeer, ServerReport, TLS13,
+    TlsSession, Workload, replay, run_client, spawn_server,
 };
 pub use pki::{Identity, KeyAlgorithm, TestPki, verify_with_openssl};
 pub use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
-pub use qssl_peer::{QSSL_NAME, QsslClient, QsslServer};
+pub use qssl_peer::{AcceptLog, QSSL_NAME, QsslAccept, QsslClient, QsslEarlyRun, QsslServer};
 pub use rustls_peer::{
     RUSTLS_VERSION, RustlsClient, RustlsResumption, RustlsServer, rustls_group, rustls_suite,
 };

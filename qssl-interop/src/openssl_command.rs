@@ -25,6 +25,8 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use qssl::EarlyDataStatus;
+
 use crate::PeerError;
 use crate::openssl_peer::openssl_groups_list;
 use crate::peer::{ClientOptions, IO_TIMEOUT, echo_header};
@@ -60,6 +62,13 @@ pub struct SClientRun {
     /// How many "Post-Handshake New Session Ticket arrived" it printed: tickets
     /// received and written to the session file.
     pub tickets: usize,
+    /// What s_client printed of its 0-RTT data ("Early data was accepted",
+    /// "rejected", "not sent": `SSL_get_early_data_status`); `None` if it printed
+    /// nothing of it.
+    pub early_data: Option<EarlyDataStatus>,
+    /// Whether the request was written again after s_client said its 0-RTT data
+    /// was not accepted ([`SClient::run_early`]).
+    pub resent: bool,
     /// Whether the echo payload came back.
     pub echoed: bool,
     /// How the process ended.
@@ -145,6 +154,39 @@ impl SClient {
         payload: &[u8],
         resume: bool,
     ) -> Result<SClientRun, PeerError> {
+        let mut cmd = self.command(addr);
+        if resume {
+            cmd.arg("-sess_in").arg(self.session_file());
+        }
+        let mut request = echo_header(payload.len() as u64);
+        request.extend_from_slice(payload);
+        self.finish(cmd, |child| drive(child, payload, &request))
+    }
+
+    /// Resumes the saved session (`-sess_in`) sending the harness' echo request
+    /// of `payload` as 0-RTT data: s_client's `-early_data FILE`, which writes the
+    /// file with `SSL_write_early_data` right behind its ClientHello if the
+    /// session's ticket allows early data. Once s_client has printed what became
+    /// of it ("Early data was accepted", "rejected", "not sent"), the request is
+    /// written again on its standard input if the server did not take it, as an
+    /// application resending rejected 0-RTT data would
+    /// ([`SClientRun::resent`]); then as [`run`](Self::run).
+    pub fn run_early(&self, addr: SocketAddr, payload: &[u8]) -> Result<SClientRun, PeerError> {
+        let mut request = echo_header(payload.len() as u64);
+        request.extend_from_slice(payload);
+        let file = self.dir.path().join("early_data.bin");
+        std::fs::write(&file, &request)?;
+        let mut cmd = self.command(addr);
+        cmd.arg("-sess_in")
+            .arg(self.session_file())
+            .arg("-early_data")
+            .arg(&file);
+        self.finish(cmd, |child| drive_early(child, payload, &request))
+    }
+
+    /// s_client connecting to `addr`, TLS 1.3 only, verifying the server against
+    /// the trust anchors alone, saving every session it gets (`-sess_out`).
+    fn command(&self, addr: SocketAddr) -> Command {
         let mut cmd = Command::new(&self.program);
         cmd.arg("s_client")
             .arg("-connect")
@@ -169,15 +211,22 @@ impl SClient {
         if let Some(groups) = &self.groups {
             cmd.arg("-groups").arg(groups);
         }
-        if resume {
-            cmd.arg("-sess_in").arg(self.session_file());
-        }
+        cmd
+    }
+
+    /// Runs `cmd` with piped standard streams through `drive`, and reads
+    /// s_client's report off its output.
+    fn finish(
+        &self,
+        mut cmd: Command,
+        drive: impl FnOnce(&mut Child) -> Result<Driven, PeerError>,
+    ) -> Result<SClientRun, PeerError> {
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()?;
-        let (echoed, status, stdout, stderr) = match drive(&mut child, payload) {
+        let driven = match drive(&mut child) {
             Ok(done) => done,
             Err(e) => {
                 let _ = child.kill();
@@ -185,11 +234,12 @@ impl SClient {
                 return Err(e);
             }
         };
-        let out = String::from_utf8_lossy(&stdout);
+        let out = String::from_utf8_lossy(&driven.stdout);
         let output = format!(
             "{out}\n--- stderr ---\n{}",
-            String::from_utf8_lossy(&stderr)
+            String::from_utf8_lossy(&driven.stderr)
         );
+        let status = driven.status;
         let reused = out.lines().any(|l| l.starts_with("Reused, "));
         if !reused && !out.lines().any(|l| l.starts_with("New, ")) {
             return Err(PeerError::Handshake {
@@ -197,44 +247,95 @@ impl SClient {
                 detail: format!("no \"New,\" or \"Reused,\" line ({status}):\n{output}"),
             });
         }
+        let early_data = EARLY_DATA_LINES
+            .iter()
+            .find(|(line, _)| out.lines().any(|l| l == *line))
+            .map(|&(_, status)| status);
         Ok(SClientRun {
             reused,
             verified: out.contains("Verify return code: 0 (ok)"),
             tickets: out
                 .matches("Post-Handshake New Session Ticket arrived")
                 .count(),
-            echoed,
+            early_data,
+            resent: driven.resent,
+            echoed: driven.echoed,
             status,
             output,
         })
     }
 }
 
-/// Feeds the request, waits for the echo, closes standard input, waits for the
-/// process to end (killing it after [`IO_TIMEOUT`]) and collects its output:
-/// (echo seen, exit status, stdout, stderr).
-fn drive(
+/// What s_client prints of its 0-RTT data once the handshake is over
+/// (`SSL_get_early_data_status`), and what each line means.
+const EARLY_DATA_LINES: [(&str, EarlyDataStatus); 3] = [
+    ("Early data was accepted", EarlyDataStatus::Accepted),
+    ("Early data was rejected", EarlyDataStatus::Rejected),
+    ("Early data was not sent", EarlyDataStatus::NotOffered),
+];
+
+/// One driven s_client process.
+struct Driven {
+    echoed: bool,
+    resent: bool,
+    status: ExitStatus,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+/// Feeds `request`, waits for the echo of `payload`, closes standard input,
+/// waits for the process to end (killing it after [`IO_TIMEOUT`]) and collects
+/// its output.
+fn drive(child: &mut Child, payload: &[u8], request: &[u8]) -> Result<Driven, PeerError> {
+    drive_with(child, payload, |stdin, _| {
+        // A write that fails (s_client already gone: a failed handshake) shows as no
+        // echo, with s_client's output to say why.
+        let _ = stdin.write_all(request).and_then(|()| stdin.flush());
+        false
+    })
+}
+
+/// Waits for s_client's verdict on its 0-RTT data; unless it was accepted, writes
+/// `request` on its standard input; then as [`drive`].
+fn drive_early(child: &mut Child, payload: &[u8], request: &[u8]) -> Result<Driven, PeerError> {
+    drive_with(child, payload, |stdin, output| {
+        let lines = EARLY_DATA_LINES.map(|(line, _)| line.as_bytes());
+        let accepted = output.wait_for(&lines) == Some(0);
+        if !accepted {
+            let _ = stdin.write_all(request).and_then(|()| stdin.flush());
+        }
+        !accepted
+    })
+}
+
+/// Runs `feed` (which writes the request and says whether it did so after a
+/// rejection), waits for the echo, ends standard input (s_client then sends
+/// close_notify, waits briefly for the server's and exits), waits for the
+/// process and collects its output.
+fn drive_with(
     child: &mut Child,
     payload: &[u8],
-) -> Result<(bool, ExitStatus, Vec<u8>, Vec<u8>), PeerError> {
+    feed: impl FnOnce(&mut ChildStdin, &mut Output) -> bool,
+) -> Result<Driven, PeerError> {
     let missing = || PeerError::Protocol("s_client's pipes were not set up".into());
     let mut stdin: ChildStdin = child.stdin.take().ok_or_else(missing)?;
     let (chunks, stdout) = collect(child.stdout.take().ok_or_else(missing)?);
     let (_, stderr) = collect(child.stderr.take().ok_or_else(missing)?);
-    let mut request = echo_header(payload.len() as u64);
-    request.extend_from_slice(payload);
-    // A write that fails (s_client already gone: a failed handshake) shows as no
-    // echo, with s_client's output to say why.
-    let _ = stdin.write_all(&request).and_then(|()| stdin.flush());
-    let echoed = wait_for(&chunks, payload);
-    // End of input: s_client sends close_notify, waits briefly for the server's
-    // and exits.
+    let mut output = Output::new(chunks);
+    let resent = feed(&mut stdin, &mut output);
+    let echoed = output.wait_for(&[payload]).is_some();
     drop(stdin);
     let status = wait_bounded(child)?;
     let stdout = join(stdout)?;
     let stderr = join(stderr)?;
     let echoed = echoed || contains(&stdout, payload);
-    Ok((echoed, status, stdout, stderr))
+    Ok(Driven {
+        echoed,
+        resent,
+        status,
+        stdout,
+        stderr,
+    })
 }
 
 /// Waits for `child` to exit; kills it once [`IO_TIMEOUT`] has passed.
@@ -281,24 +382,39 @@ fn join(handle: JoinHandle<Vec<u8>>) -> Result<Vec<u8>, PeerError> {
         .map_err(|_| PeerError::Protocol("pipe reader panicked".into()))
 }
 
-/// Whether `payload` appears in what `chunks` bring within [`IO_TIMEOUT`] (or
-/// before the pipe closes).
-fn wait_for(chunks: &Receiver<Vec<u8>>, payload: &[u8]) -> bool {
-    let deadline = Instant::now() + IO_TIMEOUT;
-    let mut seen = Vec::new();
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match chunks.recv_timeout(left) {
-            Ok(chunk) => {
-                seen.extend_from_slice(&chunk);
-                if contains(&seen, payload) {
-                    return true;
-                }
-                if seen.len() > MAX_OUTPUT {
-                    return false;
-                }
+/// s_client's standard output as it comes, kept (bounded) so that several
+/// waits see all of it.
+struct Output {
+    chunks: Receiver<Vec<u8>>,
+    seen: Vec<u8>,
+    deadline: Instant,
+}
+
+impl Output {
+    fn new(chunks: Receiver<Vec<u8>>) -> Self {
+        Self {
+            chunks,
+            seen: Vec::new(),
+            deadline: Instant::now() + IO_TIMEOUT,
+        }
+    }
+
+    /// The index of the first of `needles` found in the output, waiting for
+    /// more until one appears, the pipe closes, [`MAX_OUTPUT`] bytes have come
+    /// or [`IO_TIMEOUT`] has passed since the process started.
+    fn wait_for(&mut self, needles: &[&[u8]]) -> Option<usize> {
+        loop {
+            if let Some(i) = needles.iter().position(|n| contains(&self.seen, n)) {
+                return Some(i);
             }
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return false,
+            if self.seen.len() > MAX_OUTPUT {
+                return None;
+            }
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            match self.chunks.recv_timeout(left) {
+                Ok(chunk) => self.seen.extend_from_slice(&chunk),
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return None,
+            }
         }
     }
 }

@@ -9,6 +9,9 @@
 //!   the wire instead ([`crate::Report::group`]).
 //! - `SSL_get_peer_signature_type_nid`: `Negotiated::peer_signature` stays `None`;
 //!   the peer's key type is known from its certificate.
+//! - `SSL_get_early_data_status`: an OpenSSL server's account of 0-RTT data is
+//!   what `SSL_read_early_data` gave it ([`OpenSslEarlyData`]); an OpenSSL
+//!   client's 0-RTT is driven through `openssl s_client`, which prints its status.
 //! - `SSL_set_session` is bound, but as an `unsafe fn`: [`OpenSslClient`] never
 //!   resumes (an OpenSSL client does not look its session cache up by itself);
 //!   resumption by an OpenSSL client is driven through `openssl s_client`
@@ -30,7 +33,9 @@ use openssl::x509::store::X509StoreBuilder;
 use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
 
 use crate::PeerError;
-use crate::peer::{ClientOptions, ClientPeer, Negotiated, ServerOptions, ServerPeer, TlsSession};
+use crate::peer::{
+    ClientOptions, ClientPeer, EarlyData, Negotiated, ServerOptions, ServerPeer, TlsSession,
+};
 use crate::pki::Identity;
 use crate::wire::WireTap;
 
@@ -148,7 +153,36 @@ fn trust(
 /// An OpenSSL TLS 1.3 server.
 pub struct OpenSslServer {
     ctx: SslContext,
+    early_data: Option<OpenSslEarlyData>,
 }
+
+/// How an [`OpenSslServer`] meets a client's 0-RTT data (RFC 8446 §2.3).
+///
+/// OpenSSL takes 0-RTT data only from a server that asks for it with
+/// `SSL_read_early_data` before the handshake, and then only when its own checks
+/// pass: the session's ticket allows early data (the context's max_early_data
+/// when it was issued), the connection's max_early_data is not 0, the ticket age
+/// is fresh, and — OpenSSL's anti-replay, on by default once max_early_data is
+/// set — the ticket is single-use (kept in the server's session cache and removed
+/// when redeemed). Whatever it does not take it skips.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenSslEarlyData {
+    /// `SSL_read_early_data` until it is done, then the rest of the handshake.
+    Read,
+    /// The handshake straight away, never `SSL_read_early_data`: OpenSSL
+    /// rejects any 0-RTT data.
+    Ignore,
+    /// `SSL_read_early_data`, on a connection whose own max_early_data is 0
+    /// (`SSL_set_max_early_data`): rejected all the same. Such a connection does
+    /// not resume the context's tickets either: with max_early_data set (and
+    /// anti-replay on) OpenSSL issues tickets that are ids in its session cache,
+    /// and a connection without early data takes tickets for self-encrypted ones.
+    ReadWithLimitZero,
+}
+
+/// The most 0-RTT data the harness reads from one connection (OpenSSL's own
+/// limit, recv_max_early_data, is 16 KiB by default).
+const MAX_EARLY_READ: usize = 1 << 20;
 
 impl OpenSslServer {
     /// Builds the server context: TLS 1.3 only, `set_groups_list`,
@@ -158,6 +192,39 @@ impl OpenSslServer {
     /// stateless TLS 1.3 tickets per handshake, sealed under the context's own
     /// random key, so every connection this server accepts can resume another's.
     pub fn new(opts: &ServerOptions) -> Result<Self, PeerError> {
+        Ok(Self {
+            ctx: Self::context(opts)?.build(),
+            early_data: None,
+        })
+    }
+
+    /// A server as [`new`](Self::new) makes it whose context takes up to
+    /// `max_early_data` bytes of 0-RTT data (`SSL_CTX_set_max_early_data`, which
+    /// its tickets then announce) and which reads it
+    /// ([`OpenSslEarlyData::Read`]); [`Negotiated::early_data`] says what it read.
+    pub fn with_max_early_data(
+        opts: &ServerOptions,
+        max_early_data: u32,
+    ) -> Result<Self, PeerError> {
+        let mut b = Self::context(opts)?;
+        b.set_max_early_data(max_early_data)?;
+        Ok(Self {
+            ctx: b.build(),
+            early_data: Some(OpenSslEarlyData::Read),
+        })
+    }
+
+    /// This server's context — its ticket key, its session cache, its
+    /// max_early_data — meeting 0-RTT data as `mode` says: the tickets it issued
+    /// resume on the server returned.
+    pub fn early_data_mode(&self, mode: OpenSslEarlyData) -> Self {
+        Self {
+            ctx: self.ctx.clone(),
+            early_data: Some(mode),
+        }
+    }
+
+    fn context(opts: &ServerOptions) -> Result<SslContextBuilder, PeerError> {
         if !opts.more_identities.is_empty() {
             return Err(PeerError::Material(
                 "the OpenSSL server of this harness serves one chain".into(),
@@ -173,7 +240,50 @@ impl OpenSslServer {
             let ours = opts.alpn.clone();
             b.set_alpn_select_callback(move |_, offered| select_alpn(&ours, offered));
         }
-        Ok(Self { ctx: b.build() })
+        Ok(b)
+    }
+
+    /// The handshake with 0-RTT handled as `mode` says; the 0-RTT data read.
+    fn accept_early(
+        &self,
+        mode: OpenSslEarlyData,
+        tcp: WireTap<TcpStream>,
+    ) -> Result<(SslStream<WireTap<TcpStream>>, Vec<u8>), PeerError> {
+        let mut ssl = Ssl::new(&self.ctx)?;
+        if mode == OpenSslEarlyData::ReadWithLimitZero {
+            ssl.set_max_early_data(0)?;
+        }
+        ssl.set_accept_state();
+        let mut stream = SslStream::new(ssl, tcp)?;
+        let mut early = Vec::new();
+        if mode != OpenSslEarlyData::Ignore {
+            let mut buf = [0u8; 4096];
+            // Each turn reads some 0-RTT data, or ends (0: all read, or none taken).
+            loop {
+                match stream.read_early_data(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) if early.len() + n <= MAX_EARLY_READ => {
+                        early.extend_from_slice(&buf[..n]);
+                    }
+                    Ok(_) => {
+                        return Err(PeerError::Protocol(format!(
+                            "more than {MAX_EARLY_READ} bytes of 0-RTT data"
+                        )));
+                    }
+                    Err(e) => {
+                        return Err(PeerError::Handshake {
+                            peer: PEER,
+                            detail: format!("SSL_read_early_data: {e}"),
+                        });
+                    }
+                }
+            }
+        }
+        stream.do_handshake().map_err(|e| PeerError::Handshake {
+            peer: PEER,
+            detail: e.to_string(),
+        })?;
+        Ok((stream, early))
     }
 }
 
@@ -201,9 +311,21 @@ impl ServerPeer for OpenSslServer {
     }
 
     fn accept(&self, tcp: WireTap<TcpStream>) -> Result<Box<dyn TlsSession>, PeerError> {
-        let ssl = Ssl::new(&self.ctx)?;
-        let stream = ssl.accept(tcp).map_err(handshake_error)?;
-        Ok(Box::new(OpenSslSession(stream)))
+        match self.early_data {
+            None => {
+                let ssl = Ssl::new(&self.ctx)?;
+                let stream = ssl.accept(tcp).map_err(handshake_error)?;
+                Ok(Box::new(OpenSslSession::new(stream)))
+            }
+            Some(mode) => {
+                let (stream, early) = self.accept_early(mode, tcp)?;
+                Ok(Box::new(OpenSslSession {
+                    stream,
+                    early: Some(early),
+                    early_read: 0,
+                }))
+            }
+        }
     }
 }
 
@@ -253,7 +375,7 @@ impl ClientPeer for OpenSslClient {
             }
         }
         let stream = ssl.connect(tcp).map_err(handshake_error)?;
-        Ok(Box::new(OpenSslSession(stream)))
+        Ok(Box::new(OpenSslSession::new(stream)))
     }
 }
 
@@ -273,20 +395,47 @@ fn handshake_error<S: std::fmt::Debug>(e: openssl::ssl::HandshakeError<S>) -> Pe
     }
 }
 
-struct OpenSslSession(SslStream<WireTap<TcpStream>>);
+struct OpenSslSession {
+    stream: SslStream<WireTap<TcpStream>>,
+    /// A server's 0-RTT data, when it was set up to read it: the start of what
+    /// its application reads.
+    early: Option<Vec<u8>>,
+    early_read: usize,
+}
+
+impl OpenSslSession {
+    fn new(stream: SslStream<WireTap<TcpStream>>) -> Self {
+        Self {
+            stream,
+            early: None,
+            early_read: 0,
+        }
+    }
+}
 
 impl Read for OpenSslSession {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf)
+        let unread = self
+            .early
+            .as_deref()
+            .and_then(|early| early.get(self.early_read..))
+            .unwrap_or_default();
+        if !unread.is_empty() && !buf.is_empty() {
+            let n = unread.len().min(buf.len());
+            buf[..n].copy_from_slice(&unread[..n]);
+            self.early_read += n;
+            return Ok(n);
+        }
+        self.stream.read(buf)
     }
 }
 
 impl Write for OpenSslSession {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)
+        self.stream.write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
+        self.stream.flush()
     }
 }
 
@@ -307,12 +456,20 @@ fn negotiated(ssl: &SslRef) -> Negotiated {
         peer_certificate: ssl.peer_certificate().and_then(|c| c.to_der().ok()),
         info: None,
         resumed: Some(ssl.session_reused()),
+        early_data: None,
     }
 }
 
 impl TlsSession for OpenSslSession {
     fn negotiated(&self) -> Negotiated {
-        negotiated(self.0.ssl())
+        Negotiated {
+            early_data: self.early.as_ref().map(|early| EarlyData {
+                status: None,
+                received: early.clone(),
+                count: early.len(),
+            }),
+            ..negotiated(self.stream.ssl())
+        }
     }
 
     fn key_update(&mut self) -> Result<(), PeerError> {
@@ -324,11 +481,11 @@ impl TlsSession for OpenSslSession {
     }
 
     fn received_close_notify(&mut self) -> Option<bool> {
-        Some(self.0.get_shutdown().contains(ShutdownState::RECEIVED))
+        Some(self.stream.get_shutdown().contains(ShutdownState::RECEIVED))
     }
 
     fn close(&mut self) -> Result<(), PeerError> {
-        self.0
+        self.stream
             .shutdown()
             .map(drop)
             .map_err(|e| PeerError::Handshake {

@@ -125,6 +125,28 @@ pub struct Negotiated {
     /// account: OpenSSL's `SSL_session_reused`, rustls' `handshake_kind`, Q-SSL's
     /// `ConnectionInfo::resumed`.
     pub resumed: Option<bool>,
+    /// 0-RTT data, by the implementation's own account: `None` from peers that
+    /// were not set up to report it (rustls, an OpenSSL server that does not
+    /// read early data).
+    pub early_data: Option<EarlyData>,
+}
+
+/// One end's account of 0-RTT data (RFC 8446 §2.3, §4.2.10).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EarlyData {
+    /// Its verdict once the handshake is over: Q-SSL's `early_data_status`;
+    /// `None` where the harness cannot read one (OpenSSL's
+    /// `SSL_get_early_data_status` has no binding in the `openssl` crate).
+    pub status: Option<qssl::EarlyDataStatus>,
+    /// Server: the bytes its application received as 0-RTT data, in order
+    /// (Q-SSL: the first [`count`](Self::count) bytes of its stream, taken as
+    /// they became readable; OpenSSL: what `SSL_read_early_data` returned).
+    /// Empty for a client.
+    pub received: Vec<u8>,
+    /// Server: how many bytes the implementation counts as 0-RTT data (Q-SSL's
+    /// `ServerConnection::early_data_received`; OpenSSL: the bytes
+    /// `SSL_read_early_data` returned). 0 for a client.
+    pub count: usize,
 }
 
 impl Negotiated {
@@ -254,6 +276,10 @@ pub struct ServerReport {
     /// Whether the client's close_notify ended the stream (a bare TCP close is
     /// an error for peers that tell the two apart, `false` for OpenSSL).
     pub client_close_notify: bool,
+    /// Bytes that came after the request and before the client's close_notify:
+    /// 0 when the client sent its request exactly once (a 0-RTT request resent
+    /// although the server had taken it would show here).
+    pub trailing: u64,
 }
 
 /// When the client initiates KeyUpdate.
@@ -278,13 +304,13 @@ pub(crate) fn echo_header(len: u64) -> Vec<u8> {
     header
 }
 
-fn configure(tcp: &TcpStream) -> io::Result<()> {
+pub(crate) fn configure(tcp: &TcpStream) -> io::Result<()> {
     tcp.set_read_timeout(Some(IO_TIMEOUT))?;
     tcp.set_write_timeout(Some(IO_TIMEOUT))?;
     tcp.set_nodelay(true)
 }
 
-fn report(
+pub(crate) fn report(
     peer: String,
     session: &dyn TlsSession,
     tap: &wire::Transcript,
@@ -308,7 +334,7 @@ fn report(
 /// After a failed handshake: stop writing and read what the peer still sends
 /// (briefly, bounded), so that closing the socket with unread bytes does not
 /// reset the connection before the peer has read our alert.
-fn linger(tcp: &TcpStream) {
+pub(crate) fn linger(tcp: &TcpStream) {
     const LINGER: Duration = Duration::from_secs(2);
     const MAX_DRAIN: usize = 1 << 20;
     let _ = tcp.shutdown(std::net::Shutdown::Write);
@@ -411,22 +437,55 @@ pub fn run_client(
             }
         }
     };
-    session.close()?;
-    // Wait for the server's close_notify (a clean end of stream, `Ok(0)`), so
-    // that it is not writing into a closed socket.
-    let mut sink = [0u8; 256];
-    let server_close_notify = loop {
-        match session.read(&mut sink) {
-            Ok(0) => break session.received_close_notify().unwrap_or(true),
-            Ok(_) => {}
-            Err(_) => break false,
-        }
-    };
+    let server_close_notify = close_and_wait(&mut *session)?;
     Ok(ClientReport {
         report,
         response,
         server_close_notify,
         elapsed: started.elapsed(),
+    })
+}
+
+/// Sends `bytes` to `addr` over a new TCP connection as they are, as an attacker
+/// replaying a recorded flight does (RFC 8446 §8), then ends its side of the
+/// stream (it has no keys to say more) and returns what the server sent back until
+/// it closed the connection (at most [`wire::TAP_LIMIT`] bytes; read for at most
+/// [`IO_TIMEOUT`]).
+pub fn replay(addr: SocketAddr, bytes: &[u8]) -> Result<Vec<u8>, PeerError> {
+    let mut tcp = TcpStream::connect(addr)?;
+    configure(&tcp)?;
+    tcp.write_all(bytes)?;
+    tcp.flush()?;
+    tcp.shutdown(std::net::Shutdown::Write)?;
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tcp.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                let room = wire::TAP_LIMIT.saturating_sub(answer.len());
+                answer.extend_from_slice(&buf[..n.min(room)]);
+            }
+            // A server that closes with our bytes unread resets the connection:
+            // what arrived before is the answer.
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => break,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(answer)
+}
+
+/// Sends close_notify, then waits for the server's (a clean end of stream,
+/// `Ok(0)`), so that it is not writing into a closed socket; whether it came.
+pub(crate) fn close_and_wait(session: &mut dyn TlsSession) -> Result<bool, PeerError> {
+    session.close()?;
+    let mut sink = [0u8; 256];
+    Ok(loop {
+        match session.read(&mut sink) {
+            Ok(0) => break session.received_close_notify().unwrap_or(true),
+            Ok(_) => {}
+            Err(_) => break false,
+        }
     })
 }
 
@@ -552,13 +611,20 @@ fn serve_one(
     session.flush()?;
     // Read to the client's close_notify, then answer it.
     let mut sink = [0u8; 256];
-    while session.read(&mut sink)? > 0 {}
+    let mut trailing = 0u64;
+    loop {
+        match session.read(&mut sink)? {
+            0 => break,
+            n => trailing += n as u64,
+        }
+    }
     let client_close_notify = session.received_close_notify().unwrap_or(true);
     session.close()?;
     Ok(ServerReport {
         report,
         payload_len: len,
         client_close_notify,
+        trailing,
     })
 }
 

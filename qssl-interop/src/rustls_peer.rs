@@ -540,6 +540,7 @@ impl TlsSession for RustlsSession {
             peer_certificate: s.conn.peer_certificates().and_then(|c| c.first()).map(|c| c.to_vec()),
             info: None,
             resumed: s.conn.handshake_kind().map(|kind| kind == HandshakeKind::Resumed),
+            early_data: None,
         })
     }
 

@@ -161,6 +161,10 @@ pub struct ClientHelloSummary {
     pub psk_last: bool,
     /// `psk_key_exchange_modes` (RFC 8446 §4.2.9): 1 is `psk_dhe_ke`, 0 `psk_ke`.
     pub psk_modes: Vec<u8>,
+    /// Whether the ClientHello carries `early_data` (RFC 8446 §4.2.10): the client
+    /// sends 0-RTT data right behind it. Whether the server took it is said in its
+    /// EncryptedExtensions, which no tap can read.
+    pub early_data: bool,
 }
 
 /// What a ServerHello chose.
@@ -200,6 +204,12 @@ const EXT_KEY_SHARE: u16 = 51;
 const EXT_COOKIE: u16 = 44;
 const EXT_PRE_SHARED_KEY: u16 = 41;
 const EXT_PSK_KEY_EXCHANGE_MODES: u16 = 45;
+const EXT_EARLY_DATA: u16 = 42;
+const APPLICATION_DATA: u8 = 23;
+/// What TLS 1.3 record protection adds to a record's content, without padding:
+/// the inner content type (1 byte) and the AEAD tag (16 bytes for every TLS 1.3
+/// suite), RFC 8446 §5.2.
+pub const PROTECTED_RECORD_OVERHEAD: usize = 1 + 16;
 
 /// A bounds-checked reader over peer bytes.
 struct Cursor<'a>(&'a [u8]);
@@ -291,6 +301,56 @@ fn u16_list(data: &[u8]) -> Option<Vec<u16>> {
     )
 }
 
+/// One record header as read off the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordHeader {
+    /// The outer content type: 22 handshake, 20 change_cipher_spec, 21 alert, 23
+    /// application_data (every protected TLS 1.3 record, whatever it carries).
+    pub content_type: u8,
+    /// The fragment's length.
+    pub len: usize,
+}
+
+/// The headers of the whole records at the start of one direction of a TLS
+/// stream, in order; a record cut off by the end of the input is left out.
+pub fn records(stream: &[u8]) -> Vec<RecordHeader> {
+    let mut out = Vec::new();
+    let mut c = Cursor(stream);
+    while let (Some(content_type), Some(_version), Some(fragment)) = (c.u8(), c.u16(), c.vec16()) {
+        out.push(RecordHeader {
+            content_type,
+            len: fragment.len(),
+        });
+    }
+    out
+}
+
+/// The length of a client's first flight at the start of its client → server
+/// stream: its plaintext records (the ClientHello, a change_cipher_spec) and
+/// then the application_data records carrying `early_len` bytes of 0-RTT data,
+/// each holding its length minus [`PROTECTED_RECORD_OVERHEAD`] (records sent
+/// without padding, as OpenSSL and Q-SSL send them). `None` if the records there
+/// do not add up to exactly `early_len` bytes. Protected records all look alike
+/// (application_data), so the length given decides where the flight ends: it
+/// must be what the client sent as 0-RTT data. The flight is what an attacker
+/// who records it can replay (RFC 8446 §8) without knowing any key.
+pub fn first_flight(client_to_server: &[u8], early_len: usize) -> Option<usize> {
+    let mut end = 0;
+    let mut early = 0;
+    for record in records(client_to_server) {
+        let plaintext = matches!(record.content_type, HANDSHAKE | CHANGE_CIPHER_SPEC);
+        if plaintext && early == 0 {
+            // The ClientHello and the middlebox change_cipher_spec, before any 0-RTT.
+        } else if record.content_type == APPLICATION_DATA && early < early_len {
+            early += record.len.checked_sub(PROTECTED_RECORD_OVERHEAD)?;
+        } else {
+            break;
+        }
+        end += 5 + record.len;
+    }
+    (early == early_len).then_some(end)
+}
+
 /// Reads the first ClientHello of a client → server byte stream.
 pub fn parse_client_hello(client_to_server: &[u8]) -> Option<ClientHelloSummary> {
     let messages = plaintext_handshake_messages(client_to_server);
@@ -340,6 +400,7 @@ pub fn parse_client_hello(client_to_server: &[u8]) -> Option<ClientHelloSummary>
                 }
             }
             EXT_PSK_KEY_EXCHANGE_MODES => summary.psk_modes = d.vec8()?.to_vec(),
+            EXT_EARLY_DATA => summary.early_data = true,
             EXT_PRE_SHARED_KEY => {
                 let mut identities = Cursor(d.vec16()?);
                 while !identities.is_empty() {
@@ -448,6 +509,74 @@ mod tests {
         let at = 4 + 4 + 4 + 3;
         let len = usize::from(u16::from_be_bytes([nst[at], nst[at + 1]]));
         nst[at + 2..at + 2 + len].to_vec()
+    }
+
+    fn zero_rtt_stream() -> Vec<u8> {
+        // RFC 8448 §4 as the client sends it: ClientHello, 0-RTT "ABCDEF",
+        // EndOfEarlyData, Finished.
+        let mut stream = resumed_client_hello();
+        for part in [
+            include_str!("../tests/vectors/rfc8448-0rtt-early-data-record.hex"),
+            include_str!("../tests/vectors/rfc8448-0rtt-end-of-early-data-record.hex"),
+            include_str!("../tests/vectors/rfc8448-0rtt-client-finished-record.hex"),
+        ] {
+            stream.extend_from_slice(&vector(part));
+        }
+        stream
+    }
+
+    #[test]
+    fn rfc8448_early_data_offer() {
+        assert!(
+            parse_client_hello(&resumed_client_hello())
+                .unwrap()
+                .early_data
+        );
+        assert!(!parse_client_hello(&client_hello()).unwrap().early_data);
+    }
+
+    #[test]
+    fn rfc8448_zero_rtt_records_and_first_flight() {
+        let stream = zero_rtt_stream();
+        let header = |content_type, len| RecordHeader { content_type, len };
+        assert_eq!(
+            records(&stream),
+            vec![
+                header(22, 512),
+                header(23, 23),
+                header(23, 21),
+                header(23, 53)
+            ],
+            "ClientHello, 0-RTT (6 + 17), EndOfEarlyData (4 + 17), Finished (36 + 17)"
+        );
+        assert_eq!(first_flight(&stream, 6), Some(517 + 28));
+        assert_eq!(
+            first_flight(&stream, 0),
+            Some(517),
+            "no 0-RTT: the ClientHello"
+        );
+        // Lengths that no run of records adds up to: no flight.
+        for wrong in [5, 7, 100] {
+            assert_eq!(first_flight(&stream, wrong), None, "{wrong} bytes");
+        }
+        // A change_cipher_spec between the ClientHello and the 0-RTT data is part
+        // of the flight (OpenSSL's middlebox compatibility).
+        let mut with_ccs = resumed_client_hello();
+        with_ccs.extend_from_slice(&[20, 3, 3, 0, 1, 1]);
+        with_ccs.extend_from_slice(&stream[517..]);
+        assert_eq!(first_flight(&with_ccs, 6), Some(517 + 6 + 28));
+    }
+
+    #[test]
+    fn truncated_records_are_left_out() {
+        let stream = zero_rtt_stream();
+        let ends = [517, 517 + 28, 517 + 28 + 26, stream.len()];
+        for n in 0..=stream.len() {
+            let whole = ends.iter().filter(|&&end| end <= n).count();
+            assert_eq!(records(&stream[..n]).len(), whole, "cut at {n}");
+            let flight = first_flight(&stream[..n], 6);
+            assert_eq!(flight, (n >= 517 + 28).then_some(517 + 28), "cut at {n}");
+        }
     }
 
     #[test]
