@@ -788,8 +788,10 @@ fn render_interop(rows: &[SummaryRow]) -> String {
          certificate type and CertificateVerify scheme, Q-SSL's post-quantum flags, and\n\
          close_notify both ways. Group and suite are read off the wire (ServerHello); the scheme\n\
          is the server's CertificateVerify scheme as Q-SSL reports it.\n\n\
+         Resumption and 0-RTT are tested outside the matrix, against the same peers and\n\
+         OpenSSL's `s_client`: `qssl-interop/tests/resumption.rs` and `tests/early_data.rs`.\n\n\
          Not covered: OpenSSL initiating KeyUpdate (the `openssl` crate binds no\n\
-         `SSL_key_update`), TLS 1.2, resumption and 0-RTT.\n\n",
+         `SSL_key_update`), TLS 1.2.\n\n",
     );
     doc.push_str(&format!(
         "**{} combinations: {} pass, {failed} fail.**\n",

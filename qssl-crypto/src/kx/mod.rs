@@ -8,7 +8,7 @@
 //! answer is the ciphertext), and the client finishes with the server's share
 //! ([`ActiveKeyExchange::complete`], which consumes the private key so it can be
 //! used only once). The hybrids of draft-ietf-tls-ecdhe-mlkem are one generic
-//! type whose byte order is data ([`hybrid`]), because that order is the
+//! type whose byte order is data (the private `hybrid` module), because that order is the
 //! classic interoperability pitfall and is best written down once.
 //!
 //! Every share received from a peer is validated before use (exact length,
