@@ -1,9 +1,14 @@
 //! What a state machine asks its connection to do.
 
+use qssl_crypto::aead::NONCE_LEN;
+use qssl_crypto::error::CryptoError;
 use qssl_crypto::hkdf::Prk;
 use qssl_crypto::ids::{NamedGroup, SignatureScheme};
-use qssl_crypto::suites::{SupportedCipherSuite, Tls13CipherSuite};
-use qssl_record::{Protector, RecordError};
+use qssl_crypto::secret::Secret;
+use qssl_crypto::suites::{
+    SupportedCipherSuite, Tls12CipherSuite, Tls12NonceStyle, Tls13CipherSuite,
+};
+use qssl_record::{GCM_SALT_LEN, Protector, RecordError};
 use zeroize::Zeroizing;
 
 use crate::NewSessionTicket;
@@ -80,9 +85,10 @@ pub enum Action {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum TrafficKey {
-    /// A TLS 1.3 traffic secret (RFC 8446 §7.1). TLS 1.2 plugs in here as a second
-    /// variant carrying its key block (RFC 5246 §6.3).
+    /// A TLS 1.3 traffic secret (RFC 8446 §7.1).
     Tls13(Tls13TrafficKey),
+    /// One direction's TLS 1.2 write key and fixed IV from the key block (RFC 5246 §6.3).
+    Tls12(Tls12TrafficKey),
 }
 
 /// A TLS 1.3 traffic secret: record keys are expanded from it (RFC 8446 §7.3), and a
@@ -98,25 +104,70 @@ pub struct Tls13TrafficKey {
     pub record_size_limit: Option<u16>,
 }
 
-impl TrafficKey {
-    /// Builds the record protector: key and IV derived from the secret (RFC 8446 §7.3),
-    /// record_size_limit applied.
-    pub fn protector(&self) -> Result<Protector, RecordError> {
-        match self {
-            Self::Tls13(k) => {
-                let mut p = record_protector(k.suite, &k.secret)?;
-                if let Some(limit) = k.record_size_limit {
-                    p.set_record_size_limit(limit);
-                }
-                Ok(p)
+/// One direction's TLS 1.2 AEAD keys (RFC 5246 §6.3): the write key and the fixed
+/// IV from the key block (4 bytes of GCM salt, RFC 5288 §3, or the 12-byte
+/// ChaCha20-Poly1305 IV, RFC 7905 §2). Made by
+/// [`KeyBlock::traffic_key`](crate::tls12::KeyBlock::traffic_key).
+#[derive(Debug)]
+pub struct Tls12TrafficKey {
+    /// The suite whose AEAD and nonce construction the key is for.
+    pub suite: &'static Tls12CipherSuite,
+    /// Private: the key leaves this crate only as the record protector built from it.
+    pub(crate) key: Secret,
+    /// The fixed part of the nonce, `suite.fixed_iv_len()` bytes.
+    pub(crate) iv: Secret,
+    /// The record_size_limit that applies to this direction (RFC 8449): the peer's
+    /// for a write key, ours for a read key.
+    pub record_size_limit: Option<u16>,
+}
+
+impl Tls12TrafficKey {
+    fn protector(&self) -> Result<Protector, RecordError> {
+        let bad_iv = |expected| {
+            RecordError::Crypto(CryptoError::BadLength {
+                what: "TLS 1.2 fixed IV",
+                expected,
+                got: self.iv.len(),
+            })
+        };
+        match self.suite.nonce {
+            Tls12NonceStyle::GcmExplicit => {
+                let salt: &[u8; GCM_SALT_LEN] = self
+                    .iv
+                    .expose()
+                    .try_into()
+                    .map_err(|_| bad_iv(GCM_SALT_LEN))?;
+                Protector::tls12_gcm(self.suite.aead, self.key.expose(), salt)
+            }
+            Tls12NonceStyle::ChaChaXor => {
+                let iv: &[u8; NONCE_LEN] =
+                    self.iv.expose().try_into().map_err(|_| bad_iv(NONCE_LEN))?;
+                Protector::tls12_chacha20_poly1305(self.suite.aead, self.key.expose(), iv)
             }
         }
+    }
+}
+
+impl TrafficKey {
+    /// Builds the record protector, record_size_limit applied: TLS 1.3 key and IV
+    /// derived from the secret (RFC 8446 §7.3); TLS 1.2 framing by the suite's
+    /// nonce construction (RFC 5288 for AES-GCM, RFC 7905 for ChaCha20-Poly1305).
+    pub fn protector(&self) -> Result<Protector, RecordError> {
+        let mut p = match self {
+            Self::Tls13(k) => record_protector(k.suite, &k.secret)?,
+            Self::Tls12(k) => k.protector()?,
+        };
+        if let Some(limit) = self.record_size_limit() {
+            p.set_record_size_limit(limit);
+        }
+        Ok(p)
     }
 
     /// The cipher suite the key belongs to.
     pub fn suite(&self) -> SupportedCipherSuite {
         match self {
             Self::Tls13(k) => SupportedCipherSuite::Tls13(k.suite),
+            Self::Tls12(k) => SupportedCipherSuite::Tls12(k.suite),
         }
     }
 
@@ -125,6 +176,7 @@ impl TrafficKey {
     pub fn record_size_limit(&self) -> Option<u16> {
         match self {
             Self::Tls13(k) => k.record_size_limit,
+            Self::Tls12(k) => k.record_size_limit,
         }
     }
 }

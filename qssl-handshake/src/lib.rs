@@ -74,10 +74,13 @@ mod server;
 mod sni;
 #[doc(hidden)]
 pub mod testing;
+pub mod tls12;
 pub mod transcript;
 pub mod verify;
 
-pub use action::{Action, EarlyDataStatus, HandshakeSummary, Tls13TrafficKey, TrafficKey};
+pub use action::{
+    Action, EarlyDataStatus, HandshakeSummary, Tls12TrafficKey, Tls13TrafficKey, TrafficKey,
+};
 pub use common::MAX_KEY_UPDATES_IN_A_ROW;
 pub use config::{
     ClientParams, DEFAULT_CLIENT_GROUPS, DEFAULT_TICKET_KEY_PERIOD, HrrCookieKey, ServerParams,
