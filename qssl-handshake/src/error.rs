@@ -20,6 +20,7 @@ use qssl_alert::AlertDescription;
 /// | `PreSharedKeyNotLast` | `illegal_parameter` | RFC 8446 §4.2.11: "servers MUST check that it is the last extension and otherwise fail the handshake with an illegal_parameter alert" |
 /// | `InvalidKeyUpdateRequest` | `illegal_parameter` | RFC 8446 §4.6.3 |
 /// | `RecordSizeLimitTooSmall` | `illegal_parameter` | RFC 8449 §4: a value below 64 |
+/// | `UnsupportedCurveType` | `illegal_parameter` | TLS 1.2 ServerKeyExchange `curve_type` other than named_curve(3) (RFC 8422 §5.4 deprecates the rest and names no alert): RFC 5246 §7.2.2, "a field in the handshake was out of range" |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
 pub enum InvalidMessage {
@@ -53,6 +54,9 @@ pub enum InvalidMessage {
     /// A record_size_limit below 64.
     #[error("record_size_limit below 64")]
     RecordSizeLimitTooSmall,
+    /// A TLS 1.2 ServerKeyExchange whose ECParameters.curve_type is not named_curve.
+    #[error("ECParameters curve_type other than named_curve")]
+    UnsupportedCurveType,
 }
 
 impl InvalidMessage {
@@ -68,7 +72,8 @@ impl InvalidMessage {
             Self::DuplicateExtension
             | Self::PreSharedKeyNotLast
             | Self::InvalidKeyUpdateRequest
-            | Self::RecordSizeLimitTooSmall => AlertDescription::ILLEGAL_PARAMETER,
+            | Self::RecordSizeLimitTooSmall
+            | Self::UnsupportedCurveType => AlertDescription::ILLEGAL_PARAMETER,
         }
     }
 }
@@ -366,6 +371,7 @@ mod tests {
             (PreSharedKeyNotLast, AlertDescription::ILLEGAL_PARAMETER),
             (InvalidKeyUpdateRequest, AlertDescription::ILLEGAL_PARAMETER),
             (RecordSizeLimitTooSmall, AlertDescription::ILLEGAL_PARAMETER),
+            (UnsupportedCurveType, AlertDescription::ILLEGAL_PARAMETER),
         ];
         for (e, a) in cases {
             assert_eq!(e.alert(), a, "{e:?}");

@@ -113,6 +113,11 @@ pub use codec::server_flight::{
     Certificate, CertificateEntry, CertificateRequest, CertificateVerify, EncryptedExtensions,
     Finished,
 };
+pub use codec::tls12::{
+    ClientCertificateType, ClientKeyExchange, DigitallySigned, EC_CURVE_TYPE_NAMED_CURVE,
+    ServerEcdhParams, ServerKeyExchange, Tls12Certificate, Tls12CertificateRequest, Tls12Message,
+    Tls12NewSessionTicket,
+};
 pub use codec::{HandshakeType, ProtocolVersion};
 pub use error::{EncodeError, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 pub use verify::{

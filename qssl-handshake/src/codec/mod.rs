@@ -13,6 +13,7 @@ pub mod limits;
 pub(crate) mod message;
 pub(crate) mod post_handshake;
 pub(crate) mod server_flight;
+pub(crate) mod tls12;
 
 // The length-prefixed vector codec lives in `qssl_wire::codec`, shared by every layer;
 // here it is fixed to this crate's error, `InvalidMessage`, so the parsers below read
