@@ -112,6 +112,71 @@ pub fn fuzz_joiner(data: &[u8]) {
     );
 }
 
+/// Parses `data` as one whole TLS 1.2 handshake message ([`Tls12Message`]); one that
+/// parses must encode back to `data` byte for byte (the TLS 1.2 transcript and the
+/// ServerKeyExchange signature depend on it).
+pub fn fuzz_parse_tls12_handshake(data: &[u8]) {
+    match crate::Tls12Message::parse(data) {
+        Ok(msg) => assert_eq!(
+            msg.to_bytes().as_deref(),
+            Ok(data),
+            "decode → encode changed {msg:?}"
+        ),
+        Err(e) => {
+            let _ = e.alert();
+        }
+    }
+}
+
+/// Seeds for the TLS 1.2 message target: one of each message Q-SSL parses, encoded.
+pub fn tls12_message_seeds() -> Vec<Vec<u8>> {
+    use crate::{
+        CertificateVerify, ClientCertificateType, ClientKeyExchange, Finished, ServerEcdhParams,
+        ServerKeyExchange, Tls12Certificate, Tls12CertificateRequest, Tls12Message,
+        Tls12NewSessionTicket,
+    };
+    use qssl_crypto::ids::{NamedGroup, SignatureScheme};
+    let messages = [
+        Tls12Message::HelloRequest,
+        Tls12Message::Certificate(Tls12Certificate {
+            chain: vec![vec![0x30, 0x82, 0x01, 0x00], vec![0x30, 0x03, 1, 2, 3]],
+        }),
+        Tls12Message::ServerKeyExchange(ServerKeyExchange {
+            params: ServerEcdhParams {
+                named_curve: NamedGroup::SECP256R1,
+                public: [&[4u8][..], &[0x11; 64]].concat(),
+            },
+            signature: CertificateVerify {
+                scheme: SignatureScheme::ECDSA_SECP256R1_SHA256,
+                signature: vec![0x30, 0x44, 2, 0x20],
+            },
+        }),
+        Tls12Message::CertificateRequest(Tls12CertificateRequest {
+            certificate_types: vec![
+                ClientCertificateType::ECDSA_SIGN,
+                ClientCertificateType::RSA_SIGN,
+            ],
+            signature_schemes: vec![
+                SignatureScheme::ECDSA_SECP256R1_SHA256,
+                SignatureScheme::RSA_PSS_RSAE_SHA256,
+            ],
+            certificate_authorities: vec![vec![0x30, 0x00]],
+        }),
+        Tls12Message::ServerHelloDone,
+        Tls12Message::ClientKeyExchange(ClientKeyExchange {
+            public: vec![0x22; 32],
+        }),
+        Tls12Message::Finished(Finished {
+            verify_data: vec![0x33; 12],
+        }),
+        Tls12Message::NewSessionTicket(Tls12NewSessionTicket {
+            lifetime_hint: 7200,
+            ticket: vec![0x44; 160],
+        }),
+    ];
+    messages.iter().filter_map(|m| m.to_bytes().ok()).collect()
+}
+
 /// The time the session-ticket target redeems at (tickets in its seeds are made then).
 pub const SESSION_FUZZ_NOW: u64 = 1_750_000_000;
 
@@ -254,7 +319,18 @@ mod tests {
         for s in &seeds {
             fuzz_session_ticket(&fuzz_ticket_ring(), s);
         }
+        let tls12 = tls12_message_seeds();
+        assert_eq!(tls12.len(), 8, "every seed message encodes");
+        for s in &tls12 {
+            assert!(crate::Tls12Message::parse(s).is_ok());
+            fuzz_parse_tls12_handshake(s);
+        }
         if let Some(dir) = std::env::var_os("QSSL_WRITE_CORPUS") {
+            let tls12 = std::path::Path::new(&dir).join("tls12_message");
+            std::fs::create_dir_all(&tls12).unwrap();
+            for (i, s) in tls12_message_seeds().iter().enumerate() {
+                std::fs::write(tls12.join(format!("seed-{i}")), s).unwrap();
+            }
             let dir = std::path::Path::new(&dir).join("session_ticket");
             std::fs::create_dir_all(&dir).unwrap();
             for (i, s) in seeds.iter().enumerate() {
