@@ -21,8 +21,16 @@
 //! (a P-384 key signing with `ecdsa_secp256r1_sha256` is
 //! [`CertificateError::HandshakeSignatureKeyMismatch`]). Why: the hash then always
 //! has the strength of the curve (no P-384 key signing SHA-256 digests), a scheme
-//! means the same thing in both protocol versions, so one verifier table serves
-//! both, and OpenSSL and rustls pair them so by default too.
+//! means the same thing in both protocol versions, and one table of verifiers
+//! (qssl-crypto has one per curve, with that curve's hash) serves both.
+//!
+//! The cost, on the client side: OpenSSL's TLS 1.2 server signs with the client's
+//! first ECDSA scheme whatever its key's curve (checked in
+//! `qssl-interop/tests/tls12_server_key_exchange.rs`), so against OpenSSL a Q-SSL
+//! client verifies ECDSA ServerKeyExchanges only from servers whose curve is that
+//! of the first ECDSA scheme it lists; the others are refused with
+//! `HandshakeSignatureKeyMismatch`. Accepting them needs cross-curve ECDSA verifiers
+//! (P-256 with SHA-384, P-384 with SHA-256) in qssl-crypto, for TLS 1.2 only.
 //!
 //! Ed25519 may be used in TLS 1.2 (RFC 8422 §5.1.3, code point 0x0807), and ML-DSA
 //! when both sides list it (Q-SSL to Q-SSL): a scheme is only ever chosen from the
@@ -30,8 +38,9 @@
 //!
 //! A client that sends no signature_algorithms means {sha1,rsa}/{sha1,ecdsa}
 //! (RFC 5246 §7.4.1.4.1). Q-SSL never signs SHA-1, so [`choose_tls12_scheme`] finds
-//! no scheme for it and the handshake fails with
-//! [`PeerIncompatible::NoCommonSignatureScheme`](crate::PeerIncompatible::NoCommonSignatureScheme).
+//! no scheme for it, which for the server is
+//! [`PeerIncompatible::NoCommonSignatureScheme`](crate::PeerIncompatible::NoCommonSignatureScheme)
+//! (handshake_failure).
 
 use qssl_crypto::ids::SignatureScheme;
 use qssl_crypto::sign::{SignatureVerifier, SigningKey};
