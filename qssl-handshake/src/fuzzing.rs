@@ -112,7 +112,7 @@ pub fn fuzz_joiner(data: &[u8]) {
     );
 }
 
-/// Parses `data` as one whole TLS 1.2 handshake message ([`Tls12Message`]); one that
+/// Parses `data` as one whole TLS 1.2 handshake message ([`Tls12Message`](crate::Tls12Message)); one that
 /// parses must encode back to `data` byte for byte (the TLS 1.2 transcript and the
 /// ServerKeyExchange signature depend on it).
 pub fn fuzz_parse_tls12_handshake(data: &[u8]) {
