@@ -15,17 +15,11 @@
 //! secret), so the EMS derivation is covered by qssl-crypto's known-answer
 //! tests, not here.
 
-use std::cell::RefCell;
-use std::io::{self, Read, Write};
-use std::rc::Rc;
+mod common;
+
+use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 
-use openssl::ssl::{
-    ErrorCode, Ssl, SslContext, SslContextBuilder, SslMethod, SslSessionCacheMode, SslStream,
-    SslVerifyMode, SslVersion,
-};
-use openssl::x509::X509;
-use openssl::x509::store::X509StoreBuilder;
 use qssl_crypto::ids::CipherSuite;
 use qssl_crypto::provider::compiled_providers;
 use qssl_crypto::suites::Tls12CipherSuite;
@@ -41,111 +35,6 @@ const NEW_SESSION_TICKET: u8 = 4;
 const FINISHED: u8 = 20;
 /// The extended_master_secret extension (RFC 7627 §5.1).
 const EXTENDED_MASTER_SECRET: u16 = 0x0017;
-
-/// One end of an in-memory duplex that also keeps everything it ever wrote.
-struct End {
-    inbox: Rc<RefCell<Vec<u8>>>,
-    outbox: Rc<RefCell<Vec<u8>>>,
-    sent: Rc<RefCell<Vec<u8>>>,
-}
-
-impl Read for End {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let mut q = self.inbox.borrow_mut();
-        if q.is_empty() {
-            return Err(io::ErrorKind::WouldBlock.into());
-        }
-        let n = q.len().min(out.len());
-        out[..n].copy_from_slice(&q[..n]);
-        q.drain(..n);
-        Ok(n)
-    }
-}
-
-impl Write for End {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.outbox.borrow_mut().extend_from_slice(data);
-        self.sent.borrow_mut().extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// What went over the wire each way.
-struct Recording {
-    client: Rc<RefCell<Vec<u8>>>,
-    server: Rc<RefCell<Vec<u8>>>,
-}
-
-fn duplex() -> (End, End, Recording) {
-    let to_server = Rc::new(RefCell::new(Vec::new()));
-    let to_client = Rc::new(RefCell::new(Vec::new()));
-    let rec = Recording {
-        client: Rc::new(RefCell::new(Vec::new())),
-        server: Rc::new(RefCell::new(Vec::new())),
-    };
-    let client = End {
-        inbox: Rc::clone(&to_client),
-        outbox: Rc::clone(&to_server),
-        sent: Rc::clone(&rec.client),
-    };
-    let server = End {
-        inbox: to_server,
-        outbox: to_client,
-        sent: Rc::clone(&rec.server),
-    };
-    (client, server, rec)
-}
-
-/// OpenSSL contexts speaking TLS 1.2 only with one suite; both log keys into `log`.
-fn contexts(
-    pki: &TestPki,
-    openssl_suite: &str,
-    log: &Arc<Mutex<Vec<String>>>,
-) -> (SslContext, SslContext) {
-    let base = |method, who: &'static str| {
-        let mut b = SslContextBuilder::new(method).unwrap();
-        b.set_min_proto_version(Some(SslVersion::TLS1_2)).unwrap();
-        b.set_max_proto_version(Some(SslVersion::TLS1_2)).unwrap();
-        b.set_cipher_list(openssl_suite).unwrap();
-        b.set_session_cache_mode(SslSessionCacheMode::OFF);
-        let log = Arc::clone(log);
-        b.set_keylog_callback(move |_, line| {
-            log.lock().unwrap().push(format!("{who} {line}"));
-        });
-        b
-    };
-    let mut client = base(SslMethod::tls_client(), "client");
-    let mut store = X509StoreBuilder::new().unwrap();
-    for root in X509::stack_from_pem(pki.root_pem.as_bytes()).unwrap() {
-        store.add_cert(root).unwrap();
-    }
-    client.set_verify_cert_store(store.build()).unwrap();
-    client.set_verify(SslVerifyMode::PEER);
-
-    let mut server = base(SslMethod::tls_server(), "server");
-    let mut chain = X509::stack_from_pem(pki.server.chain_pem.as_bytes())
-        .unwrap()
-        .into_iter();
-    server.set_certificate(&chain.next().unwrap()).unwrap();
-    for cert in chain {
-        server.add_extra_chain_cert(cert).unwrap();
-    }
-    let key = openssl::pkey::PKey::private_key_from_pem(pki.server.key_pem.as_bytes()).unwrap();
-    server.set_private_key(&key).unwrap();
-    (client.build(), server.build())
-}
-
-fn step(result: Result<(), openssl::ssl::Error>) -> bool {
-    match result {
-        Ok(()) => true,
-        Err(e) if e.code() == ErrorCode::WANT_READ || e.code() == ErrorCode::WANT_WRITE => false,
-        Err(e) => panic!("OpenSSL handshake: {e}"),
-    }
-}
 
 /// One TLS record from the recording: its header and payload.
 struct Record {
@@ -258,28 +147,16 @@ fn open(protector: &mut qssl_record::Protector, record: &Record) -> (ContentType
 }
 
 fn check_suite(suite: &'static Tls12CipherSuite, openssl_suite: &str, pki: &TestPki) {
+    // Both sides log keys, each line tagged with its side.
     let log = Arc::new(Mutex::new(Vec::new()));
-    let ctx = contexts(pki, openssl_suite, &log);
-    let (c_end, s_end, rec) = duplex();
-    let mut c = Ssl::new(&ctx.0).unwrap();
-    c.set_hostname("localhost").unwrap();
-    c.param_mut().set_host("localhost").unwrap();
-    c.set_connect_state();
-    let mut s = Ssl::new(&ctx.1).unwrap();
-    s.set_accept_state();
-    let mut client = SslStream::new(c, c_end).unwrap();
-    let mut server = SslStream::new(s, s_end).unwrap();
-    let mut done = false;
-    for _ in 0..16 {
-        let c = step(client.do_handshake());
-        let s = step(server.do_handshake());
-        if c && s {
-            done = true;
-            break;
-        }
-    }
-    assert!(done, "OpenSSL handshake did not finish");
-    assert_eq!(client.ssl().version_str(), "TLSv1.2");
+    let ctx = common::tls12_contexts(pki, openssl_suite, |b, is_client| {
+        let log = Arc::clone(&log);
+        let who = if is_client { "client" } else { "server" };
+        b.set_keylog_callback(move |_, line| {
+            log.lock().unwrap().push(format!("{who} {line}"));
+        });
+    });
+    let (mut client, mut server, rec) = common::handshake(&ctx);
     assert_eq!(client.ssl().current_cipher().unwrap().name(), openssl_suite);
 
     let client_data = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";

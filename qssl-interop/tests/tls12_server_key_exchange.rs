@@ -13,16 +13,8 @@
 //! `BadHandshakeSignature` (decrypt_error), and with the scheme taken out of the
 //! offered list with `SignatureSchemeNotOffered` (illegal_parameter).
 
-use std::cell::RefCell;
-use std::io::{self, Read, Write};
-use std::rc::Rc;
+mod common;
 
-use openssl::ssl::{
-    ErrorCode, Ssl, SslContext, SslContextBuilder, SslMethod, SslSessionCacheMode, SslStream,
-    SslVerifyMode, SslVersion,
-};
-use openssl::x509::X509;
-use openssl::x509::store::X509StoreBuilder;
 use qssl::AlertDescription;
 use qssl_crypto::ids::SignatureScheme;
 use qssl_crypto::provider::compiled_providers;
@@ -33,104 +25,6 @@ use qssl_handshake::{
 };
 use qssl_interop::{KeyAlgorithm, TestPki};
 use qssl_record::{ContentType, RecordHeader};
-
-/// One end of an in-memory duplex; the server's end also keeps all it wrote.
-struct End {
-    inbox: Rc<RefCell<Vec<u8>>>,
-    outbox: Rc<RefCell<Vec<u8>>>,
-    sent: Rc<RefCell<Vec<u8>>>,
-}
-
-impl Read for End {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let mut q = self.inbox.borrow_mut();
-        if q.is_empty() {
-            return Err(io::ErrorKind::WouldBlock.into());
-        }
-        let n = q.len().min(out.len());
-        out[..n].copy_from_slice(&q[..n]);
-        q.drain(..n);
-        Ok(n)
-    }
-}
-
-impl Write for End {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.outbox.borrow_mut().extend_from_slice(data);
-        self.sent.borrow_mut().extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Everything one side wrote.
-type Sent = Rc<RefCell<Vec<u8>>>;
-
-/// The two ends, and what the client and the server sent.
-fn duplex() -> (End, End, Sent, Sent) {
-    let to_server = Rc::new(RefCell::new(Vec::new()));
-    let to_client = Rc::new(RefCell::new(Vec::new()));
-    let client_sent = Rc::new(RefCell::new(Vec::new()));
-    let server_sent = Rc::new(RefCell::new(Vec::new()));
-    let client = End {
-        inbox: Rc::clone(&to_client),
-        outbox: Rc::clone(&to_server),
-        sent: Rc::clone(&client_sent),
-    };
-    let server = End {
-        inbox: to_server,
-        outbox: to_client,
-        sent: Rc::clone(&server_sent),
-    };
-    (client, server, client_sent, server_sent)
-}
-
-/// OpenSSL contexts speaking TLS 1.2 only; the client offers `sigalgs` (OpenSSL's
-/// syntax; `None` for its default list).
-fn contexts(pki: &TestPki, sigalgs: Option<&str>) -> (SslContext, SslContext) {
-    let base = |method| {
-        let mut b = SslContextBuilder::new(method).unwrap();
-        b.set_min_proto_version(Some(SslVersion::TLS1_2)).unwrap();
-        b.set_max_proto_version(Some(SslVersion::TLS1_2)).unwrap();
-        b.set_cipher_list("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256")
-            .unwrap();
-        b.set_session_cache_mode(SslSessionCacheMode::OFF);
-        b
-    };
-    let mut client = base(SslMethod::tls_client());
-    if let Some(list) = sigalgs {
-        client.set_sigalgs_list(list).unwrap();
-    }
-    let mut store = X509StoreBuilder::new().unwrap();
-    for root in X509::stack_from_pem(pki.root_pem.as_bytes()).unwrap() {
-        store.add_cert(root).unwrap();
-    }
-    client.set_verify_cert_store(store.build()).unwrap();
-    client.set_verify(SslVerifyMode::PEER);
-
-    let mut server = base(SslMethod::tls_server());
-    let mut chain = X509::stack_from_pem(pki.server.chain_pem.as_bytes())
-        .unwrap()
-        .into_iter();
-    server.set_certificate(&chain.next().unwrap()).unwrap();
-    for cert in chain {
-        server.add_extra_chain_cert(cert).unwrap();
-    }
-    let key = openssl::pkey::PKey::private_key_from_pem(pki.server.key_pem.as_bytes()).unwrap();
-    server.set_private_key(&key).unwrap();
-    (client.build(), server.build())
-}
-
-fn step(result: Result<(), openssl::ssl::Error>) -> bool {
-    match result {
-        Ok(()) => true,
-        Err(e) if e.code() == ErrorCode::WANT_READ || e.code() == ErrorCode::WANT_WRITE => false,
-        Err(e) => panic!("OpenSSL handshake: {e}"),
-    }
-}
 
 /// The plaintext handshake messages of one direction (before its ChangeCipherSpec),
 /// each parsed by Q-SSL's TLS 1.2 codec.
@@ -170,27 +64,14 @@ struct Flight {
 /// Runs one OpenSSL TLS 1.2 handshake (the client offering `sigalgs`) and parses the
 /// recording with Q-SSL's codec.
 fn openssl_handshake(pki: &TestPki, sigalgs: Option<&str>) -> Flight {
-    let ctx = contexts(pki, sigalgs);
-    let (c_end, s_end, client_sent, server_sent) = duplex();
-    let mut c = Ssl::new(&ctx.0).unwrap();
-    c.set_hostname("localhost").unwrap();
-    c.param_mut().set_host("localhost").unwrap();
-    c.set_connect_state();
-    let mut s = Ssl::new(&ctx.1).unwrap();
-    s.set_accept_state();
-    let mut client = SslStream::new(c, c_end).unwrap();
-    let mut server = SslStream::new(s, s_end).unwrap();
-    let mut done = false;
-    for _ in 0..16 {
-        let c = step(client.do_handshake());
-        let s = step(server.do_handshake());
-        if c && s {
-            done = true;
-            break;
+    let suites = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
+    let ctx = common::tls12_contexts(pki, suites, |b, is_client| {
+        if let (true, Some(list)) = (is_client, sigalgs) {
+            b.set_sigalgs_list(list).unwrap();
         }
-    }
-    assert!(done, "OpenSSL handshake did not finish");
-    assert_eq!(client.ssl().version_str(), "TLSv1.2");
+    });
+    let (_client, _server, rec) = common::handshake(&ctx);
+    let (client_sent, server_sent) = (rec.client, rec.server);
 
     let client_msgs = handshake_messages(&client_sent.borrow());
     let server_msgs = handshake_messages(&server_sent.borrow());
