@@ -93,6 +93,37 @@ impl core::fmt::Debug for SessionState {
 }
 
 impl SessionState {
+    /// What a full handshake at `now` established, before any ticket: no secret,
+    /// times, ALPN, server name or ticket yet (each NewSessionTicket fills them).
+    pub(crate) fn after_full_handshake(
+        suite: CipherSuite,
+        now: u64,
+        group: NamedGroup,
+        server_scheme: SignatureScheme,
+        client_scheme: Option<SignatureScheme>,
+        peer_certificates: Vec<CertificateDer<'static>>,
+        peer_path: VerifiedPath,
+    ) -> Self {
+        Self {
+            suite,
+            secret: Zeroizing::default(),
+            auth_time: now,
+            issued_at: 0,
+            lifetime: 0,
+            age_add: 0,
+            max_early_data: 0,
+            group,
+            kx_post_quantum: false,
+            server_scheme,
+            client_scheme,
+            alpn: None,
+            server_name: None,
+            peer_certificates,
+            peer_path,
+            ticket: Vec::new(),
+        }
+    }
+
     /// The encoding, wiped on drop (it holds the PSK).
     pub(crate) fn encode(&self) -> Result<Zeroizing<Vec<u8>>, EncodeError> {
         let mut out = Zeroizing::new(Vec::with_capacity(128));

@@ -5,84 +5,35 @@
 //! by the anti-replay store, and the exact alerts for too much early data and an
 //! EndOfEarlyData nobody announced.
 
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+mod common;
 
+use std::sync::Arc;
+
+use common::{T, at, localhost};
 use qssl_alert::AlertDescription;
 use qssl_crypto::kx::{SECP256R1, X25519};
-use qssl_crypto::pki::TestPki;
-use qssl_crypto::provider::default_provider;
-use qssl_crypto::rand::OS_RANDOM;
-use qssl_crypto::sign::{KeyAlgorithm, SigningKey};
+use qssl_crypto::sign::KeyAlgorithm;
 use qssl_handshake::testing::{
     Endpoint, Peer, do_handshake, set_handshake_hook, transfer, transfer_bytes,
 };
-use qssl_handshake::verify::{RootCertStore, WebPkiServerVerifier};
 use qssl_handshake::{
-    CertificateDer, CertificateSet, CertifiedKey, ClientParams, ConnectionError, EarlyDataStatus,
-    Error, Extension, ExtensionType, HandshakeType, PeerMisbehaved, ServerName, ServerParams,
-    UnixTime,
+    ClientParams, ConnectionError, EarlyDataStatus, Error, Extension, ExtensionType, HandshakeType,
+    PeerMisbehaved, ServerParams,
 };
 
-const T: u64 = 1_750_000_000;
 const MAX_EARLY: u32 = 16 * 1024;
-
-fn at(secs: u64) -> UnixTime {
-    UnixTime::since_unix_epoch(Duration::from_secs(secs))
-}
-
-fn localhost() -> ServerName<'static> {
-    ServerName::try_from("localhost").unwrap()
-}
-
-struct Fixture {
-    roots: Arc<RootCertStore>,
-    chain: Vec<CertificateDer<'static>>,
-    key: Arc<dyn SigningKey>,
-}
-
-fn fixture() -> &'static Fixture {
-    static F: OnceLock<Fixture> = OnceLock::new();
-    F.get_or_init(|| {
-        let pki = TestPki::generate(KeyAlgorithm::EcdsaP256, &["localhost".into()], T, OS_RANDOM)
-            .unwrap();
-        let mut roots = RootCertStore::new();
-        roots
-            .add(CertificateDer::from(pki.root.der.clone()))
-            .unwrap();
-        Fixture {
-            roots: Arc::new(roots),
-            chain: vec![
-                CertificateDer::from(pki.leaf.certificate.der.clone()),
-                CertificateDer::from(pki.intermediate.der.clone()),
-            ],
-            key: Arc::new(pki.leaf.key),
-        }
-    })
-}
+const ALG: KeyAlgorithm = KeyAlgorithm::EcdsaP256;
 
 /// Client defaults with 0-RTT turned on.
 fn client_params() -> ClientParams {
-    let provider = default_provider();
-    let verifier = Arc::new(WebPkiServerVerifier::new(
-        fixture().roots.clone(),
-        &provider,
-    ));
-    let mut p = ClientParams::new(Arc::new(provider), verifier);
+    let mut p = common::client_params(ALG);
     p.early_data = true;
     p
 }
 
 /// Server defaults accepting up to `max_early` bytes of 0-RTT.
 fn server_params(max_early: u32) -> ServerParams {
-    let provider = default_provider();
-    let f = fixture();
-    let certs = CertificateSet::new(
-        vec![CertifiedKey::new(f.chain.clone(), f.key.clone())],
-        &provider,
-    )
-    .unwrap();
-    let mut p = ServerParams::new(Arc::new(provider), Arc::new(certs)).unwrap();
+    let mut p = common::server_params(ALG);
     p.max_early_data = max_early;
     p
 }

@@ -6,85 +6,34 @@
 //! use (expired, rotated key, another hash), HelloRetryRequest with a PSK, and the
 //! exact alerts for broken offers.
 
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+mod common;
 
+use std::sync::Arc;
+
+use common::{T, at, localhost};
 use qssl_alert::AlertDescription;
 use qssl_crypto::ids::{CipherSuite, NamedGroup, SignatureScheme};
 use qssl_crypto::kx::{SECP256R1, X25519, X25519MLKEM768};
-use qssl_crypto::pki::TestPki;
-use qssl_crypto::provider::default_provider;
-use qssl_crypto::rand::OS_RANDOM;
-use qssl_crypto::sign::{KeyAlgorithm, SigningKey};
+use qssl_crypto::sign::KeyAlgorithm;
 use qssl_crypto::suites::{TLS13_AES_128_GCM_SHA256, TLS13_AES_256_GCM_SHA384};
 use qssl_handshake::session::{ClientSessionStore, InMemoryClientSessionStore};
 use qssl_handshake::testing::{Endpoint, Peer, do_handshake, transfer, transfer_bytes};
-use qssl_handshake::verify::{RootCertStore, WebPkiServerVerifier};
 use qssl_handshake::{
-    CertificateDer, CertificateSet, CertifiedKey, ClientHello, ClientParams, ConnectionError,
-    Error, Extension, ExtensionType, HandshakeMessage, HandshakeSummary, PeerMisbehaved,
-    ServerName, ServerParams, UnixTime,
+    ClientHello, ClientParams, ConnectionError, Error, Extension, ExtensionType, HandshakeMessage,
+    HandshakeSummary, PeerMisbehaved, ServerParams,
 };
 
-/// The virtual "now" the test PKI is made for.
-const T: u64 = 1_750_000_000;
 const HOUR: u64 = 3600;
-
-fn at(secs: u64) -> UnixTime {
-    UnixTime::since_unix_epoch(Duration::from_secs(secs))
-}
-
-fn localhost() -> ServerName<'static> {
-    ServerName::try_from("localhost").unwrap()
-}
-
-struct Fixture {
-    roots: Arc<RootCertStore>,
-    chain: Vec<CertificateDer<'static>>,
-    key: Arc<dyn SigningKey>,
-}
-
-/// An ML-DSA-65 root → intermediate → leaf for "localhost", valid from T - 1 h.
-fn fixture() -> &'static Fixture {
-    static F: OnceLock<Fixture> = OnceLock::new();
-    F.get_or_init(|| {
-        let pki =
-            TestPki::generate(KeyAlgorithm::MlDsa65, &["localhost".into()], T, OS_RANDOM).unwrap();
-        let mut roots = RootCertStore::new();
-        roots
-            .add(CertificateDer::from(pki.root.der.clone()))
-            .unwrap();
-        Fixture {
-            roots: Arc::new(roots),
-            chain: vec![
-                CertificateDer::from(pki.leaf.certificate.der.clone()),
-                CertificateDer::from(pki.intermediate.der.clone()),
-            ],
-            key: Arc::new(pki.leaf.key),
-        }
-    })
-}
+const ALG: KeyAlgorithm = KeyAlgorithm::MlDsa65;
 
 /// Client defaults (resumption on, its own fresh session store).
 fn client_params() -> ClientParams {
-    let provider = default_provider();
-    let verifier = Arc::new(WebPkiServerVerifier::new(
-        fixture().roots.clone(),
-        &provider,
-    ));
-    ClientParams::new(Arc::new(provider), verifier)
+    common::client_params(ALG)
 }
 
 /// Server defaults (two tickets per handshake from a fresh key ring).
 fn server_params() -> ServerParams {
-    let provider = default_provider();
-    let f = fixture();
-    let certs = CertificateSet::new(
-        vec![CertifiedKey::new(f.chain.clone(), f.key.clone())],
-        &provider,
-    )
-    .unwrap();
-    ServerParams::new(Arc::new(provider), Arc::new(certs)).unwrap()
+    common::server_params(ALG)
 }
 
 /// One connection between the two configurations at `now`, run to its end; the

@@ -169,26 +169,16 @@ impl ExpectFinished {
         let resumed = hs.resumed.is_some();
         let session = match hs.resumed.take() {
             Some(r) => r,
-            None => SessionState {
-                suite: suite.suite,
-                secret: Default::default(),
-                auth_time: now,
-                issued_at: 0,
-                lifetime: 0,
-                age_add: 0,
-                max_early_data: 0,
-                group: hs
-                    .group
+            None => SessionState::after_full_handshake(
+                suite.suite,
+                now,
+                hs.group
                     .ok_or(Error::Misuse("full handshake without a group"))?,
-                kx_post_quantum: false,
-                server_scheme: hs.scheme,
-                client_scheme: hs.client_scheme,
-                alpn: None,
-                server_name: None,
-                peer_certificates: core::mem::take(&mut hs.client_certificates),
-                peer_path: hs.client_path,
-                ticket: Vec::new(),
-            },
+                hs.scheme,
+                hs.client_scheme,
+                core::mem::take(&mut hs.client_certificates),
+                hs.client_path,
+            ),
         };
         let kx_post_quantum =
             session.kx_post_quantum || hs.group.is_some_and(|g| g.is_post_quantum());
