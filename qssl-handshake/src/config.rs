@@ -239,24 +239,19 @@ impl ClientParams {
     }
 }
 
-/// 16 bytes unique to one `ClientParams::new`: from the provider's randomness, or
-/// (if it fails, or is a test's fixed stream) from a process-wide counter, the
-/// process id and the time, hashed.
+/// 16 bytes unique to one `ClientParams::new`: the provider's randomness, mixed with
+/// a process-wide counter so that params made while it fails (or from a test's fixed
+/// stream) still differ. No clock or process id: nothing below the facade reads them.
 fn instance_binding(rng: &dyn SecureRandom) -> [u8; 16] {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let mut out = [0u8; 16];
     let drawn = rng.fill(&mut out).is_ok();
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let time = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let mut input = Vec::with_capacity(64);
+    let mut input = Vec::with_capacity(25);
     input.extend_from_slice(&out);
     input.push(u8::from(drawn));
     input.extend_from_slice(&n.to_be_bytes());
-    input.extend_from_slice(&std::process::id().to_be_bytes());
-    input.extend_from_slice(&time.to_be_bytes());
     let digest = qssl_crypto::hash::SHA256.hash(&input);
     out.copy_from_slice(&digest.as_bytes()[..16]);
     out
