@@ -199,6 +199,16 @@ impl Alert {
         }
     }
 
+    /// A warning-level alert with `description`: TLS 1.2 only (e.g.
+    /// `no_renegotiation`, which RFC 5246 §7.2.2 says "is always a warning"); TLS 1.3
+    /// reads every alert but `close_notify` and `user_canceled` as fatal.
+    pub const fn warning(description: AlertDescription) -> Self {
+        Self {
+            level: AlertLevel::WARNING,
+            description,
+        }
+    }
+
     /// `user_canceled`, sent at the warning level.
     pub const fn user_canceled() -> Self {
         Self {

@@ -30,8 +30,13 @@ pub enum Action {
         /// The exact bytes, already added to the transcript.
         bytes: Vec<u8>,
     },
-    /// Send a plaintext change_cipher_spec record (middlebox compatibility).
+    /// Send a change_cipher_spec record under the current write state: TLS 1.3
+    /// middlebox compatibility, or TLS 1.2's switch to the pending write key (the
+    /// [`SetWriteKey`](Self::SetWriteKey) that follows).
     SendChangeCipherSpec,
+    /// Send a warning-level alert (TLS 1.2: `no_renegotiation` when the peer asks
+    /// to renegotiate, RFC 5746 §4.2 / §4.4).
+    SendWarningAlert(qssl_alert::AlertDescription),
     /// Install new keys for reading. The connection refuses it if a handshake message
     /// is half received or more handshake data followed in the same record
     /// (RFC 8446 §5.1).
@@ -199,7 +204,8 @@ pub enum EarlyDataStatus {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct HandshakeSummary {
-    /// The negotiated version (TLS 1.3 is the only one today).
+    /// The negotiated version: TLS 1.3, or TLS 1.2 when enabled and the peer has
+    /// nothing newer.
     pub version: TlsVersion,
     /// The cipher suite, of that version.
     pub suite: SupportedCipherSuite,

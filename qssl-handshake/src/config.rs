@@ -9,7 +9,7 @@ use qssl_crypto::ids::NamedGroup;
 use qssl_crypto::kx::SupportedKxGroup;
 use qssl_crypto::provider::CryptoProvider;
 use qssl_crypto::rand::SecureRandom;
-use qssl_crypto::suites::Tls13CipherSuite;
+use qssl_crypto::suites::{Tls12CipherSuite, Tls13CipherSuite};
 
 use qssl_session::{
     AntiReplay, ClientSessionStore, InMemoryClientSessionStore, ReplayGuard, TicketKeyRing,
@@ -113,6 +113,21 @@ pub struct ClientParams {
     /// after the ClientHello, before the server has answered. Early data can be
     /// replayed by an attacker and is not forward secret; off by default.
     pub early_data: bool,
+    /// TLS 1.3 (default on). Off only for a TLS 1.2-only endpoint (with `tls12`):
+    /// tests, and peers that break on a TLS 1.3 hello. A TLS 1.2-only client sends a
+    /// plain TLS 1.2 ClientHello and does not check the RFC 8446 §4.1.3 downgrade
+    /// sentinel (it asked for TLS 1.2); a TLS 1.2-only server does not set it.
+    pub tls13: bool,
+    /// TLS 1.2 (RFC 5246, ECDHE with AEAD suites) as well as TLS 1.3, for peers that
+    /// have nothing newer. Off by default: TLS 1.2 has no post-quantum key exchange,
+    /// so a TLS 1.2 connection reports `kx_post_quantum: false`.
+    pub tls12: bool,
+    /// TLS 1.2 suites, most preferred first (used only with `tls12`).
+    pub tls12_suites: Vec<&'static Tls12CipherSuite>,
+    /// Accept a TLS 1.2 peer without extended master secret (RFC 7627). Off by
+    /// default: such a peer is refused ([`PeerIncompatible::NoExtendedMasterSecret`](crate::PeerIncompatible::NoExtendedMasterSecret)),
+    /// because its master secret does not bind the handshake (triple handshake).
+    pub tls12_allow_legacy_master_secret: bool,
     /// Drawn once per `ClientParams::new`: binds sessions to these params when the
     /// verifier has no [`session_binding`](ServerCertVerifier::session_binding) or a
     /// client certificate is configured (see [`ClientParams::session_key`]).
@@ -187,6 +202,21 @@ pub struct ServerParams {
     /// its defaults (10 s window, 100,000 entries, rejecting when full). Share one
     /// between every server that accepts the same tickets.
     pub anti_replay: Arc<dyn AntiReplay>,
+    /// TLS 1.3 (default on). Off only for a TLS 1.2-only endpoint (with `tls12`):
+    /// tests, and peers that break on a TLS 1.3 hello. A TLS 1.2-only client sends a
+    /// plain TLS 1.2 ClientHello and does not check the RFC 8446 §4.1.3 downgrade
+    /// sentinel (it asked for TLS 1.2); a TLS 1.2-only server does not set it.
+    pub tls13: bool,
+    /// TLS 1.2 (RFC 5246, ECDHE with AEAD suites) as well as TLS 1.3, for peers that
+    /// have nothing newer. Off by default: TLS 1.2 has no post-quantum key exchange,
+    /// so a TLS 1.2 connection reports `kx_post_quantum: false`.
+    pub tls12: bool,
+    /// TLS 1.2 suites, most preferred first (used only with `tls12`).
+    pub tls12_suites: Vec<&'static Tls12CipherSuite>,
+    /// Accept a TLS 1.2 peer without extended master secret (RFC 7627). Off by
+    /// default: such a peer is refused ([`PeerIncompatible::NoExtendedMasterSecret`](crate::PeerIncompatible::NoExtendedMasterSecret)),
+    /// because its master secret does not bind the handshake (triple handshake).
+    pub tls12_allow_legacy_master_secret: bool,
 }
 
 impl ClientParams {
@@ -197,6 +227,7 @@ impl ClientParams {
     /// only, no 0-RTT.
     pub fn new(provider: Arc<CryptoProvider>, verifier: Arc<dyn ServerCertVerifier>) -> Self {
         let provider_rng = provider.secure_random;
+        let tls12_suites = provider.tls12_cipher_suites.clone();
         Self {
             suites: provider.tls13_cipher_suites.clone(),
             groups: default_client_groups(&provider),
@@ -213,6 +244,10 @@ impl ClientParams {
             session_store: Some(Arc::new(InMemoryClientSessionStore::default())),
             psk_ke: false,
             early_data: false,
+            tls13: true,
+            tls12: false,
+            tls12_suites,
+            tls12_allow_legacy_master_secret: false,
             instance_binding: instance_binding(provider_rng),
         }
     }
@@ -273,6 +308,7 @@ impl ServerParams {
         let ticket_aead = provider
             .tls13_suite(qssl_crypto::ids::CipherSuite::TLS13_AES_256_GCM_SHA384)
             .map_or(qssl_crypto::aead::AES_256_GCM, |s| s.aead);
+        let tls12_suites = provider.tls12_cipher_suites.clone();
         Ok(Self {
             suites: provider.tls13_cipher_suites.clone(),
             groups: default_server_groups(&provider),
@@ -295,6 +331,10 @@ impl ServerParams {
             psk_ke: false,
             max_early_data: 0,
             anti_replay: Arc::new(ReplayGuard::default()),
+            tls13: true,
+            tls12: false,
+            tls12_suites,
+            tls12_allow_legacy_master_secret: false,
         })
     }
 }

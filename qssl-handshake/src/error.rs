@@ -223,6 +223,22 @@ pub enum PeerMisbehaved {
     /// the connection with an unexpected_message alert").
     #[error("more early data than max_early_data_size")]
     TooMuchEarlyData,
+    /// TLS 1.2: the peer asked to renegotiate again after our no_renegotiation
+    /// warning (a second HelloRequest, or a second renegotiating ClientHello).
+    #[error("peer insisted on renegotiation, which Q-SSL refuses")]
+    RenegotiationRefused,
+    /// TLS 1.2 renegotiation_info that is not empty on an initial handshake
+    /// (RFC 5746 §3.4, §3.6: "MUST abort the handshake" with handshake_failure).
+    #[error("renegotiation_info not empty on an initial handshake")]
+    BadRenegotiationInfo,
+    /// TLS 1.2 ec_point_formats without the uncompressed format, which RFC 8422
+    /// §5.1.2 makes mandatory.
+    #[error("ec_point_formats without the uncompressed format")]
+    NoUncompressedPoints,
+    /// TLS 1.2: an empty client Certificate when client authentication is
+    /// mandatory (RFC 5246 §7.4.6: handshake_failure; TLS 1.3 has its own alert).
+    #[error("client sent no certificate, and one is required")]
+    NoClientCertificateTls12,
 }
 
 impl PeerMisbehaved {
@@ -239,6 +255,10 @@ impl PeerMisbehaved {
             | Self::TooManyWarningAlerts
             | Self::InterleavedWithHandshakeMessage
             | Self::TooMuchEarlyData => A::UNEXPECTED_MESSAGE,
+            Self::RenegotiationRefused
+            | Self::BadRenegotiationInfo
+            | Self::NoClientCertificateTls12 => A::HANDSHAKE_FAILURE,
+            Self::NoUncompressedPoints => A::ILLEGAL_PARAMETER,
             Self::BadFinished | Self::BadCertificateVerify | Self::BadPskBinder => A::DECRYPT_ERROR,
             Self::InvalidKeyShare
             | Self::IllegalHelloRetryRequest
@@ -293,6 +313,14 @@ pub enum PeerIncompatible {
     /// Appendix D.5): an SSL 3.0 / TLS 1.0 / TLS 1.1 era hello.
     #[error("ClientHello legacy_version below TLS 1.2")]
     LegacyVersionTooLow,
+    /// TLS 1.2 enabled, and the peer offers neither TLS 1.3 nor TLS 1.2 (or a TLS 1.2
+    /// server answers a client that has TLS 1.2 off, which is [`Self::NoTls13`]).
+    #[error("no protocol version in common (TLS 1.3 or 1.2)")]
+    NoCommonVersion,
+    /// TLS 1.2 without extended master secret (RFC 7627), which Q-SSL requires
+    /// unless the configuration allows it (§5.2, §5.3: handshake_failure).
+    #[error("peer does not support extended master secret (RFC 7627)")]
+    NoExtendedMasterSecret,
 }
 
 impl PeerIncompatible {
@@ -300,7 +328,11 @@ impl PeerIncompatible {
     pub fn alert(self) -> AlertDescription {
         use AlertDescription as A;
         match self {
-            Self::NoTls13 | Self::LegacyVersionTooLow => A::PROTOCOL_VERSION,
+            Self::NoTls13 | Self::LegacyVersionTooLow | Self::NoCommonVersion => {
+                A::PROTOCOL_VERSION
+            }
+            // RFC 7627 §5.2, §5.3: "MUST abort the handshake" (handshake_failure).
+            Self::NoExtendedMasterSecret => A::HANDSHAKE_FAILURE,
             // RFC 8446 §4.1.1: unable to negotiate a supported set of parameters.
             Self::NoCommonCipherSuite
             | Self::NoCommonGroup
@@ -449,6 +481,13 @@ mod tests {
             (NoServerCertificate, A::DECODE_ERROR),
             // ...and an empty client Certificate when one is required, certificate_required.
             (NoClientCertificate, A::CERTIFICATE_REQUIRED),
+            // TLS 1.2: RFC 5746 §3.4/§3.6 and RFC 5246 §7.4.6 say handshake_failure;
+            // a renegotiation pressed after no_renegotiation fails the same way.
+            (RenegotiationRefused, A::HANDSHAKE_FAILURE),
+            (BadRenegotiationInfo, A::HANDSHAKE_FAILURE),
+            (NoClientCertificateTls12, A::HANDSHAKE_FAILURE),
+            // RFC 8422 §5.1.2: uncompressed points are mandatory.
+            (NoUncompressedPoints, A::ILLEGAL_PARAMETER),
         ];
         fn listed(e: PeerMisbehaved) {
             match e {
@@ -487,11 +526,15 @@ mod tests {
                 | PskBinderCountMismatch
                 | PskIncompatible
                 | PskWithoutKeyExchangeModes
-                | TooMuchEarlyData => {}
+                | TooMuchEarlyData
+                | RenegotiationRefused
+                | BadRenegotiationInfo
+                | NoUncompressedPoints
+                | NoClientCertificateTls12 => {}
             }
         }
-        // 36 variants in `listed`, each once in `cases`.
-        assert_eq!(cases.len(), 36);
+        // 40 variants in `listed`, each once in `cases`.
+        assert_eq!(cases.len(), 40);
         let distinct: std::collections::HashSet<_> = cases.iter().map(|(e, _)| *e).collect();
         assert_eq!(distinct.len(), cases.len());
         for (e, a) in cases {
@@ -525,6 +568,10 @@ mod tests {
             (NoApplicationProtocol, A::NO_APPLICATION_PROTOCOL),
             // §4.1.2, Appendix D.5: a hello older than TLS 1.2.
             (LegacyVersionTooLow, A::PROTOCOL_VERSION),
+            // RFC 5246 Appendix E.1: no version in common.
+            (NoCommonVersion, A::PROTOCOL_VERSION),
+            // RFC 7627 §5.2/§5.3.
+            (NoExtendedMasterSecret, A::HANDSHAKE_FAILURE),
         ];
         fn listed(e: PeerIncompatible) {
             match e {
@@ -534,10 +581,12 @@ mod tests {
                 | NoPostQuantumGroup
                 | NoCommonSignatureScheme
                 | NoApplicationProtocol
-                | LegacyVersionTooLow => {}
+                | LegacyVersionTooLow
+                | NoCommonVersion
+                | NoExtendedMasterSecret => {}
             }
         }
-        assert_eq!(cases.len(), 7);
+        assert_eq!(cases.len(), 9);
         let distinct: std::collections::HashSet<_> = cases.iter().map(|(e, _)| *e).collect();
         assert_eq!(distinct.len(), cases.len());
         for (e, a) in cases {

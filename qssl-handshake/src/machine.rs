@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::action::Action;
 use crate::client::ClientState;
+use crate::codec::tls12::Tls12Message;
 use crate::common::Traffic;
 use crate::config::{ClientParams, ServerParams};
 use crate::error::{Error, PeerMisbehaved};
@@ -31,6 +32,22 @@ pub(crate) trait SideState: Sized {
         now: UnixTime,
         out: &mut Vec<Action>,
     ) -> Result<Self, Error>;
+    /// Consumes a TLS 1.2 state with one parsed TLS 1.2 message and its exact bytes.
+    /// Called instead of [`step`](Self::step) once [`is_tls12`](Self::is_tls12).
+    fn step_tls12(
+        self,
+        msg: Tls12Message,
+        raw: &[u8],
+        now: UnixTime,
+        out: &mut Vec<Action>,
+    ) -> Result<Self, Error>;
+    /// Whether TLS 1.2 was negotiated: messages parse as TLS 1.2 and a
+    /// change_cipher_spec switches the read key (RFC 5246 §7.1).
+    fn is_tls12(&self) -> bool;
+    /// TLS 1.2: the peer's change_cipher_spec, which only the state waiting for it
+    /// takes (it installs the pending read key); anywhere else it is
+    /// [`PeerMisbehaved::UnexpectedChangeCipherSpec`].
+    fn change_cipher_spec_tls12(self, out: &mut Vec<Action>) -> Result<Self, Error>;
     /// The post-handshake state, once the handshake is complete.
     fn traffic_mut(&mut self) -> Option<&mut Traffic>;
     /// Whether the handshake is complete.
@@ -69,11 +86,20 @@ fn step<S: SideState>(
     out: &mut Vec<Action>,
 ) -> Result<S, Error> {
     state.check_type(msg.typ())?;
+    if state.is_tls12() {
+        let parsed = Tls12Message::parse(msg.bytes())?;
+        return state.step_tls12(parsed, msg.bytes(), now, out);
+    }
     let parsed = msg.parse()?;
     state.step(parsed, msg.bytes(), now, out)
 }
 
-/// The sans-I/O TLS 1.3 handshake of one side, message by message: whole handshake
+/// A change_cipher_spec to a TLS 1.2 state.
+fn change_cipher_spec<S: SideState>(state: S, out: &mut Vec<Action>) -> Result<S, Error> {
+    state.change_cipher_spec_tls12(out)
+}
+
+/// The sans-I/O TLS 1.3 (or, when enabled, TLS 1.2) handshake of one side, message by message: whole handshake
 /// messages in (from a [`HandshakeJoiner`](crate::HandshakeJoiner)), [`Action`]s out.
 /// After the handshake it handles the post-handshake messages (KeyUpdate,
 /// NewSessionTicket) and sends KeyUpdates.
@@ -193,11 +219,22 @@ impl StateMachine {
         r
     }
 
-    /// A plaintext change_cipher_spec (already checked to be `0x01`): allowed once,
-    /// during the handshake, after the first ClientHello (RFC 8446 §5: "at any time
-    /// after the first ClientHello message has been sent or received and before the
-    /// peer's Finished message has been received").
-    pub fn handle_change_cipher_spec(&mut self) -> Result<(), Error> {
+    /// A plaintext change_cipher_spec (already checked to be `0x01`). TLS 1.3: allowed
+    /// once, during the handshake, after the first ClientHello, and ignored (RFC 8446
+    /// §5: "at any time after the first ClientHello message has been sent or received
+    /// and before the peer's Finished message has been received"). TLS 1.2: exactly
+    /// once, just before the peer's Finished, where it switches the read key (into
+    /// `out`); anywhere else it is unexpected_message.
+    pub fn handle_change_cipher_spec(&mut self, out: &mut Vec<Action>) -> Result<(), Error> {
+        if self.is_tls12() {
+            let next = match core::mem::replace(&mut self.state, State::Spent) {
+                State::Client(s) => change_cipher_spec(s, out).map(State::Client),
+                State::Server(s) => change_cipher_spec(s, out).map(State::Server),
+                State::Spent => Err(SPENT),
+            };
+            self.state = next?;
+            return Ok(());
+        }
         let before_hello_ok = match &mut self.state {
             State::Client(s) => s.change_cipher_spec_before_hello(),
             State::Server(s) => s.change_cipher_spec_before_hello(),
@@ -222,6 +259,9 @@ impl StateMachine {
     /// Sends a KeyUpdate (asking the peer to update too if `request_peer`) and
     /// switches the write key. Only once the handshake is complete.
     pub fn update_keys(&mut self, request_peer: bool, out: &mut Vec<Action>) -> Result<(), Error> {
+        if self.is_tls12() {
+            return Err(Error::Misuse("TLS 1.2 has no KeyUpdate"));
+        }
         match self.traffic_mut()? {
             Some(t) => t.send_key_update(request_peer, out),
             None => Err(Error::Misuse("KeyUpdate before the handshake is complete")),
@@ -245,6 +285,15 @@ impl StateMachine {
     pub fn application_data_received(&mut self) {
         if let Ok(Some(t)) = self.traffic_mut() {
             t.application_data_received();
+        }
+    }
+
+    /// Whether TLS 1.2 was negotiated (known once the hellos are exchanged).
+    pub fn is_tls12(&self) -> bool {
+        match &self.state {
+            State::Client(s) => s.is_tls12(),
+            State::Server(s) => s.is_tls12(),
+            State::Spent => false,
         }
     }
 

@@ -239,3 +239,13 @@ pub fn set_handshake_hook(conn: &mut Connection, hook: HandshakeHook) {
 pub fn inject_tls(conn: &mut Connection, bytes: &[u8]) {
     conn.inject_tls(bytes);
 }
+
+/// Seals `bytes` as handshake records under `conn`'s current write key and queues
+/// them (a message the state machines never send, such as a HelloRequest).
+#[cfg(feature = "test-hooks")]
+pub fn send_handshake_bytes(
+    conn: &mut Connection,
+    bytes: &[u8],
+) -> Result<(), crate::ConnectionError> {
+    conn.send_handshake_bytes(bytes)
+}

@@ -109,6 +109,15 @@ impl Transcript {
         }
     }
 
+    /// The exact bytes added so far, while the hash is not fixed (a TLS 1.2 client
+    /// keeps them: its CertificateVerify signs the messages themselves).
+    pub(crate) fn buffered(&self) -> Option<&[u8]> {
+        match &self.state {
+            State::Buffer(b) => Some(b),
+            State::Hashing(_) => None,
+        }
+    }
+
     /// `Transcript-Hash` of the messages so far. `None` before the hash is fixed.
     pub fn current_hash(&self) -> Option<HashOutput> {
         match &self.state {

@@ -273,6 +273,10 @@ fn peer_misbehaved() -> Vec<(&'static str, PeerMisbehaved)> {
         ("PskWithoutKeyExchangeModes", PskWithoutKeyExchangeModes),
         ("PskIncompatible", PskIncompatible),
         ("TooMuchEarlyData", TooMuchEarlyData),
+        ("RenegotiationRefused", RenegotiationRefused),
+        ("BadRenegotiationInfo", BadRenegotiationInfo),
+        ("NoUncompressedPoints", NoUncompressedPoints),
+        ("NoClientCertificateTls12", NoClientCertificateTls12),
     ]
 }
 
@@ -286,6 +290,8 @@ fn peer_incompatible() -> Vec<(&'static str, PeerIncompatible)> {
         ("NoCommonSignatureScheme", NoCommonSignatureScheme),
         ("NoApplicationProtocol", NoApplicationProtocol),
         ("LegacyVersionTooLow", LegacyVersionTooLow),
+        ("NoCommonVersion", NoCommonVersion),
+        ("NoExtendedMasterSecret", NoExtendedMasterSecret),
     ]
 }
 

@@ -161,7 +161,8 @@ impl RecordLayer {
     /// - TLS 1.3 read keys: a plaintext change_cipher_spec passes through (the
     ///   handshake decides whether it is in its allowed window, RFC 8446 §5);
     ///   any other outer type than application_data is refused;
-    /// - a protected change_cipher_spec is refused (RFC 8446 §5);
+    /// - a protected change_cipher_spec is refused (RFC 8446 §5), and under TLS 1.2
+    ///   read keys any change_cipher_spec record (the one allowed came before them);
     /// - zero-length handshake or alert content is `unexpected_message`
     ///   (RFC 8446 §5.4); an alert record holds exactly two bytes (RFC 8446 §5.1),
     ///   otherwise `decode_error` (§6); change_cipher_spec is exactly `0x01`;
@@ -182,6 +183,13 @@ impl RecordLayer {
                 if p.version() == TlsVersion::Tls13 && outer == ContentType::CHANGE_CIPHER_SPEC =>
             {
                 (outer, record.payload)
+            }
+            // TLS 1.2: the change_cipher_spec came before the read key; another one
+            // after it is out of place (RFC 5246 §7.1), whatever it holds.
+            Some(p)
+                if p.version() == TlsVersion::Tls12 && outer == ContentType::CHANGE_CIPHER_SPEC =>
+            {
+                return Err(RecordError::ProtectedChangeCipherSpec);
             }
             Some(p) => {
                 let (typ, data) = p.open_in_place(record)?;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use qssl_crypto::kx::SupportedKxGroup;
 use qssl_crypto::provider::{CryptoProvider, default_provider};
 use qssl_crypto::sign::SigningKey;
-use qssl_crypto::suites::Tls13CipherSuite;
+use qssl_crypto::suites::{Tls12CipherSuite, Tls13CipherSuite};
 use qssl_handshake::session::{AntiReplay, ClientSessionStore, Ticketer};
 use qssl_handshake::verify::{
     CertificateDer, ClientCertVerifier, RootCertStore, ServerCertVerifier, WebPkiServerVerifier,
@@ -14,6 +14,7 @@ use qssl_handshake::{
     CertificateResolver, CertificateSet, CertificateSetError, CertifiedKey, ClientParams,
     ServerParams,
 };
+use qssl_wire::TlsVersion;
 
 use crate::error::Error;
 use crate::key_log::KeyLog;
@@ -32,6 +33,10 @@ struct Common {
     key_log: Option<Arc<dyn KeyLog>>,
     time: Option<Arc<dyn TimeProvider>>,
     psk_ke: Option<bool>,
+    tls13: Option<bool>,
+    tls12: Option<bool>,
+    tls12_suites: Option<Vec<&'static Tls12CipherSuite>>,
+    tls12_allow_legacy_master_secret: Option<bool>,
 }
 
 /// Applies a [`Common`] to client or server params (the same field names on both).
@@ -56,6 +61,21 @@ macro_rules! apply_common {
         }
         if let Some(v) = c.psk_ke {
             p.psk_ke = v;
+        }
+        if let Some(v) = c.tls13 {
+            p.tls13 = v;
+        }
+        if let Some(v) = c.tls12 {
+            p.tls12 = v;
+        }
+        if !p.tls13 && !p.tls12 {
+            return Err(Error::Config("no protocol version enabled"));
+        }
+        if let Some(v) = c.tls12_suites {
+            p.tls12_suites = v;
+        }
+        if let Some(v) = c.tls12_allow_legacy_master_secret {
+            p.tls12_allow_legacy_master_secret = v;
         }
         p.key_log = c.key_log.is_some();
         if p.groups.is_empty() || p.suites.is_empty() {
@@ -291,6 +311,41 @@ impl ClientConfigBuilder {
     /// or the server's ticket key) can decrypt it. Off by default.
     pub fn with_psk_ke(mut self, enabled: bool) -> Self {
         self.common.psk_ke = Some(enabled);
+        self
+    }
+
+    /// Speaks TLS 1.2 (RFC 5246: ECDHE with AES-GCM or ChaCha20-Poly1305, extended
+    /// master secret required) as well as TLS 1.3, with peers that have nothing
+    /// newer. Off by default: TLS 1.2 has no post-quantum key exchange, so such a
+    /// connection reports `kx_post_quantum: false` and protocol version TLS 1.2.
+    /// Ignored under `pq_only`.
+    pub fn with_tls12(mut self) -> Self {
+        self.common.tls12 = Some(true);
+        self
+    }
+
+    /// The protocol versions spoken, from `versions`: TLS 1.3 (the default), TLS 1.2
+    /// (as [`with_tls12`](Self::with_tls12)), or both. `&[TlsVersion::Tls12]` makes a
+    /// TLS 1.2-only endpoint (for peers that break on TLS 1.3, and for tests); a list
+    /// with neither fails at `build`.
+    pub fn with_protocol_versions(mut self, versions: &[TlsVersion]) -> Self {
+        self.common.tls13 = Some(versions.contains(&TlsVersion::Tls13));
+        self.common.tls12 = Some(versions.contains(&TlsVersion::Tls12));
+        self
+    }
+
+    /// The TLS 1.2 cipher suites, most preferred first (used with
+    /// [`with_tls12`](Self::with_tls12); default: the provider's six ECDHE suites).
+    pub fn with_tls12_cipher_suites(mut self, suites: Vec<&'static Tls12CipherSuite>) -> Self {
+        self.common.tls12_suites = Some(suites);
+        self
+    }
+
+    /// Accepts a TLS 1.2 peer without extended master secret (RFC 7627). Off by
+    /// default: such a peer's master secret does not bind the handshake transcript
+    /// (the triple handshake attack), and it is refused with handshake_failure.
+    pub fn with_tls12_legacy_master_secret(mut self, allow: bool) -> Self {
+        self.common.tls12_allow_legacy_master_secret = Some(allow);
         self
     }
 
@@ -583,6 +638,41 @@ impl ServerConfigBuilder {
     /// every resumption runs a key exchange (`psk_dhe_ke`).
     pub fn with_psk_ke(mut self, enabled: bool) -> Self {
         self.common.psk_ke = Some(enabled);
+        self
+    }
+
+    /// Speaks TLS 1.2 (RFC 5246: ECDHE with AES-GCM or ChaCha20-Poly1305, extended
+    /// master secret required) as well as TLS 1.3, with peers that have nothing
+    /// newer. Off by default: TLS 1.2 has no post-quantum key exchange, so such a
+    /// connection reports `kx_post_quantum: false` and protocol version TLS 1.2.
+    /// Ignored under `pq_only`.
+    pub fn with_tls12(mut self) -> Self {
+        self.common.tls12 = Some(true);
+        self
+    }
+
+    /// The protocol versions spoken, from `versions`: TLS 1.3 (the default), TLS 1.2
+    /// (as [`with_tls12`](Self::with_tls12)), or both. `&[TlsVersion::Tls12]` makes a
+    /// TLS 1.2-only endpoint (for peers that break on TLS 1.3, and for tests); a list
+    /// with neither fails at `build`.
+    pub fn with_protocol_versions(mut self, versions: &[TlsVersion]) -> Self {
+        self.common.tls13 = Some(versions.contains(&TlsVersion::Tls13));
+        self.common.tls12 = Some(versions.contains(&TlsVersion::Tls12));
+        self
+    }
+
+    /// The TLS 1.2 cipher suites, most preferred first (used with
+    /// [`with_tls12`](Self::with_tls12); default: the provider's six ECDHE suites).
+    pub fn with_tls12_cipher_suites(mut self, suites: Vec<&'static Tls12CipherSuite>) -> Self {
+        self.common.tls12_suites = Some(suites);
+        self
+    }
+
+    /// Accepts a TLS 1.2 peer without extended master secret (RFC 7627). Off by
+    /// default: such a peer's master secret does not bind the handshake transcript
+    /// (the triple handshake attack), and it is refused with handshake_failure.
+    pub fn with_tls12_legacy_master_secret(mut self, allow: bool) -> Self {
+        self.common.tls12_allow_legacy_master_secret = Some(allow);
         self
     }
 

@@ -80,3 +80,10 @@ pub fn set_handshake_hook(conn: &mut ConnectionCommon, hook: HandshakeHook) {
 pub fn inject_tls(conn: &mut ConnectionCommon, bytes: &[u8]) {
     core_testing::inject_tls(&mut conn.core, bytes);
 }
+
+/// Seals `bytes` as handshake records under `conn`'s current write key and queues
+/// them (a message Q-SSL never sends, such as a TLS 1.2 HelloRequest).
+#[cfg(feature = "test-hooks")]
+pub fn send_handshake_bytes(conn: &mut ConnectionCommon, bytes: &[u8]) -> Result<(), Error> {
+    core_testing::send_handshake_bytes(&mut conn.core, bytes)
+}

@@ -10,8 +10,8 @@ use qssl_crypto::suites::{SupportedCipherSuite, Tls13CipherSuite};
 use qssl_wire::TlsVersion;
 
 use super::ClientState;
-use super::negotiate::{self, Offered, OfferedPsk, ServerHelloChoice};
-use super::tls13;
+use super::negotiate::{self, Offered, OfferedPsk, OfferedTls12, ServerHelloChoice};
+use super::{tls12, tls13};
 use crate::action::Action;
 use crate::common;
 use crate::config::ClientParams;
@@ -202,14 +202,23 @@ fn hello_extensions(
     if let Some(name) = sni {
         extensions.push(Extension::ServerName(vec![name.as_bytes().to_vec()]));
     }
-    extensions.push(Extension::SupportedVersionsOffer(vec![
-        ProtocolVersion::TLSV1_3,
-    ]));
+    // A TLS 1.2-only hello is a plain RFC 5246 one: no supported_versions, no
+    // key_share, nothing to resume with, no 0-RTT.
+    let tls13 = params.tls13;
+    if tls13 {
+        let mut versions = vec![ProtocolVersion::TLSV1_3];
+        if offers_tls12(params) {
+            versions.push(ProtocolVersion::TLSV1_2);
+        }
+        extensions.push(Extension::SupportedVersionsOffer(versions));
+    }
     extensions.push(Extension::SupportedGroups(
         groups.iter().map(|g| g.name()).collect(),
     ));
     extensions.push(Extension::SignatureAlgorithms(verify_schemes.to_vec()));
-    extensions.push(Extension::KeyShareOffer(shares));
+    if tls13 {
+        extensions.push(Extension::KeyShareOffer(shares));
+    }
     if !params.alpn_protocols.is_empty() {
         extensions.push(Extension::Alpn(params.alpn_protocols.clone()));
     }
@@ -223,11 +232,20 @@ fn hello_extensions(
         extensions.push(Extension::RecordSizeLimit(limit));
     }
     // Without it a server may not send NewSessionTicket (RFC 8446 §4.2.9).
-    let mut modes = vec![PskKeyExchangeMode::PSK_DHE_KE];
-    if params.psk_ke {
-        modes.push(PskKeyExchangeMode::PSK_KE);
+    if tls13 {
+        let mut modes = vec![PskKeyExchangeMode::PSK_DHE_KE];
+        if params.psk_ke {
+            modes.push(PskKeyExchangeMode::PSK_KE);
+        }
+        extensions.push(Extension::PskKeyExchangeModes(modes));
     }
-    extensions.push(Extension::PskKeyExchangeModes(modes));
+    if offers_tls12(params) {
+        // RFC 7627, RFC 8422 §5.1.2 and RFC 5746 §3.4 (an empty renegotiation_info
+        // rather than the SCSV): what a TLS 1.2 server needs from us.
+        extensions.push(Extension::ExtendedMasterSecret);
+        extensions.push(crate::tls12::handshake::ec_point_formats());
+        extensions.push(Extension::RenegotiationInfo(Vec::new()));
+    }
     if early_data {
         extensions.push(Extension::EarlyData);
     }
@@ -237,6 +255,32 @@ fn hello_extensions(
     extensions
 }
 
+/// Whether the ClientHello offers TLS 1.2 besides TLS 1.3: enabled, with suites, and
+/// not `pq_only` (no TLS 1.2 key exchange is post-quantum).
+pub(crate) fn offers_tls12(params: &ClientParams) -> bool {
+    params.tls12 && !params.pq_only && !params.tls12_suites.is_empty()
+}
+
+/// The schemes our signature_algorithms lists: the verifier's, and with TLS 1.2
+/// offered the PKCS#1 v1.5 ones a TLS 1.2 ServerKeyExchange may use (RFC 8446
+/// §4.2.3 lets a TLS 1.3 client list them "for backwards compatibility"; a TLS 1.3
+/// CertificateVerify with one is still refused).
+fn verify_schemes(params: &ClientParams) -> Vec<SignatureScheme> {
+    let mut schemes = params.verifier.supported_verify_schemes();
+    if offers_tls12(params) {
+        for s in [
+            SignatureScheme::RSA_PKCS1_SHA256,
+            SignatureScheme::RSA_PKCS1_SHA384,
+            SignatureScheme::RSA_PKCS1_SHA512,
+        ] {
+            if !schemes.contains(&s) {
+                schemes.push(s);
+            }
+        }
+    }
+    schemes
+}
+
 /// Builds and sends the first ClientHello.
 pub(crate) fn start(
     params: Arc<ClientParams>,
@@ -244,23 +288,28 @@ pub(crate) fn start(
     now: UnixTime,
     out: &mut Vec<Action>,
 ) -> Result<ExpectServerHello, Error> {
+    if !params.tls13 && !offers_tls12(&params) {
+        return Err(Error::Misuse("neither TLS 1.3 nor TLS 1.2 is enabled"));
+    }
     let groups: Vec<_> = params
         .groups
         .iter()
         .copied()
         .filter(|g| !params.pq_only || g.name().is_post_quantum())
+        .filter(|g| params.tls13 || crate::tls12::handshake::is_tls12_group(g.name()))
         .collect();
     let Some(&first) = groups.first() else {
         return Err(Error::Misuse("no key exchange group to offer"));
     };
-    if params.suites.is_empty() {
+    if params.tls13 && params.suites.is_empty() {
         return Err(Error::Misuse("no cipher suite to offer"));
     }
     let rng = params.provider.secure_random;
     let mut random = [0u8; 32];
     rng.fill(&mut random)?;
     let mut session_id = Vec::new();
-    if params.middlebox_compat {
+    // RFC 8446 Appendix D.4; in a TLS 1.2-only hello the field means resumption.
+    if params.middlebox_compat && params.tls13 {
         session_id = vec![0u8; 32];
         rng.fill(&mut session_id)?;
     }
@@ -268,7 +317,7 @@ pub(crate) fn start(
         ServerName::DnsName(d) if params.enable_sni => Some(d.as_ref().to_owned()),
         _ => None,
     };
-    let verify_schemes = params.verifier.supported_verify_schemes();
+    let verify_schemes = verify_schemes(&params);
     let store_key = params.session_key(&server_name);
     let now = now.as_secs();
     // The group this server chose last time, if we still offer it: its share goes
@@ -279,7 +328,11 @@ pub(crate) fn start(
         .and_then(|s| s.kx_group(&store_key))
         .and_then(|g| groups.iter().copied().find(|x| x.name() == g))
         .unwrap_or(first);
-    let resuming = take_resumable(&params, &store_key, now);
+    let resuming = if params.tls13 {
+        take_resumable(&params, &store_key, now)
+    } else {
+        None
+    };
     // 0-RTT only under the ticket's own suite (RFC 8446 §4.2.10).
     let early_data = params.early_data
         && resuming
@@ -299,7 +352,19 @@ pub(crate) fn start(
         legacy_version: ProtocolVersion::TLSV1_2,
         random,
         session_id: session_id.clone(),
-        cipher_suites: params.suites.iter().map(|s| s.suite).collect(),
+        cipher_suites: params
+            .suites
+            .iter()
+            .map(|s| s.suite)
+            .filter(|_| params.tls13)
+            .chain(
+                params
+                    .tls12_suites
+                    .iter()
+                    .map(|s| s.suite)
+                    .filter(|_| offers_tls12(&params)),
+            )
+            .collect(),
         compression_methods: vec![0],
         extensions,
     };
@@ -438,8 +503,29 @@ impl ExpectServerHello {
                 .resuming
                 .as_ref()
                 .map(|r| r.offered(&self.start.params)),
+            tls13: self.start.params.tls13,
+            tls12: offers_tls12(&self.start.params).then_some(OfferedTls12 {
+                suites: &self.start.params.tls12_suites,
+                alpn: &self.start.params.alpn_protocols,
+                sni: self.start.sni.is_some(),
+                ocsp: self.start.params.request_ocsp,
+                allow_legacy_master_secret: self.start.params.tls12_allow_legacy_master_secret,
+            }),
         };
         match negotiate::negotiate(&sh, &offered)? {
+            ServerHelloChoice::Tls12(_) if self.retry_suite.is_some() => {
+                // RFC 8446 §4.1.4: the server that asked for a retry speaks TLS 1.3.
+                Err(PeerMisbehaved::IllegalHelloRetryRequest.into())
+            }
+            ServerHelloChoice::Tls12(tls12) => {
+                if self.early_data {
+                    // 0-RTT went out under a TLS 1.3 key: none of it was taken, and
+                    // our TLS 1.2 messages go in the clear.
+                    out.push(Action::EndEarlyData { accepted: false });
+                    out.push(Action::ClearWriteKey);
+                }
+                tls12::accept_server_hello(self, tls12, sh.random, raw)
+            }
             ServerHelloChoice::Retry(retry) => {
                 tls13::emit_retried_hello(self, retry, raw, now.as_secs(), out)
             }

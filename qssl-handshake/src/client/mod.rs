@@ -4,21 +4,25 @@
 //! ClientHello; the server's answer is first negotiated against it — negotiate.rs,
 //! pure: version, suite, which of our shares, or a HelloRetryRequest — then taken
 //! over by the negotiated version's emitter: tls13/ (the handshake keys or the second
-//! ClientHello, the server's encrypted flight, the client's second flight).
+//! ClientHello, the server's encrypted flight, the client's second flight), or
+//! tls12.rs when TLS 1.2 is enabled and the server chose it.
 //! [`StateMachine`](crate::StateMachine) holds the current state.
 
 mod hello;
 mod negotiate;
+mod tls12;
 mod tls13;
 
 use std::sync::Arc;
 
 use crate::HandshakeType;
 use crate::action::Action;
+use crate::codec::tls12::Tls12Message;
 use crate::common::Traffic;
 use crate::config::ClientParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::machine::SideState;
+use crate::tls12::handshake::Tls12Traffic;
 use crate::verify::{ServerName, UnixTime};
 
 pub(crate) enum ClientState {
@@ -29,6 +33,12 @@ pub(crate) enum ClientState {
     CertificateVerify(tls13::ExpectCertificateVerify),
     Finished(tls13::ExpectFinished),
     Traffic(Traffic),
+    Tls12Certificate(tls12::ExpectCertificate),
+    Tls12ServerKeyExchange(tls12::ExpectServerKeyExchange),
+    Tls12CertificateRequestOrDone(tls12::ExpectCertificateRequestOrDone),
+    Tls12ChangeCipherSpec(tls12::ExpectChangeCipherSpec),
+    Tls12Finished(tls12::ExpectFinished),
+    Tls12Traffic(Tls12Traffic),
 }
 
 impl SideState for ClientState {
@@ -50,6 +60,47 @@ impl SideState for ClientState {
                 t.handle(msg, now, out)?;
                 Ok(Self::Traffic(t))
             }
+            _ => Err(Error::Misuse("a TLS 1.3 message given to a TLS 1.2 state")),
+        }
+    }
+
+    fn step_tls12(
+        self,
+        msg: Tls12Message,
+        raw: &[u8],
+        now: UnixTime,
+        out: &mut Vec<Action>,
+    ) -> Result<Self, Error> {
+        match self {
+            Self::Tls12Certificate(s) => s.handle(msg, raw),
+            Self::Tls12ServerKeyExchange(s) => s.handle(msg, raw, now),
+            Self::Tls12CertificateRequestOrDone(s) => s.handle(msg, raw, out),
+            Self::Tls12Finished(s) => s.handle(msg, raw, out),
+            // A HelloRequest (check_type lets nothing else through).
+            Self::Tls12Traffic(mut t) => {
+                t.refuse_renegotiation(out)?;
+                Ok(Self::Tls12Traffic(t))
+            }
+            _ => Err(Error::Misuse("a TLS 1.2 message given to another state")),
+        }
+    }
+
+    fn is_tls12(&self) -> bool {
+        matches!(
+            self,
+            Self::Tls12Certificate(_)
+                | Self::Tls12ServerKeyExchange(_)
+                | Self::Tls12CertificateRequestOrDone(_)
+                | Self::Tls12ChangeCipherSpec(_)
+                | Self::Tls12Finished(_)
+                | Self::Tls12Traffic(_)
+        )
+    }
+
+    fn change_cipher_spec_tls12(self, out: &mut Vec<Action>) -> Result<Self, Error> {
+        match self {
+            Self::Tls12ChangeCipherSpec(s) => Ok(s.handle(out)),
+            _ => Err(PeerMisbehaved::UnexpectedChangeCipherSpec.into()),
         }
     }
 
@@ -61,7 +112,7 @@ impl SideState for ClientState {
     }
 
     fn is_traffic(&self) -> bool {
-        matches!(self, Self::Traffic(_))
+        matches!(self, Self::Traffic(_) | Self::Tls12Traffic(_))
     }
 
     /// Whether a message of type `typ` may arrive now; its body is parsed only if so.
@@ -78,6 +129,20 @@ impl SideState for ClientState {
             Self::Traffic(_) => {
                 typ == HandshakeType::KEY_UPDATE || typ == HandshakeType::NEW_SESSION_TICKET
             }
+            Self::Tls12Certificate(_) => typ == HandshakeType::CERTIFICATE,
+            // CertificateStatus only if stapling was acknowledged (checked in the state).
+            Self::Tls12ServerKeyExchange(_) => {
+                typ == HandshakeType::SERVER_KEY_EXCHANGE
+                    || typ == HandshakeType::CERTIFICATE_STATUS
+            }
+            Self::Tls12CertificateRequestOrDone(_) => {
+                typ == HandshakeType::CERTIFICATE_REQUEST || typ == HandshakeType::SERVER_HELLO_DONE
+            }
+            // Only the ChangeCipherSpec may come now.
+            Self::Tls12ChangeCipherSpec(_) => false,
+            Self::Tls12Finished(_) => typ == HandshakeType::FINISHED,
+            // A renegotiation request, refused once with a warning.
+            Self::Tls12Traffic(_) => typ == HandshakeType::HELLO_REQUEST,
         };
         if allowed {
             Ok(())

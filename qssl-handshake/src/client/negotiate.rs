@@ -11,7 +11,7 @@
 use qssl_crypto::hash::HashAlgorithm;
 use qssl_crypto::ids::{CipherSuite, NamedGroup};
 use qssl_crypto::kx::SupportedKxGroup;
-use qssl_crypto::suites::{SupportedCipherSuite, Tls13CipherSuite};
+use qssl_crypto::suites::{SupportedCipherSuite, Tls12CipherSuite, Tls13CipherSuite};
 use qssl_wire::TlsVersion;
 
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
@@ -42,6 +42,35 @@ pub(crate) struct Offered<'a> {
     pub(crate) retry_suite: Option<CipherSuite>,
     /// The session offered in pre_shared_key (one identity), if any.
     pub(crate) psk: Option<OfferedPsk>,
+    /// TLS 1.3 was offered (false for a TLS 1.2-only hello).
+    pub(crate) tls13: bool,
+    /// TLS 1.2 was offered too (supported_versions lists it): what a TLS 1.2
+    /// ServerHello is checked against.
+    pub(crate) tls12: Option<OfferedTls12<'a>>,
+}
+
+/// What a ClientHello that also offers TLS 1.2 allows a TLS 1.2 ServerHello to pick.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OfferedTls12<'a> {
+    /// The TLS 1.2 suites offered.
+    pub(crate) suites: &'a [&'static Tls12CipherSuite],
+    /// The ALPN protocols offered.
+    pub(crate) alpn: &'a [Vec<u8>],
+    /// server_name was sent.
+    pub(crate) sni: bool,
+    /// status_request was sent.
+    pub(crate) ocsp: bool,
+    /// A server without extended master secret is accepted.
+    pub(crate) allow_legacy_master_secret: bool,
+}
+
+/// What a TLS 1.2 ServerHello chose (RFC 5246 §7.4.1.3).
+#[derive(Debug)]
+pub(crate) struct Tls12ServerHello {
+    pub(crate) suite: &'static Tls12CipherSuite,
+    pub(crate) extended_master_secret: bool,
+    pub(crate) alpn_protocol: Option<Vec<u8>>,
+    pub(crate) ocsp_acknowledged: bool,
 }
 
 /// What a pre_shared_key offer allows the server to choose.
@@ -60,6 +89,8 @@ pub(crate) enum ServerHelloChoice<'a> {
     Accept(ClientNegotiation<'a>),
     /// A HelloRetryRequest: send a second ClientHello.
     Retry(RetryRequest<'a>),
+    /// A TLS 1.2 ServerHello (we offered TLS 1.2 too and the server has nothing newer).
+    Tls12(Tls12ServerHello),
 }
 
 /// What a ServerHello chose.
@@ -114,17 +145,27 @@ pub(crate) fn negotiate<'a>(
     sh: &'a ServerHello,
     offered: &Offered<'_>,
 ) -> Result<ServerHelloChoice<'a>, Error> {
-    // Checked for TLS 1.2-and-below answers and, harmlessly, for all others.
+    // Checked for TLS 1.2-and-below answers and, harmlessly, for all others; by a
+    // client that offered TLS 1.3 only (RFC 8446 §4.1.3: "TLS 1.3 clients").
     let tail = &sh.random[24..];
-    if tail == DOWNGRADE_TLS12 || tail == DOWNGRADE_TLS11 {
+    if offered.tls13 && (tail == DOWNGRADE_TLS12 || tail == DOWNGRADE_TLS11) {
         return Err(PeerMisbehaved::DowngradeDetected.into());
     }
     let version = match sh.extension(ExtensionType::SUPPORTED_VERSIONS) {
-        Some(Extension::SupportedVersionsSelected(v)) if *v == ProtocolVersion::TLSV1_3 => {
+        Some(Extension::SupportedVersionsSelected(v))
+            if *v == ProtocolVersion::TLSV1_3 && offered.tls13 =>
+        {
             TlsVersion::Tls13
         }
+        // RFC 8446 §4.2.1: a server negotiating TLS 1.2 sends no supported_versions.
         Some(_) => return Err(PeerMisbehaved::SelectedUnofferedParameter.into()),
-        None => return Err(PeerIncompatible::NoTls13.into()),
+        None => match offered.tls12 {
+            Some(tls12) if sh.legacy_version == ProtocolVersion::TLSV1_2 => {
+                return read_tls12(sh, offered, &tls12).map(ServerHelloChoice::Tls12);
+            }
+            Some(_) => return Err(PeerIncompatible::NoCommonVersion.into()),
+            None => return Err(PeerIncompatible::NoTls13.into()),
+        },
     };
     // RFC 8446 §4.1.3: "legacy_version ... MUST be set to 0x0303" (the HRR too).
     if sh.legacy_version != ProtocolVersion::TLSV1_2 {
@@ -176,6 +217,68 @@ pub(crate) fn negotiate<'a>(
         psk,
         after_retry: offered.retry_suite.is_some(),
     }))
+}
+
+/// A TLS 1.2 ServerHello (RFC 5246 §7.4.1.3): one of our TLS 1.2 suites, null
+/// compression, no resumption of a session we did not offer, and only extensions we
+/// asked for — renegotiation_info empty (RFC 5746 §3.4), extended master secret
+/// unless allowed without (RFC 7627 §5.3), ec_point_formats with uncompressed points
+/// (RFC 8422 §5.2), one of our ALPN protocols.
+fn read_tls12(
+    sh: &ServerHello,
+    offered: &Offered<'_>,
+    tls12: &OfferedTls12<'_>,
+) -> Result<Tls12ServerHello, Error> {
+    if sh.compression_method != 0 {
+        return Err(PeerMisbehaved::BadCompression.into());
+    }
+    let suite = tls12
+        .suites
+        .iter()
+        .copied()
+        .find(|s| s.suite == sh.cipher_suite)
+        .ok_or(PeerMisbehaved::SelectedUnofferedParameter)?;
+    // Our legacy_session_id is a random compatibility value (RFC 8446 §4.1.2), not a
+    // session we could resume: a server echoing it claims a session we never had.
+    if !sh.session_id.is_empty() && sh.session_id == offered.session_id {
+        return Err(PeerMisbehaved::SelectedUnofferedParameter.into());
+    }
+    let mut extended_master_secret = false;
+    let mut alpn_protocol = None;
+    let mut ocsp_acknowledged = false;
+    for e in &sh.extensions {
+        match e {
+            Extension::RenegotiationInfo(r) if r.is_empty() => {}
+            Extension::RenegotiationInfo(_) => {
+                return Err(PeerMisbehaved::BadRenegotiationInfo.into());
+            }
+            Extension::ExtendedMasterSecret => extended_master_secret = true,
+            Extension::Unknown { typ, data } if *typ == ExtensionType::EC_POINT_FORMATS => {
+                crate::tls12::handshake::check_ec_point_formats(data)?;
+            }
+            Extension::Alpn(list) if !tls12.alpn.is_empty() => {
+                let [proto] = list.as_slice() else {
+                    return Err(PeerMisbehaved::SelectedUnofferedAlpn.into());
+                };
+                if !tls12.alpn.contains(proto) {
+                    return Err(PeerMisbehaved::SelectedUnofferedAlpn.into());
+                }
+                alpn_protocol = Some(proto.clone());
+            }
+            Extension::ServerNameAck if tls12.sni => {}
+            Extension::StatusRequestAck if tls12.ocsp => ocsp_acknowledged = true,
+            _ => return Err(PeerMisbehaved::UnsolicitedExtension.into()),
+        }
+    }
+    if !extended_master_secret && !tls12.allow_legacy_master_secret {
+        return Err(PeerIncompatible::NoExtendedMasterSecret.into());
+    }
+    Ok(Tls12ServerHello {
+        suite,
+        extended_master_secret,
+        alpn_protocol,
+        ocsp_acknowledged,
+    })
 }
 
 /// The PSK the ServerHello selected, if any (pre_shared_key may only be there if we
@@ -307,6 +410,8 @@ mod tests {
             pq_only: false,
             retry_suite: None,
             psk: None,
+            tls13: true,
+            tls12: None,
         }
     }
 
@@ -350,6 +455,7 @@ mod tests {
         match negotiate(sh, offered).unwrap() {
             ServerHelloChoice::Accept(n) => n,
             ServerHelloChoice::Retry(r) => panic!("a retry: {r:?}"),
+            ServerHelloChoice::Tls12(t) => panic!("TLS 1.2: {t:?}"),
         }
     }
 
@@ -357,6 +463,7 @@ mod tests {
         match negotiate(sh, offered).unwrap() {
             ServerHelloChoice::Retry(r) => r,
             ServerHelloChoice::Accept(n) => panic!("accepted: {n:?}"),
+            ServerHelloChoice::Tls12(t) => panic!("TLS 1.2: {t:?}"),
         }
     }
 

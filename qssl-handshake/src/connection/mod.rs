@@ -406,10 +406,13 @@ impl Connection {
                         self.apply_actions()?;
                     }
                 }
-                ContentType::CHANGE_CIPHER_SPEC => self.machine.handle_change_cipher_spec()?,
+                ContentType::CHANGE_CIPHER_SPEC => {
+                    self.machine.handle_change_cipher_spec(&mut self.actions)?;
+                    self.apply_actions()?;
+                }
                 ContentType::ALERT => {
                     let alert = Alert::parse(data).map_err(|_| ConnectionError::MalformedAlert)?;
-                    match alert.action_in(TlsVersion::Tls13) {
+                    match alert.action_in(self.alert_version()) {
                         // The handshake cannot complete without the peer's messages:
                         // it ends here rather than waiting for bytes that will not come.
                         AlertAction::CloseRead if self.machine.is_handshaking() => {
@@ -448,6 +451,17 @@ impl Connection {
             self.send_plaintext(&early)?;
         }
         Ok(())
+    }
+
+    /// The version whose alert rules apply: TLS 1.2 once negotiated (its warning
+    /// alerts are warnings), TLS 1.3 otherwise (every alert but close_notify and
+    /// user_canceled is fatal, RFC 8446 §6.2).
+    fn alert_version(&self) -> TlsVersion {
+        if self.machine.is_tls12() {
+            TlsVersion::Tls12
+        } else {
+            TlsVersion::Tls13
+        }
     }
 
     /// Keeps the first fatal error (and returns it): one alert for the peer, if the
@@ -494,6 +508,13 @@ impl Connection {
                     self.record
                         .write(ContentType::CHANGE_CIPHER_SPEC, &[1], &mut self.sendable)?;
             }
+            Action::SendWarningAlert(description) => {
+                self.flush_handshake()?;
+                let alert = Alert::warning(description);
+                let _ =
+                    self.record
+                        .write(ContentType::ALERT, &alert.to_bytes(), &mut self.sendable)?;
+            }
             Action::SetWriteKey(key) => {
                 self.flush_handshake()?;
                 self.record.set_write_protector(key.protector()?);
@@ -501,8 +522,21 @@ impl Connection {
             Action::SetReadKey(key) => {
                 // RFC 8446 §5.1: handshake messages may not span a key change, so the
                 // new key applies only at a record boundary with nothing left over.
+                // TLS 1.2's change_cipher_spec is held to the same: a CCS inside a
+                // message, or before the rest of its record's messages, is refused.
                 if self.joiner.is_mid_message() || self.joiner.ready_len() > 0 {
-                    return Err(PeerMisbehaved::MessageSpansKeyChange.into());
+                    return Err(if self.machine.is_tls12() {
+                        PeerMisbehaved::UnexpectedChangeCipherSpec
+                    } else {
+                        PeerMisbehaved::MessageSpansKeyChange
+                    }
+                    .into());
+                }
+                if matches!(key, crate::action::TrafficKey::Tls12(_)) {
+                    // RFC 5246 §6.2.3: a TLS 1.2 ciphertext may be 2^14 + 2048 bytes.
+                    self.deframer.set_max_record_len(
+                        Deframer::for_version(TlsVersion::Tls12).max_record_len(),
+                    );
                 }
                 self.record.set_read_protector(key.protector()?);
             }
@@ -588,6 +622,16 @@ impl Connection {
     #[cfg(feature = "test-hooks")]
     pub(crate) fn inject_tls(&mut self, bytes: &[u8]) {
         self.sendable.extend_from_slice(bytes);
+    }
+
+    /// Test hook: seals `bytes` as handshake records under the current write key
+    /// (e.g. a HelloRequest our state machines never send).
+    #[cfg(feature = "test-hooks")]
+    pub(crate) fn send_handshake_bytes(&mut self, bytes: &[u8]) -> Result<(), ConnectionError> {
+        let _ = self
+            .record
+            .write(ContentType::HANDSHAKE, bytes, &mut self.sendable)?;
+        Ok(())
     }
 
     /// Whether bytes wait in [`pending_tls`](Self::pending_tls).
@@ -739,7 +783,13 @@ impl Connection {
             .record
             .write(ContentType::APPLICATION_DATA, data, &mut self.sendable)?;
         if status >= SealStatus::KeyUpdateDue {
-            self.refresh_keys(false)?;
+            if self.machine.is_tls12() {
+                // TLS 1.2 has no KeyUpdate and we refuse renegotiation: a key at its
+                // usage limit ends the connection cleanly.
+                self.send_close_notify();
+            } else {
+                self.refresh_keys(false)?;
+            }
         }
         Ok(())
     }

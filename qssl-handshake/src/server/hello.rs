@@ -9,6 +9,7 @@ use qssl_wire::TlsVersion;
 use super::ServerState;
 use super::negotiate::{self, KeyExchange, Prior};
 use super::resume;
+use super::tls12;
 use super::tls13::{self, Retry};
 use crate::HandshakeMessage;
 use crate::action::{Action, EarlyDataStatus};
@@ -63,6 +64,14 @@ impl ExpectClientHello {
             return Err(PeerMisbehaved::UnexpectedMessage(msg.typ()).into());
         };
         let params = self.params;
+        if negotiate::choose_version(&ch, &params)? == TlsVersion::Tls12 {
+            // RFC 8446 §4.1.4: the answer to a HelloRetryRequest is a TLS 1.3 hello.
+            if self.retry.is_some() || self.cookie_expected {
+                return Err(PeerMisbehaved::IllegalHelloRetryRequest.into());
+            }
+            let neg = tls12::negotiate(&ch, &params)?;
+            return tls12::emit_server_flight(params, &ch, raw, neg, out);
+        }
         let retry = match self.retry {
             Some(r) => Ok(Some(r)),
             None => tls13::recover_retry(&params, &ch, self.cookie_expected),
@@ -129,7 +138,7 @@ impl ExpectClientHello {
                     )
                 }
             },
-            // TLS 1.2 plugs in here, with its own emitter; negotiate cannot pick it yet.
+            // TLS 1.2 was answered above, before the TLS 1.3 negotiation.
             _ => Err(Error::Misuse("negotiated a version without an emitter")),
         }
     }

@@ -4,22 +4,27 @@
 //! (hello.rs) is first negotiated — negotiate.rs, pure: version, suite, key exchange or
 //! HelloRetryRequest, certificate, ALPN, server name (sni.rs) — then answered by the
 //! negotiated version's emitter: tls13/ (the server's first flight, the
-//! HelloRetryRequest, and the client's Certificate, CertificateVerify and Finished).
+//! HelloRetryRequest, and the client's Certificate, CertificateVerify and Finished)
+//! or, when TLS 1.2 is enabled and the client has nothing newer, tls12.rs (its own
+//! negotiation, the server's flight, the client's flight and both Finished).
 //! [`StateMachine`](crate::StateMachine) holds the current state.
 
 mod hello;
 mod negotiate;
 mod resume;
+mod tls12;
 mod tls13;
 
 use std::sync::Arc;
 
 use crate::HandshakeType;
 use crate::action::Action;
+use crate::codec::tls12::Tls12Message;
 use crate::common::Traffic;
 use crate::config::ServerParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::machine::SideState;
+use crate::tls12::handshake::Tls12Traffic;
 use crate::verify::UnixTime;
 
 pub(crate) enum ServerState {
@@ -29,6 +34,12 @@ pub(crate) enum ServerState {
     CertificateVerify(tls13::ExpectCertificateVerify),
     Finished(tls13::ExpectFinished),
     Traffic(Traffic),
+    Tls12Certificate(tls12::ExpectCertificate),
+    Tls12ClientKeyExchange(tls12::ExpectClientKeyExchange),
+    Tls12CertificateVerify(tls12::ExpectCertificateVerify),
+    Tls12ChangeCipherSpec(tls12::ExpectChangeCipherSpec),
+    Tls12Finished(tls12::ExpectFinished),
+    Tls12Traffic(Tls12Traffic),
 }
 
 impl SideState for ServerState {
@@ -49,6 +60,47 @@ impl SideState for ServerState {
                 t.handle(msg, now, out)?;
                 Ok(Self::Traffic(t))
             }
+            _ => Err(Error::Misuse("a TLS 1.3 message given to a TLS 1.2 state")),
+        }
+    }
+
+    fn step_tls12(
+        self,
+        msg: Tls12Message,
+        raw: &[u8],
+        now: UnixTime,
+        out: &mut Vec<Action>,
+    ) -> Result<Self, Error> {
+        match self {
+            Self::Tls12Certificate(s) => s.handle(msg, raw, now),
+            Self::Tls12ClientKeyExchange(s) => s.handle(msg, raw),
+            Self::Tls12CertificateVerify(s) => s.handle(msg, raw),
+            Self::Tls12Finished(s) => s.handle(msg, raw, out),
+            // A renegotiating ClientHello (check_type lets nothing else through).
+            Self::Tls12Traffic(mut t) => {
+                t.refuse_renegotiation(out)?;
+                Ok(Self::Tls12Traffic(t))
+            }
+            _ => Err(Error::Misuse("a TLS 1.2 message given to another state")),
+        }
+    }
+
+    fn is_tls12(&self) -> bool {
+        matches!(
+            self,
+            Self::Tls12Certificate(_)
+                | Self::Tls12ClientKeyExchange(_)
+                | Self::Tls12CertificateVerify(_)
+                | Self::Tls12ChangeCipherSpec(_)
+                | Self::Tls12Finished(_)
+                | Self::Tls12Traffic(_)
+        )
+    }
+
+    fn change_cipher_spec_tls12(self, out: &mut Vec<Action>) -> Result<Self, Error> {
+        match self {
+            Self::Tls12ChangeCipherSpec(s) => Ok(s.handle(out)),
+            _ => Err(PeerMisbehaved::UnexpectedChangeCipherSpec.into()),
         }
     }
 
@@ -60,7 +112,7 @@ impl SideState for ServerState {
     }
 
     fn is_traffic(&self) -> bool {
-        matches!(self, Self::Traffic(_))
+        matches!(self, Self::Traffic(_) | Self::Tls12Traffic(_))
     }
 
     fn early_data(&mut self, len: usize) -> Result<bool, Error> {
@@ -89,6 +141,16 @@ impl SideState for ServerState {
                 return Err(PeerMisbehaved::MisplacedPostHandshakeMessage.into());
             }
             Self::Traffic(_) => HandshakeType::KEY_UPDATE,
+            Self::Tls12Certificate(_) => HandshakeType::CERTIFICATE,
+            Self::Tls12ClientKeyExchange(_) => HandshakeType::CLIENT_KEY_EXCHANGE,
+            Self::Tls12CertificateVerify(_) => HandshakeType::CERTIFICATE_VERIFY,
+            // Only the ChangeCipherSpec may come now.
+            Self::Tls12ChangeCipherSpec(_) => {
+                return Err(PeerMisbehaved::UnexpectedMessage(typ).into());
+            }
+            Self::Tls12Finished(_) => HandshakeType::FINISHED,
+            // A renegotiation attempt, refused once with a warning.
+            Self::Tls12Traffic(_) => HandshakeType::CLIENT_HELLO,
         };
         if typ == expected {
             Ok(())

@@ -159,7 +159,12 @@ pub(crate) fn negotiate<'a>(
     params: &ServerParams,
     prior: Prior<'_>,
 ) -> Result<ServerNegotiation<'a>, Error> {
-    let version = choose_version(ch)?;
+    let version = choose_version(ch, params)?;
+    if version != TlsVersion::Tls13 {
+        return Err(Error::Misuse(
+            "a TLS 1.2 ClientHello given to the TLS 1.3 negotiation",
+        ));
+    }
     if ch.compression_methods != [0] {
         return Err(PeerMisbehaved::BadCompression.into());
     }
@@ -249,19 +254,37 @@ fn read_psk_offer<'a>(
     }))
 }
 
-/// The highest version both sides speak. Only TLS 1.3 for now: a client without it in
-/// supported_versions is refused (TLS 1.2 is chosen here once it exists).
-fn choose_version(ch: &ClientHello) -> Result<TlsVersion, Error> {
-    match ch.extension(ExtensionType::SUPPORTED_VERSIONS) {
-        Some(Extension::SupportedVersionsOffer(v)) if v.contains(&ProtocolVersion::TLSV1_3) => {}
-        _ => return Err(PeerIncompatible::NoTls13.into()),
-    }
+/// The highest version both sides speak: TLS 1.3 if the client lists it in
+/// supported_versions (and `params.tls13`, the default); otherwise TLS 1.2 if `params.tls12` and the client offers it
+/// (in supported_versions — which may also list versions we do not know, drafts
+/// among them — or, without that extension, by a legacy_version of 0x0303 or more,
+/// RFC 5246 Appendix E.1).
+pub(crate) fn choose_version(ch: &ClientHello, params: &ServerParams) -> Result<TlsVersion, Error> {
+    let (offers13, offers12) = match ch.extension(ExtensionType::SUPPORTED_VERSIONS) {
+        Some(Extension::SupportedVersionsOffer(v)) => (
+            v.contains(&ProtocolVersion::TLSV1_3),
+            v.contains(&ProtocolVersion::TLSV1_2),
+        ),
+        _ => (false, ch.legacy_version >= ProtocolVersion::TLSV1_2),
+    };
     // RFC 8446 §4.1.2: a TLS 1.3 client sets 0x0303 here; anything lower is a
     // client too old for us (or a probe), whatever supported_versions says.
-    if ch.legacy_version < ProtocolVersion::TLSV1_2 {
+    if offers13 && ch.legacy_version < ProtocolVersion::TLSV1_2 {
         return Err(PeerIncompatible::LegacyVersionTooLow.into());
     }
-    Ok(TlsVersion::Tls13)
+    if offers13 && params.tls13 {
+        return Ok(TlsVersion::Tls13);
+    }
+    if !params.tls12 {
+        return Err(PeerIncompatible::NoTls13.into());
+    }
+    if offers12 && ch.legacy_version >= ProtocolVersion::TLSV1_2 {
+        Ok(TlsVersion::Tls12)
+    } else if ch.legacy_version < ProtocolVersion::TLSV1_2 {
+        Err(PeerIncompatible::LegacyVersionTooLow.into())
+    } else {
+        Err(PeerIncompatible::NoCommonVersion.into())
+    }
 }
 
 /// The extensions every negotiation reads, checked to be present and consistent.
@@ -381,7 +404,10 @@ fn choose_certificate(
 
 /// Our most preferred ALPN protocol the client offered; none if either side has no
 /// list, and no_application_protocol if both have one and they do not meet.
-fn choose_alpn(ch: &ClientHello, params: &ServerParams) -> Result<Option<Vec<u8>>, Error> {
+pub(crate) fn choose_alpn(
+    ch: &ClientHello,
+    params: &ServerParams,
+) -> Result<Option<Vec<u8>>, Error> {
     match ch.extension(ExtensionType::APPLICATION_LAYER_PROTOCOL_NEGOTIATION) {
         Some(Extension::Alpn(offered)) if !params.alpn_protocols.is_empty() => params
             .alpn_protocols

@@ -5,6 +5,7 @@
 //! `qssl_crypto::tls12_prf` and the record layer's TLS 1.2 protectors; [`signing`] is
 //! the ServerKeyExchange signature (content, scheme choice, sign and verify).
 
+pub(crate) mod handshake;
 pub mod keys;
 pub mod signing;
 

@@ -44,6 +44,7 @@
 
 use qssl_crypto::ids::SignatureScheme;
 use qssl_crypto::sign::{SignatureVerifier, SigningKey};
+use qssl_crypto::suites::Tls12Authentication;
 use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm};
 
 use crate::codec::tls12::{DigitallySigned, ServerEcdhParams, ServerKeyExchange};
@@ -71,6 +72,24 @@ pub const TLS12_SCHEMES: &[SignatureScheme] = &[
 /// Whether Q-SSL signs or accepts a TLS 1.2 ServerKeyExchange with `scheme`.
 pub fn usable_in_tls12(scheme: SignatureScheme) -> bool {
     TLS12_SCHEMES.contains(&scheme)
+}
+
+/// Which suites' certificates can make `scheme`: ECDSA suites take ECDSA keys and
+/// Ed25519 (RFC 8422 §5.1.3), RSA suites RSA keys. ML-DSA has no TLS 1.2 suite.
+pub(crate) fn authentication_of(scheme: SignatureScheme) -> Option<Tls12Authentication> {
+    use SignatureScheme as S;
+    match scheme {
+        S::ECDSA_SECP256R1_SHA256 | S::ECDSA_SECP384R1_SHA384 | S::ED25519 => {
+            Some(Tls12Authentication::Ecdsa)
+        }
+        S::RSA_PSS_RSAE_SHA256
+        | S::RSA_PSS_RSAE_SHA384
+        | S::RSA_PSS_RSAE_SHA512
+        | S::RSA_PKCS1_SHA256
+        | S::RSA_PKCS1_SHA384
+        | S::RSA_PKCS1_SHA512 => Some(Tls12Authentication::Rsa),
+        _ => None,
+    }
 }
 
 /// The content a ServerKeyExchange signature covers (RFC 8422 §5.4):
@@ -157,7 +176,22 @@ pub fn verify_server_key_exchange(
     server_random: &[u8; 32],
     offered_schemes: &[SignatureScheme],
 ) -> Result<(), Error> {
-    let scheme = ske.signature.scheme;
+    let content = server_key_exchange_content(client_random, server_random, &ske.params)?;
+    verify_tls12_signature(verifiers, cert, &ske.signature, &content, offered_schemes)
+}
+
+/// Checks a TLS 1.2 `digitally-signed` value made by `cert`'s key over `content`:
+/// a ServerKeyExchange's (through [`verify_server_key_exchange`]) or a client's
+/// CertificateVerify, whose content is every handshake message before it (RFC 5246
+/// §7.4.8). The errors and alerts are those of [`verify_server_key_exchange`].
+pub fn verify_tls12_signature(
+    verifiers: &[&'static dyn SignatureVerifier],
+    cert: &CertificateDer<'_>,
+    signed: &DigitallySigned,
+    content: &[u8],
+    offered_schemes: &[SignatureScheme],
+) -> Result<(), Error> {
+    let scheme = signed.scheme;
     if !offered_schemes.contains(&scheme) || !usable_in_tls12(scheme) {
         return Err(PeerMisbehaved::SignatureSchemeNotOffered.into());
     }
@@ -166,12 +200,11 @@ pub fn verify_server_key_exchange(
         .copied()
         .find(|v| v.scheme() == scheme)
         .ok_or(CertificateError::UnsupportedHandshakeSignatureScheme)?;
-    let content = server_key_exchange_content(client_random, server_random, &ske.params)?;
     let cert = webpki::EndEntityCert::try_from(cert).map_err(|_| CertificateError::BadEncoding)?;
     cert.verify_signature(
         verifier as &dyn SignatureVerificationAlgorithm,
-        &content,
-        &ske.signature.signature,
+        content,
+        &signed.signature,
     )
     .map_err(|e| {
         Error::Certificate(match e {
