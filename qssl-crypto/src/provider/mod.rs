@@ -65,6 +65,11 @@ pub struct CryptoProvider {
     pub kx_groups: Vec<&'static dyn SupportedKxGroup>,
     /// Signature verification algorithms, for handshake signatures and certificate chains.
     pub signature_verifiers: Vec<&'static dyn SignatureVerifier>,
+    /// Further verifiers for TLS 1.2 handshake signatures only: ECDSA with the other
+    /// curve's hash, which TLS 1.2 allows and OpenSSL uses (see
+    /// [`crate::sign::TLS12_EXTRA_VERIFIERS`]). Never used for TLS 1.3 or
+    /// certificates.
+    pub tls12_extra_verifiers: Vec<&'static dyn SignatureVerifier>,
     /// The source of all randomness.
     pub secure_random: &'static dyn SecureRandom,
     /// Loads private keys.
@@ -101,6 +106,17 @@ impl CryptoProvider {
             .find(|v| v.scheme() == scheme)
     }
 
+    /// Every verifier a TLS 1.2 handshake signature may be checked with:
+    /// `signature_verifiers`, then `tls12_extra_verifiers`. Several may share a
+    /// scheme (they differ in the key's curve); the certificate's key picks one.
+    pub fn tls12_verifiers(&self) -> Vec<&'static dyn SignatureVerifier> {
+        self.signature_verifiers
+            .iter()
+            .chain(&self.tls12_extra_verifiers)
+            .copied()
+            .collect()
+    }
+
     /// The signature schemes this provider can verify, in preference order.
     pub fn verify_schemes(&self) -> Vec<SignatureScheme> {
         self.signature_verifiers
@@ -125,6 +141,7 @@ pub fn default_provider() -> CryptoProvider {
         tls12_cipher_suites: ALL_TLS12_SUITES.to_vec(),
         kx_groups: ALL_KX_GROUPS.to_vec(),
         signature_verifiers: ALL_VERIFIERS.to_vec(),
+        tls12_extra_verifiers: crate::sign::TLS12_EXTRA_VERIFIERS.to_vec(),
         secure_random: OS_RANDOM,
         key_provider: &DefaultKeyProvider,
     }

@@ -136,3 +136,72 @@ ecdsa_curve!(
     alg_id::ECDSA_P384,
     alg_id::ECDSA_SHA384
 );
+
+/// ECDSA whose hash is not its curve's: P-256 with SHA-384, P-384 with SHA-256. TLS
+/// 1.2 only (RFC 5246 §7.4.1.4.1 pairs a hash with "ecdsa"; the curve is the
+/// certificate's), where OpenSSL signs a ServerKeyExchange or CertificateVerify with
+/// the peer's first ECDSA hash whatever its key's curve. The digest is computed
+/// here and checked as a prehash: RFC 6979 / FIPS 186-5 truncate (or, for a short
+/// hash, use) it as the curve requires.
+macro_rules! ecdsa_cross_hash {
+    (
+        $curve:ident, $verify_fn:ident, $verifier:ident, $scheme:ident, $hash:ident,
+        $name:literal, $point_len:literal, $pk_alg:expr, $sig_alg:expr
+    ) => {
+        pub(crate) static $verifier: Verifier = Verifier {
+            scheme: SignatureScheme::$scheme,
+            description: concat!(
+                "ECDSA ",
+                $name,
+                " (RustCrypto ",
+                stringify!($curve),
+                ", TLS 1.2)"
+            ),
+            public_key_alg_id: $pk_alg,
+            signature_alg_id: $sig_alg,
+            verify: $verify_fn,
+        };
+
+        fn $verify_fn(
+            public_key: &[u8],
+            message: &[u8],
+            signature: &[u8],
+        ) -> Result<(), CryptoError> {
+            use sha2::Digest as _;
+            use signature::hazmat::PrehashVerifier as _;
+            if public_key.len() != $point_len || public_key[0] != 0x04 {
+                return Err(CryptoError::BadPublicKey(concat!("ECDSA ", $name)));
+            }
+            let key = $curve::ecdsa::VerifyingKey::from_sec1_bytes(public_key)
+                .map_err(|_| CryptoError::BadPublicKey(concat!("ECDSA ", $name)))?;
+            let signature = $curve::ecdsa::Signature::from_der(signature)
+                .map_err(|_| CryptoError::BadSignature)?;
+            let digest = sha2::$hash::digest(message);
+            key.verify_prehash(&digest, &signature)
+                .map_err(|_| CryptoError::BadSignature)
+        }
+    };
+}
+
+ecdsa_cross_hash!(
+    p256,
+    verify_p256_sha384,
+    P256_SHA384,
+    ECDSA_SECP384R1_SHA384,
+    Sha384,
+    "P-256 SHA-384",
+    65,
+    alg_id::ECDSA_P256,
+    alg_id::ECDSA_SHA384
+);
+ecdsa_cross_hash!(
+    p384,
+    verify_p384_sha256,
+    P384_SHA256,
+    ECDSA_SECP256R1_SHA256,
+    Sha256,
+    "P-384 SHA-256",
+    97,
+    alg_id::ECDSA_P384,
+    alg_id::ECDSA_SHA256
+);

@@ -153,6 +153,15 @@ pub static ALL_VERIFIERS: &[&dyn SignatureVerifier] = &[
     &rsa::PKCS1_SHA512,
 ];
 
+/// The verifiers TLS 1.2 handshake signatures may also need, beyond
+/// [`ALL_VERIFIERS`]: ECDSA whose hash is not its curve's (P-256 with SHA-384 under
+/// `ecdsa_secp384r1_sha384`, P-384 with SHA-256 under `ecdsa_secp256r1_sha256`).
+/// In TLS 1.2 a scheme names a hash and "ecdsa" (RFC 5246 §7.4.1.4.1) and the
+/// certificate names the curve; TLS 1.3 ties the curve to the scheme, so these are
+/// never used there, nor for certificates.
+pub static TLS12_EXTRA_VERIFIERS: &[&dyn SignatureVerifier] =
+    &[&ecdsa::P256_SHA384, &ecdsa::P384_SHA256];
+
 /// The verifier for `scheme`, if this crate has one.
 pub fn verifier_for(scheme: SignatureScheme) -> Option<&'static dyn SignatureVerifier> {
     ALL_VERIFIERS.iter().copied().find(|v| v.scheme() == scheme)

@@ -195,7 +195,7 @@ impl ExpectServerKeyExchange {
             return Err(PeerMisbehaved::SignatureSchemeNotOffered.into());
         }
         verify_server_key_exchange(
-            &params.provider.signature_verifiers,
+            &params.provider.tls12_verifiers(),
             &hs.server_certificates[0],
             ske,
             &hs.start.random,

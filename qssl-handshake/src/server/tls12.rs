@@ -433,7 +433,7 @@ impl ExpectCertificateVerify {
             .take()
             .ok_or(Error::Misuse("CertificateVerify without the message log"))?;
         verify_tls12_signature(
-            &self.hs.params.provider.signature_verifiers,
+            &self.hs.params.provider.tls12_verifiers(),
             &self.hs.client_certificates[0],
             cv,
             &log,

@@ -14,23 +14,17 @@
 //! [`TLS12_SCHEMES`].
 //!
 //! ECDSA: in TLS 1.2, `ecdsa_secp256r1_sha256` (0x0403) only means "ECDSA with
-//! SHA-256", on whatever curve the certificate's key is. Q-SSL requires the curve
-//! to match the scheme name, as TLS 1.3 does, on both sides: a server's ECDSA key
-//! lists only the scheme of its own curve ([`qssl_crypto::sign::SigningKey::schemes`]),
-//! and the client's verifier for a scheme accepts only keys on that scheme's curve
-//! (a P-384 key signing with `ecdsa_secp256r1_sha256` is
-//! [`CertificateError::HandshakeSignatureKeyMismatch`]). Why: the hash then always
-//! has the strength of the curve (no P-384 key signing SHA-256 digests), a scheme
-//! means the same thing in both protocol versions, and one table of verifiers
-//! (qssl-crypto has one per curve, with that curve's hash) serves both.
-//!
-//! The cost, on the client side: OpenSSL's TLS 1.2 server signs with the client's
-//! first ECDSA scheme whatever its key's curve (checked in
-//! `qssl-interop/tests/tls12_server_key_exchange.rs`), so against OpenSSL a Q-SSL
-//! client verifies ECDSA ServerKeyExchanges only from servers whose curve is that
-//! of the first ECDSA scheme it lists; the others are refused with
-//! `HandshakeSignatureKeyMismatch`. Accepting them needs cross-curve ECDSA verifiers
-//! (P-256 with SHA-384, P-384 with SHA-256) in qssl-crypto, for TLS 1.2 only.
+//! SHA-256" (RFC 5246 §7.4.1.4.1), on whatever curve the certificate's key is.
+//! Signing, Q-SSL keeps the TLS 1.3 reading: a server's ECDSA key lists only the
+//! scheme of its own curve ([`qssl_crypto::sign::SigningKey::schemes`]), so the hash
+//! always has the strength of the curve. Verifying, it accepts what TLS 1.2 allows:
+//! OpenSSL signs with the peer's first ECDSA scheme whatever its key's curve
+//! (checked in `qssl-interop/tests/tls12_server_key_exchange.rs`), so a P-384 key
+//! may sign SHA-256 and a P-256 key SHA-384. The provider's
+//! [`tls12_verifiers`](qssl_crypto::provider::CryptoProvider::tls12_verifiers) hold
+//! those two combinations besides the usual ones, and the certificate's key picks
+//! the verifier ([`verify_tls12_signature`]). TLS 1.3 and certificate paths never
+//! see them.
 //!
 //! Ed25519 may be used in TLS 1.2 (RFC 8422 §5.1.3, code point 0x0807), and ML-DSA
 //! when both sides list it (Q-SSL to Q-SSL): a scheme is only ever chosen from the
@@ -152,7 +146,8 @@ pub fn sign_server_key_exchange(
 /// signature must verify under the key of `cert` (the server's end-entity
 /// certificate) over `client_random ‖ server_random ‖ params`.
 ///
-/// `verifiers` are the provider's (`CryptoProvider::signature_verifiers`). They are
+/// `verifiers` are the provider's TLS 1.2 list (`CryptoProvider::tls12_verifiers`:
+/// several ECDSA verifiers share a scheme there, one per curve). They are
 /// used directly, not through `ServerCertVerifier::verify_tls13_signature`, because
 /// that refuses the PKCS#1 v1.5 schemes TLS 1.2 allows here.
 ///
@@ -195,30 +190,30 @@ pub fn verify_tls12_signature(
     if !offered_schemes.contains(&scheme) || !usable_in_tls12(scheme) {
         return Err(PeerMisbehaved::SignatureSchemeNotOffered.into());
     }
-    let verifier = verifiers
-        .iter()
-        .copied()
-        .find(|v| v.scheme() == scheme)
-        .ok_or(CertificateError::UnsupportedHandshakeSignatureScheme)?;
     let cert = webpki::EndEntityCert::try_from(cert).map_err(|_| CertificateError::BadEncoding)?;
-    cert.verify_signature(
-        verifier as &dyn SignatureVerificationAlgorithm,
-        content,
-        &signed.signature,
-    )
-    .map_err(|e| {
-        Error::Certificate(match e {
-            webpki::Error::InvalidSignatureForPublicKey => CertificateError::BadHandshakeSignature,
+    // Several verifiers may serve one scheme (ECDSA on either curve, in TLS 1.2):
+    // the one whose key algorithm is the certificate's decides; a signature that
+    // fails under it is bad, whatever the others would say.
+    let mut refusal = CertificateError::UnsupportedHandshakeSignatureScheme;
+    for verifier in verifiers.iter().copied().filter(|v| v.scheme() == scheme) {
+        let result = cert.verify_signature(
+            verifier as &dyn SignatureVerificationAlgorithm,
+            content,
+            &signed.signature,
+        );
+        match result {
+            Ok(()) => return Ok(()),
             #[allow(deprecated)]
-            webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
-            | webpki::Error::UnsupportedSignatureAlgorithmForPublicKey => {
-                CertificateError::HandshakeSignatureKeyMismatch
-            }
-            // `verify_signature` reports nothing else today; the enum is
-            // non-exhaustive, and an unknown failure is still a failed signature.
-            _ => CertificateError::BadHandshakeSignature,
-        })
-    })
+            Err(
+                webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
+                | webpki::Error::UnsupportedSignatureAlgorithmForPublicKey,
+            ) => refusal = CertificateError::HandshakeSignatureKeyMismatch,
+            // InvalidSignatureForPublicKey, and anything else `verify_signature` may
+            // report (the enum is non-exhaustive): a failed signature.
+            Err(_) => return Err(CertificateError::BadHandshakeSignature.into()),
+        }
+    }
+    Err(refusal.into())
 }
 
 #[cfg(test)]

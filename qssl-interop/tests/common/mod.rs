@@ -1,6 +1,9 @@
 //! What the TLS 1.2 interop tests share: OpenSSL's client and server, in process, over
 //! an in-memory duplex that records everything each side wrote.
 
+// Each test binary that includes this module uses its own part of it.
+#![allow(dead_code)]
+
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
 use std::rc::Rc;
@@ -51,7 +54,7 @@ pub(crate) struct Recording {
     pub(crate) server: Rc<RefCell<Vec<u8>>>,
 }
 
-fn duplex() -> (End, End, Recording) {
+pub(crate) fn duplex() -> (End, End, Recording) {
     let to_server = Rc::new(RefCell::new(Vec::new()));
     let to_client = Rc::new(RefCell::new(Vec::new()));
     let rec = Recording {

@@ -112,6 +112,10 @@ pub static ALL_VERIFIERS: &[&dyn SignatureVerifier] = &[
     &sign::PKCS1_SHA512,
 ];
 
+/// The aws-lc twins of [`crate::sign::TLS12_EXTRA_VERIFIERS`].
+pub static TLS12_EXTRA_VERIFIERS: &[&dyn SignatureVerifier] =
+    &[&sign::P256_SHA384, &sign::P384_SHA256];
+
 /// The aws-lc provider: everything of [`super::default_provider`], computed by
 /// aws-lc-rs except the hashes and MACs (see the module docs), with randomness
 /// from the operating system.
@@ -121,6 +125,7 @@ pub fn provider() -> CryptoProvider {
         tls12_cipher_suites: ALL_TLS12_SUITES.to_vec(),
         kx_groups: ALL_KX_GROUPS.to_vec(),
         signature_verifiers: ALL_VERIFIERS.to_vec(),
+        tls12_extra_verifiers: TLS12_EXTRA_VERIFIERS.to_vec(),
         secure_random: OS_RANDOM,
         key_provider: &AwsLcKeyProvider,
     }

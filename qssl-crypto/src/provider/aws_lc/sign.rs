@@ -76,6 +76,28 @@ ecdsa!(
     alg_id::ECDSA_SHA384
 );
 
+// TLS 1.2 only: the hash of the other curve (see `sign::TLS12_EXTRA_VERIFIERS`).
+ecdsa!(
+    P256_SHA384,
+    verify_p256_sha384,
+    ECDSA_SECP384R1_SHA384,
+    "P-256 SHA-384",
+    65,
+    ECDSA_P256_SHA384_ASN1,
+    alg_id::ECDSA_P256,
+    alg_id::ECDSA_SHA384
+);
+ecdsa!(
+    P384_SHA256,
+    verify_p384_sha256,
+    ECDSA_SECP256R1_SHA256,
+    "P-384 SHA-256",
+    97,
+    ECDSA_P384_SHA256_ASN1,
+    alg_id::ECDSA_P384,
+    alg_id::ECDSA_SHA256
+);
+
 pub(crate) static ED25519: Verifier = Verifier {
     scheme: SignatureScheme::ED25519,
     description: "Ed25519 (aws-lc-rs)",
