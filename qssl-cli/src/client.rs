@@ -71,6 +71,12 @@ pub(crate) struct ClientArgs {
     /// after a `connection I of TOTAL` line, and sends the same text.
     #[arg(long, value_name = "N", default_value_t = 0)]
     reconnect: u16,
+    /// Speak TLS 1.2 as well as TLS 1.3, for servers without TLS 1.3. TLS 1.3 is
+    /// still preferred, and a TLS 1.3 server that answers in TLS 1.2 (a downgrade
+    /// attack) is refused. A TLS 1.2 connection says `version: TLSv1.2` and
+    /// `pq: key exchange no`: TLS 1.2 has no post-quantum key exchange.
+    #[arg(long)]
+    tls12: bool,
 }
 
 /// Runs `qssl client`.
@@ -99,6 +105,9 @@ pub(crate) fn run(args: &ClientArgs) -> Result<(), CliError> {
     }
     if args.early_data.is_some() {
         builder = builder.with_early_data(true);
+    }
+    if args.tls12 {
+        builder = builder.with_tls12();
     }
     for (cert, key) in tls::cert_key_pairs(&args.cert, &args.key)? {
         builder =

@@ -6,6 +6,7 @@
 //! qssl server --listen 127.0.0.1:4433 --cert pki/chain.pem --key pki/key.pem [--http] [--early-data]
 //! qssl client 127.0.0.1:4433 --ca pki/ca.pem --server-name localhost --send hello [--reconnect 2]
 //! qssl client 127.0.0.1:4433 --ca pki/ca.pem --server-name localhost --early-data req.txt --reconnect 1
+//! qssl server ... --tls12 / qssl client ... --tls12   # TLS 1.2 as well as 1.3, for legacy peers
 //! ```
 //!
 //! `client` prints `version:`, `suite:`, `group:`, `signature:`, `pq:`,
@@ -17,7 +18,9 @@
 //! every signature on the server's verified certificate path and its CertificateVerify
 //! are ML-DSA. Every failure (a bad flag, a missing or unreadable file, a failed
 //! handshake) ends the process with a non-zero status and one line on stderr naming
-//! the cause, e.g. the alert sent or received.
+//! the cause, e.g. the alert sent or received. With `--tls12` either side also
+//! speaks TLS 1.2 to a peer without TLS 1.3: the report then says `version: TLSv1.2`
+//! and `pq: key exchange no` (TLS 1.2 has no post-quantum key exchange).
 
 mod cert;
 mod client;

@@ -68,6 +68,12 @@ pub(crate) struct ServerArgs {
         conflicts_with = "no_tickets"
     )]
     early_data: Option<u32>,
+    /// Speak TLS 1.2 as well as TLS 1.3, to clients without TLS 1.3 (ECDHE with
+    /// AES-GCM or ChaCha20-Poly1305, extended master secret required). TLS 1.2 has
+    /// no post-quantum key exchange: such connections log `version=TLSv1.2` and
+    /// `pq: key exchange no`.
+    #[arg(long)]
+    tls12: bool,
 }
 
 /// The most 0-RTT data `--early-data` may accept per connection: the server holds
@@ -91,6 +97,9 @@ pub(crate) fn run(args: &ServerArgs) -> Result<(), CliError> {
     }
     if args.no_tickets {
         builder = builder.without_resumption();
+    }
+    if args.tls12 {
+        builder = builder.with_tls12();
     }
     if let Some(max) = args.early_data {
         builder = builder.with_max_early_data(max);

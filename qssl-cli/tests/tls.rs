@@ -1010,3 +1010,159 @@ fn client_early_data_with_openssl_s_server() {
     assert_eq!(count("End of early data"), 2, "{log:#?}");
     assert_eq!(count(request.trim_end()), 3, "{log:#?}");
 }
+
+/// Debian's own `openssl` command (3.0 on bookworm), found on the PATH. CI installs
+/// it (`.ci/run`), so there its absence fails the test; elsewhere the test says
+/// loudly that it did not run.
+fn system_openssl(what: &str) -> Option<std::path::PathBuf> {
+    match std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+    {
+        Ok(out) if out.status.success() => {
+            println!(
+                "system openssl: {}",
+                String::from_utf8_lossy(&out.stdout).trim()
+            );
+            Some("openssl".into())
+        }
+        _ => {
+            let msg = format!(
+                "\n*** NOT RUN: {what}: no `openssl` command on the PATH \
+                 (apt-get install openssl) ***\n"
+            );
+            assert!(std::env::var_os("CI").is_none(), "{msg}");
+            eprintln!("{msg}");
+            println!("{msg}");
+            None
+        }
+    }
+}
+
+/// `openssl s_client -tls1_2` (the system's OpenSSL) against `qssl server --tls12`:
+/// a TLS 1.2 handshake that OpenSSL verifies, an echo, and the server's log line.
+#[test]
+fn tls12_server_with_system_openssl_s_client() {
+    let Some(openssl) = system_openssl("TLS 1.2 qssl server x openssl s_client -tls1_2") else {
+        return;
+    };
+    let dir = TempDir::new("tls12-s-client");
+    make_pki(dir.path(), "ec", "ecdsa-p256");
+    make_pki(dir.path(), "rsa", "rsa2048");
+    for (pki, suite, openssl_suite) in [
+        (
+            "ec",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+            "ECDHE-ECDSA-CHACHA20-POLY1305",
+        ),
+        (
+            "rsa",
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "ECDHE-RSA-AES128-GCM-SHA256",
+        ),
+    ] {
+        let cert = format!("{pki}/chain.pem");
+        let key = format!("{pki}/key.pem");
+        let server = Server::start(&["--cert", &cert, "--key", &key, "--tls12"], dir.path());
+        let mut s_client = std::process::Command::new(&openssl);
+        s_client
+            .current_dir(dir.path())
+            .args(["s_client", "-tls1_2", "-brief", "-verify_return_error"])
+            .args(["-connect", &server.addr(), "-servername", "localhost"])
+            .args([
+                "-CAfile",
+                &format!("{pki}/ca.pem"),
+                "-cipher",
+                openssl_suite,
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = s_client.spawn().expect("spawn openssl s_client");
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(b"ping over TLS 1.2\n").unwrap();
+            // Closing stdin ends s_client after the echo came back.
+            thread::sleep(Duration::from_millis(500));
+        }
+        let run = common::wait_bounded(child, LIMIT);
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(all.contains("Protocol version: TLSv1.2"), "{all}");
+        assert!(
+            all.contains(&format!("Ciphersuite: {openssl_suite}")),
+            "{all}"
+        );
+        assert!(all.contains("Verification: OK"), "{all}");
+        assert!(run.stdout.contains("ping over TLS 1.2"), "echo: {all}");
+        let line = &server.log_lines(1)[0];
+        assert!(line.contains(&format!("TLSv1.2 {suite} ")), "{line}");
+        assert!(line.contains("pq-kx=false"), "{line}");
+    }
+}
+
+/// `qssl client --tls12` against `openssl s_server -tls1_2` (the system's OpenSSL):
+/// the report says TLS 1.2 and no post-quantum key exchange, and the page comes
+/// back; without `--tls12` the same server is refused (protocol_version).
+#[test]
+fn tls12_client_with_system_openssl_s_server() {
+    let Some(openssl) = system_openssl("TLS 1.2 qssl client x openssl s_server -tls1_2") else {
+        return;
+    };
+    let dir = TempDir::new("tls12-s-server");
+    make_pki(dir.path(), "ec", "ecdsa-p384");
+    let mut child = std::process::Command::new(&openssl)
+        .current_dir(dir.path())
+        .args(["s_server", "-tls1_2", "-accept", "127.0.0.1:0", "-www"])
+        .args(["-cert", "ec/chain.pem", "-cert_chain", "ec/chain.pem"])
+        .args(["-key", "ec/key.pem"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn openssl s_server");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(addr) = line.strip_prefix("ACCEPT ") {
+                let _ = tx.send(addr.to_owned());
+            }
+        }
+    });
+    // Killed however the test ends.
+    let server = Server {
+        child,
+        port: 0,
+        log: mpsc::channel().1,
+    };
+    let addr = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("openssl s_server printed no ACCEPT line");
+    let common_args = [
+        addr.as_str(),
+        "--ca",
+        "ec/ca.pem",
+        "--server-name",
+        "localhost",
+        "--send",
+        "GET / HTTP/1.0\r\n\r\n",
+    ];
+    let run = client(dir.path(), &[&common_args[..], &["--tls12"]].concat());
+    assert!(run.status.success(), "{run:?}");
+    let out = &run.stdout;
+    assert!(out.contains("version: TLSv1.2\n"), "{out}");
+    assert!(out.contains("pq: key exchange no,"), "{out}");
+    assert!(out.contains("HTTP/1.0 200 ok"), "{out}");
+    assert!(
+        out.contains("New, TLSv1.2, Cipher is ECDHE-ECDSA-"),
+        "{out}"
+    );
+    // OpenSSL saw our empty renegotiation_info (RFC 5746).
+    assert!(out.contains("Secure Renegotiation IS supported"), "{out}");
+
+    let run = client(dir.path(), &common_args);
+    drop(server);
+    assert!(!run.status.success(), "{run:?}");
+    assert!(run.one_error_line().contains("protocol_version"), "{run:?}");
+}
