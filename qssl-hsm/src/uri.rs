@@ -325,10 +325,13 @@ impl FromStr for Pkcs11Uri {
             return Err(UriError::TooLong);
         }
         let scheme_len = "pkcs11:".len();
-        if s.len() < scheme_len || !s[..scheme_len].eq_ignore_ascii_case("pkcs11:") {
+        // `get` rather than indexing: byte 7 may fall inside a multi-byte character.
+        let (Some(scheme), Some(rest)) = (s.get(..scheme_len), s.get(scheme_len..)) else {
+            return Err(UriError::NotPkcs11);
+        };
+        if !scheme.eq_ignore_ascii_case("pkcs11:") {
             return Err(UriError::NotPkcs11);
         }
-        let rest = &s[scheme_len..];
         let (path, query) = match rest.split_once('?') {
             Some((p, q)) => (p, Some(q)),
             None => (rest, None),
