@@ -68,8 +68,14 @@ fn rfc7512_examples_parse_to_what_the_rfc_says() {
         parsed[5].module_path().unwrap(),
         Some("/mnt/libmypkcs11.so.1")
     );
-    assert_eq!(parsed[6].token().unwrap(), Some("Software PKCS#11 softtoken"));
-    assert_eq!(parsed[6].query_attribute("pin-value"), Some(&b"the-pin"[..]));
+    assert_eq!(
+        parsed[6].token().unwrap(),
+        Some("Software PKCS#11 softtoken")
+    );
+    assert_eq!(
+        parsed[6].query_attribute("pin-value"),
+        Some(&b"the-pin"[..])
+    );
     assert_eq!(
         parsed[7].path_attribute("slot-description"),
         Some(&b"Sun Metaslot"[..])
@@ -140,7 +146,10 @@ fn uri() -> impl Strategy<Value = Pkcs11Uri> {
             0..6,
         ),
         proptest::collection::vec(
-            (attribute_name(), proptest::collection::vec(any::<u8>(), 0..24)),
+            (
+                attribute_name(),
+                proptest::collection::vec(any::<u8>(), 0..24),
+            ),
             0..4,
         ),
     )
