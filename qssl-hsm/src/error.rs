@@ -179,3 +179,49 @@ pub(crate) fn classify(e: cryptoki::error::Error, token: &str) -> HsmError {
         other => HsmError::Pkcs11(other.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cryptoki::context::Function;
+    use cryptoki::error::{Error as E, RvError as Rv};
+
+    // SoftHSM2 never locks a PIN (the token tests cannot reach CKR_PIN_LOCKED), so
+    // the return-value mapping is checked here, value by value.
+    #[test]
+    fn return_values_map_to_their_own_variants() {
+        let map = |rv, f| classify(E::Pkcs11(rv, f), "t");
+        assert!(matches!(
+            map(Rv::PinIncorrect, Function::Login),
+            HsmError::WrongPin { .. }
+        ));
+        assert!(matches!(
+            map(Rv::PinLocked, Function::Login),
+            HsmError::PinLocked { .. }
+        ));
+        for rv in [
+            Rv::DeviceRemoved,
+            Rv::DeviceError,
+            Rv::TokenNotPresent,
+            Rv::CryptokiNotInitialized,
+            Rv::SessionHandleInvalid,
+            Rv::SessionClosed,
+        ] {
+            let e = map(rv, Function::Sign);
+            assert!(matches!(e, HsmError::TokenGone { .. }), "{rv:?}");
+            assert!(e.breaks_session());
+        }
+        let other = map(Rv::MechanismInvalid, Function::SignInit);
+        assert!(matches!(other, HsmError::Pkcs11(_)));
+        let locked = map(Rv::PinLocked, Function::Login);
+        assert!(!locked.breaks_session());
+        assert_eq!(
+            locked.to_string(),
+            "the user PIN of PKCS#11 token \"t\" is locked (CKR_PIN_LOCKED)"
+        );
+        assert_eq!(
+            CryptoError::from(locked),
+            CryptoError::SigningFailed("PKCS#11 (PIN locked)")
+        );
+    }
+}
