@@ -16,6 +16,12 @@
 //!   `cargo xtask test`, so the OpenSSL and aws-lc builds are reused), rendered into `docs/interop.md`.
 //! - `cargo xtask bench [--quick] [--no-crates]`: Q-SSL against rustls and OpenSSL
 //!   (qssl-interop benches) and the crate benches, tables of ratios into BENCHMARKS.md.
+//! - `cargo xtask hsm`: the PKCS#11 suite (`cargo test -p qssl-hsm --all-features`) on
+//!   SoftHSM2, installing the Debian package `softhsm2` with apt-get first when it is
+//!   missing and we are root (otherwise one line saying what to install, and failure).
+//!   The tests make their own throwaway tokens. `cargo xtask test` runs the same tests
+//!   within the workspace run, after the same installation step; with `CI` set they
+//!   fail instead of skipping when SoftHSM2 is absent.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -29,6 +35,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("interop") => interop(),
         Some("fuzz") => fuzz(&args[1..]),
+        Some("hsm") => hsm(),
         Some("help") | Some("--help") | Some("-h") | None => {
             print_help();
             Ok(())
@@ -51,6 +58,7 @@ fn print_help() {
          test    fmt check, clippy -D warnings, the whole test suite, a fuzz smoke run (what CI runs)\n  \
          interop the Q-SSL × OpenSSL / rustls matrix; writes docs/interop.md\n  \
          fuzz    [--seconds N] [TARGET]: build the fuzz targets, run each (or TARGET) N s\n  \
+         hsm     the PKCS#11 (qssl-hsm) suite on SoftHSM2, installing softhsm2 if root and missing\n  \
          bench   side-by-side benches vs rustls/OpenSSL + crate benches, rewrites BENCHMARKS.md\n          \
                  [--quick: short criterion runs] [--no-crates: qssl-interop benches only]"
     );
@@ -101,8 +109,101 @@ fn test() -> Result<(), String> {
         "-D",
         "warnings",
     ])?;
+    // The HSM suite (qssl-hsm's tests) is part of the workspace run; it needs SoftHSM2.
+    if let Err(e) = ensure_softhsm2() {
+        if in_ci() {
+            return Err(e);
+        }
+        eprintln!("xtask: warning: {e}; the HSM tests will be skipped");
+    }
     cargo(&["test", "--workspace", "--all-features"])?;
     fuzz_smoke()
+}
+
+/// `CI` is set to something other than empty, `0` or `false` (CI systems set `true`).
+fn in_ci() -> bool {
+    env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
+}
+
+/// Where distributions put the SoftHSM2 module (the tests look in the same places).
+const SOFTHSM2_MODULES: &[&str] = &[
+    "/usr/lib/softhsm/libsofthsm2.so",
+    "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/lib64/pkcs11/libsofthsm2.so",
+    "/usr/local/lib/softhsm/libsofthsm2.so",
+];
+
+fn softhsm2_present() -> bool {
+    let util = Command::new("softhsm2-util")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    util && SOFTHSM2_MODULES.iter().any(|m| Path::new(m).exists())
+}
+
+fn is_root() -> bool {
+    command_output("id", &["-u"]).is_some_and(|uid| uid.trim() == "0")
+}
+
+/// SoftHSM2 (module and `softhsm2-util`) is installed, or is installed now with
+/// apt-get when we are root on a Debian-like machine.
+fn ensure_softhsm2() -> Result<(), String> {
+    if softhsm2_present() {
+        return Ok(());
+    }
+    let apt = Command::new("apt-get")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !(is_root() && apt) {
+        return Err(
+            "SoftHSM2 is missing: install the Debian package `softhsm2` \
+                    (apt-get install -y softhsm2) and run again"
+                .into(),
+        );
+    }
+    for args in [
+        &["update"][..],
+        &["install", "-y", "--no-install-recommends", "softhsm2"][..],
+    ] {
+        eprintln!("xtask: $ apt-get {}", args.join(" "));
+        let status = Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .map_err(|e| format!("could not run apt-get: {e}"))?;
+        if !status.success() {
+            return Err(format!("`apt-get {}` failed ({status})", args.join(" ")));
+        }
+    }
+    if softhsm2_present() {
+        Ok(())
+    } else {
+        Err(
+            "apt-get installed softhsm2, but libsofthsm2.so or softhsm2-util is still not found"
+                .into(),
+        )
+    }
+}
+
+/// `cargo xtask hsm`: SoftHSM2 installed if need be, then the qssl-hsm suite, with
+/// `CI` set so that a missing token fails rather than skips.
+fn hsm() -> Result<(), String> {
+    ensure_softhsm2()?;
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    eprintln!("xtask: $ CI=true cargo test -p qssl-hsm --all-features");
+    let status = Command::new(&cargo)
+        .args(["test", "-p", "qssl-hsm", "--all-features"])
+        .env("CI", "true")
+        .current_dir(workspace_root())
+        .status()
+        .map_err(|e| format!("could not run {cargo}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the HSM suite failed ({status})"))
+    }
 }
 
 /// `cargo xtask bench [--quick] [--no-crates]`: the side-by-side benches of
