@@ -38,6 +38,12 @@ pub(crate) const PIN: &str = "4321";
 pub(crate) const SO_PIN: &str = "87654321";
 
 const CHILD_VAR: &str = "QSSL_HSM_TEST_CHILD";
+/// Set in a child whose token must be initialised through PKCS#11 itself (kryoptic
+/// has no `softhsm2-util`).
+const INIT_VAR: &str = "QSSL_HSM_TEST_INIT_TOKEN";
+/// The kryoptic module (`libkryoptic_pkcs11.so`, a PKCS#11 3.2 token with ML-DSA);
+/// `cargo xtask hsm` builds it and sets this.
+pub(crate) const KRYOPTIC_VAR: &str = "QSSL_KRYOPTIC_MODULE";
 
 /// Where Debian and others put the SoftHSM2 module.
 pub(crate) fn softhsm_module() -> Option<PathBuf> {
@@ -76,21 +82,13 @@ pub(crate) fn hsm(test: &str) -> Option<&'static Hsm> {
     let Some(module) = softhsm_module() else {
         let msg = "libsofthsm2.so not found: install SoftHSM2 (apt-get install -y softhsm2, \
                    or `cargo xtask hsm`)";
-        let in_ci = std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"));
-        if in_ci {
+        if in_ci() {
             panic!("{msg}; CI is set, so the HSM tests fail instead of skipping");
         }
         eprintln!("SKIPPED {test}: {msg}");
         return None;
     };
-    let dir = std::env::temp_dir().join(format!(
-        "qssl-hsm-{}-{test}-{}",
-        std::process::id(),
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
+    let dir = scratch_dir(test);
     let tokens = dir.join("tokens");
     std::fs::create_dir_all(&tokens).unwrap();
     let conf = dir.join("softhsm2.conf");
@@ -105,20 +103,81 @@ pub(crate) fn hsm(test: &str) -> Option<&'static Hsm> {
     .unwrap();
     init_token(&conf, LABEL);
     init_token(&conf, SPARE_LABEL);
+    run_child(test, &dir, &module, &[("SOFTHSM2_CONF", &conf)]);
+    None
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
+}
+
+/// Like [`hsm`], on a throwaway kryoptic token (sqlite, in a temp directory named by
+/// `KRYOPTIC_CONF`), initialised through PKCS#11 in the child.
+pub(crate) fn kryoptic(test: &str) -> Option<&'static Hsm> {
+    if std::env::var_os(CHILD_VAR).is_some() {
+        return Some(child_setup());
+    }
+    let module = std::env::var_os(KRYOPTIC_VAR)
+        .map(PathBuf::from)
+        .filter(|p| p.exists());
+    let Some(module) = module else {
+        let msg = format!(
+            "no kryoptic module: set {KRYOPTIC_VAR} to libkryoptic_pkcs11.so \
+             (`cargo xtask hsm` builds it and sets it)"
+        );
+        if in_ci() {
+            panic!("{msg}; CI is set, so the kryoptic tests fail instead of skipping");
+        }
+        eprintln!("SKIPPED {test}: {msg}");
+        return None;
+    };
+    let dir = scratch_dir(test);
+    let conf = dir.join("kryoptic.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "[[slots]]\nslot = 42\ndbtype = \"sqlite\"\ndbargs = \"{}\"\n",
+            dir.join("token.sql").display()
+        ),
+    )
+    .unwrap();
+    run_child(
+        test,
+        &dir,
+        &module,
+        &[("KRYOPTIC_CONF", &conf), (INIT_VAR, &conf)],
+    );
+    None
+}
+
+fn scratch_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "qssl-hsm-{}-{test}-{}",
+        std::process::id(),
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs this test binary again for `test` alone, with `vars`, and removes `dir`.
+fn run_child(test: &str, dir: &Path, module: &Path, vars: &[(&str, &Path)]) {
     let out = Command::new(std::env::current_exe().unwrap())
         .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env("SOFTHSM2_CONF", &conf)
-        .env(CHILD_VAR, &module)
+        .envs(vars.iter().map(|(k, v)| (k, v)))
+        .env(CHILD_VAR, module)
         .output()
         .expect("the test binary runs again");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(dir);
     assert!(
         out.status.success() && stdout.contains("1 passed"),
-        "{test} failed in its SoftHSM2 process:\n{stdout}\n{stderr}"
+        "{test} failed in its token process:\n{stdout}\n{stderr}"
     );
-    None
 }
 
 /// The token, a software CA and helpers, once per (child) process.
@@ -135,6 +194,9 @@ fn child_setup() -> &'static Hsm {
     HSM.get_or_init(|| {
         let module_path = PathBuf::from(std::env::var_os(CHILD_VAR).unwrap());
         let module = Module::load(&module_path).unwrap();
+        if std::env::var_os(INIT_VAR).is_some() {
+            init_token_by_pkcs11(&module);
+        }
         let token = module
             .open_token(
                 &TokenSelector::Label(LABEL.into()),
@@ -155,6 +217,17 @@ fn child_setup() -> &'static Hsm {
             ca,
         }
     })
+}
+
+/// C_InitToken on the first slot, then the SO sets the user PIN (C_InitPIN).
+fn init_token_by_pkcs11(module: &Module) {
+    let ctx = module.context();
+    let slot = ctx.get_all_slots().unwrap()[0];
+    ctx.init_token(slot, &SO_PIN.into(), LABEL).unwrap();
+    let s = ctx.open_rw_session(slot).unwrap();
+    s.login(UserType::So, Some(&SO_PIN.into())).unwrap();
+    s.init_pin(&PIN.into()).unwrap();
+    s.logout().unwrap();
 }
 
 pub(crate) fn pin() -> Pin {
@@ -235,7 +308,19 @@ impl Hsm {
                     Attribute::PublicExponent(vec![0x01, 0x00, 0x01]),
                 ],
             ),
-            other => panic!("SoftHSM2 cannot generate {other:?} keys"),
+            KeyAlgorithm::MlDsa44 | KeyAlgorithm::MlDsa65 | KeyAlgorithm::MlDsa87 => {
+                use qssl_hsm::cryptoki::object::MlDsaParameterSetType as P;
+                let set = match algorithm {
+                    KeyAlgorithm::MlDsa44 => P::ML_DSA_44,
+                    KeyAlgorithm::MlDsa65 => P::ML_DSA_65,
+                    _ => P::ML_DSA_87,
+                };
+                (
+                    Mechanism::MlDsaKeyPairGen,
+                    vec![Attribute::ParameterSet(set.into())],
+                )
+            }
+            other => panic!("no key generation for {other:?}"),
         };
         public.extend(common(false));
         s.generate_key_pair(&mech, &public, &common(true))
