@@ -87,8 +87,10 @@ pub enum HsmError {
     /// The certificate given does not parse, or names an algorithm we do not sign with.
     #[error("bad certificate for a PKCS#11 key: {0}")]
     BadCertificate(&'static str),
-    /// The token was removed, the module finalised, or the device failed.
-    #[error("PKCS#11 token removed or device error during {during}: {rv}")]
+    /// The token was removed, the module finalised, the device failed, or the
+    /// session (or its login, or the key handle) was lost; a call that fails so is
+    /// retried once on a fresh session before this is reported.
+    #[error("PKCS#11 token removed, session lost or device error during {during}: {rv}")]
     TokenGone {
         /// The PKCS#11 function that failed.
         during: String,
@@ -138,7 +140,7 @@ impl HsmError {
     /// Whether the session the call ran on should be thrown away (and the call
     /// retried on a fresh one, if the token is still there).
     pub(crate) fn breaks_session(&self) -> bool {
-        matches!(self, Self::TokenGone { .. } | Self::Pkcs11(_))
+        matches!(self, Self::TokenGone { .. })
     }
 }
 
@@ -213,6 +215,8 @@ mod tests {
         }
         let other = map(Rv::MechanismInvalid, Function::SignInit);
         assert!(matches!(other, HsmError::Pkcs11(_)));
+        // A refusal that says nothing about the session does not throw it away.
+        assert!(!other.breaks_session());
         let locked = map(Rv::PinLocked, Function::Login);
         assert!(!locked.breaks_session());
         assert_eq!(

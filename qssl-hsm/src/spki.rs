@@ -136,6 +136,10 @@ pub(crate) fn ec_point(attr: &[u8], point_len: usize) -> Option<Vec<u8>> {
 }
 
 /// The key algorithm a certificate's SubjectPublicKeyInfo names, and that SPKI's DER.
+///
+/// Matched byte for byte against the AlgorithmIdentifiers above (RFC 5480, RFC 8410,
+/// RFC 3279 with its NULL parameters, RFC 9881): a certificate that spells one
+/// differently (RSA without the NULL) is refused rather than guessed at.
 pub(crate) fn certificate_key(cert_der: &[u8]) -> Result<(KeyAlgorithm, Vec<u8>), HsmError> {
     let cert = x509_cert::Certificate::from_der(cert_der)
         .map_err(|_| HsmError::BadCertificate("the certificate does not parse as X.509"))?;
