@@ -90,6 +90,47 @@ fn keys_are_found_by_id_and_by_uri() {
     sign::ECDSA_P256_SHA256
         .verify(&public, b"via URI", &signature)
         .unwrap();
+
+    // The token by slot id, the key by label, the module given by the caller.
+    let uri: qssl_hsm::Pkcs11Uri = format!(
+        "pkcs11:slot-id={};object=by-id;type=private",
+        hsm.token.slot_id()
+    )
+    .parse()
+    .unwrap();
+    let by_slot = Pkcs11SigningKey::from_uri(
+        &uri,
+        Some(&hsm.module),
+        common::pin(),
+        qssl_hsm::PoolOptions::default(),
+        &cert,
+    )
+    .unwrap();
+    assert_eq!(by_slot.public_key_spki(), by_label.public_key_spki());
+
+    // A PIN inside the URI is refused, not used.
+    let uri: qssl_hsm::Pkcs11Uri = format!(
+        "pkcs11:token={};object=by-id?pin-value={}",
+        common::LABEL,
+        common::PIN
+    )
+    .parse()
+    .unwrap();
+    let err = Pkcs11SigningKey::from_uri(
+        &uri,
+        Some(&hsm.module),
+        common::pin(),
+        qssl_hsm::PoolOptions::default(),
+        &cert,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            qssl_hsm::HsmError::Uri(qssl_hsm::UriError::PinInUri("pin-value"))
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]
