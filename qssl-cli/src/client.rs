@@ -12,7 +12,7 @@ use qssl::{ClientConfig, ClientConnection, EarlyDataStatus, StreamOwned};
 use qssl_crypto::provider::default_provider;
 
 use crate::error::CliError;
-use crate::files;
+use crate::pkcs11;
 use crate::report::EarlyData;
 use crate::tls::{self, AlpnList, GroupList, IO_TIMEOUT, SigalgList};
 
@@ -49,9 +49,15 @@ pub(crate) struct ClientArgs {
     /// server can verify is sent.
     #[arg(long, value_name = "chain.pem", requires = "key")]
     cert: Vec<PathBuf>,
-    /// The private key of the leaf of the `--cert` in the same position (PEM).
-    #[arg(long, value_name = "key.pem", requires = "cert")]
+    /// The private key of the leaf of the `--cert` in the same position (PEM), or a
+    /// `pkcs11:` URI (RFC 7512) of a key on a PKCS#11 token, with `--pkcs11-module`
+    /// and the PIN in `QSSL_PKCS11_PIN`.
+    #[arg(long, value_name = "key.pem|pkcs11:URI", requires = "cert")]
     key: Vec<PathBuf>,
+    /// The PKCS#11 module (shared library) for `pkcs11:` keys, unless the URI names
+    /// one (`module-path`).
+    #[arg(long, value_name = "PATH")]
+    pkcs11_module: Option<PathBuf>,
     /// Text to send (default: all of standard input).
     #[arg(long, value_name = "TEXT")]
     send: Option<String>,
@@ -110,8 +116,9 @@ pub(crate) fn run(args: &ClientArgs) -> Result<(), CliError> {
         builder = builder.with_tls12();
     }
     for (cert, key) in tls::cert_key_pairs(&args.cert, &args.key)? {
-        builder =
-            builder.add_client_auth_cert(tls::load_chain(cert)?, Box::new(files::load_key(key)?));
+        let chain = tls::load_chain(cert)?;
+        let key = pkcs11::signing_key(key, &chain, args.pkcs11_module.as_deref())?;
+        builder = builder.add_client_auth_cert(chain, key);
     }
     // One configuration for every connection: its session store carries the tickets
     // one connection receives to the next.

@@ -61,6 +61,14 @@ pub(crate) enum CliError {
         /// Why.
         source: qssl::CertificateError,
     },
+    /// A key on a PKCS#11 token (`--key pkcs11:…`) could not be used.
+    #[error("cannot use PKCS#11 key {key}: {source}")]
+    Pkcs11 {
+        /// The URI as given.
+        key: String,
+        /// Why (token, PIN, key, mechanism, certificate mismatch, …).
+        source: qssl_hsm::HsmError,
+    },
     /// A TLS configuration was refused.
     #[error("invalid TLS configuration: {0}")]
     Config(qssl::Error),

@@ -7,6 +7,9 @@
 //! qssl client 127.0.0.1:4433 --ca pki/ca.pem --server-name localhost --send hello [--reconnect 2]
 //! qssl client 127.0.0.1:4433 --ca pki/ca.pem --server-name localhost --early-data req.txt --reconnect 1
 //! qssl server ... --tls12 / qssl client ... --tls12   # TLS 1.2 as well as 1.3, for legacy peers
+//! read -rs QSSL_PKCS11_PIN && export QSSL_PKCS11_PIN   # the token PIN, never an argument
+//! qssl server --listen 127.0.0.1:4433 --cert pki/chain.pem --key 'pkcs11:token=qssl;object=server' \
+//!     --pkcs11-module /usr/lib/softhsm/libsofthsm2.so
 //! ```
 //!
 //! `client` prints `version:`, `suite:`, `group:`, `signature:`, `pq:`,
@@ -28,6 +31,7 @@ mod demo;
 mod error;
 mod files;
 mod net;
+mod pkcs11;
 mod report;
 mod server;
 mod tls;

@@ -13,7 +13,7 @@ use qssl::{EarlyDataStatus, ServerConfig, ServerConnection, StreamOwned, WebPkiC
 use qssl_crypto::provider::default_provider;
 
 use crate::error::CliError;
-use crate::files;
+use crate::pkcs11;
 use crate::report::{EarlyData, PeerAuth};
 use crate::tls::{self, AlpnList, GroupList, IO_TIMEOUT};
 
@@ -30,9 +30,14 @@ pub(crate) struct ServerArgs {
     #[arg(long, value_name = "chain.pem", required = true)]
     cert: Vec<PathBuf>,
     /// The private key of the leaf of the `--cert` in the same position (PEM,
-    /// PKCS#8 or SEC1/PKCS#1).
-    #[arg(long, value_name = "key.pem", required = true)]
+    /// PKCS#8 or SEC1/PKCS#1), or a `pkcs11:` URI (RFC 7512) of a key on a PKCS#11
+    /// token, with `--pkcs11-module` and the PIN in `QSSL_PKCS11_PIN`.
+    #[arg(long, value_name = "key.pem|pkcs11:URI", required = true)]
     key: Vec<PathBuf>,
+    /// The PKCS#11 module (shared library) for `pkcs11:` keys, unless the URI names
+    /// one (`module-path`).
+    #[arg(long, value_name = "PATH")]
+    pkcs11_module: Option<PathBuf>,
     /// Key exchange groups in preference order, OpenSSL names separated by ':'.
     #[arg(long, value_name = "G:G", value_parser = tls::group_list)]
     groups: Option<GroupList>,
@@ -84,7 +89,9 @@ const MAX_EARLY_DATA: u32 = 1 << 20;
 pub(crate) fn run(args: &ServerArgs) -> Result<(), CliError> {
     let mut builder = ServerConfig::builder();
     for (cert, key) in tls::cert_key_pairs(&args.cert, &args.key)? {
-        builder = builder.add_cert(tls::load_chain(cert)?, Box::new(files::load_key(key)?));
+        let chain = tls::load_chain(cert)?;
+        let key = pkcs11::signing_key(key, &chain, args.pkcs11_module.as_deref())?;
+        builder = builder.add_cert(chain, key);
     }
     if let Some(GroupList(groups)) = &args.groups {
         builder = builder.with_groups(tls::kx_groups(groups));

@@ -16,6 +16,14 @@
 //!   `cargo xtask test`, so the OpenSSL and aws-lc builds are reused), rendered into `docs/interop.md`.
 //! - `cargo xtask bench [--quick] [--no-crates]`: Q-SSL against rustls and OpenSSL
 //!   (qssl-interop benches) and the crate benches, tables of ratios into BENCHMARKS.md.
+//! - `cargo xtask hsm`: the PKCS#11 suite (`cargo test -p qssl-hsm --all-features`) on
+//!   SoftHSM2 and kryoptic (a PKCS#11 3.2 token with ML-DSA): installs the Debian
+//!   packages `softhsm2` and `libclang-dev` with apt-get when missing and we are root
+//!   (otherwise one line saying what to install, and failure), builds kryoptic once
+//!   into `target/qssl-hsm-tools/` against the vendored OpenSSL build, and runs the
+//!   suite with `QSSL_KRYOPTIC_MODULE` set. The tests make their own throwaway tokens.
+//!   `cargo xtask test` runs the same tests within the workspace run, after the same
+//!   steps; with `CI` set they fail instead of skipping when a token is missing.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -29,6 +37,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("interop") => interop(),
         Some("fuzz") => fuzz(&args[1..]),
+        Some("hsm") => hsm(),
         Some("help") | Some("--help") | Some("-h") | None => {
             print_help();
             Ok(())
@@ -51,6 +60,7 @@ fn print_help() {
          test    fmt check, clippy -D warnings, the whole test suite, a fuzz smoke run (what CI runs)\n  \
          interop the Q-SSL × OpenSSL / rustls matrix; writes docs/interop.md\n  \
          fuzz    [--seconds N] [TARGET]: build the fuzz targets, run each (or TARGET) N s\n  \
+         hsm     the PKCS#11 (qssl-hsm) suite on SoftHSM2, installing softhsm2 if root and missing\n  \
          bench   side-by-side benches vs rustls/OpenSSL + crate benches, rewrites BENCHMARKS.md\n          \
                  [--quick: short criterion runs] [--no-crates: qssl-interop benches only]"
     );
@@ -101,8 +111,319 @@ fn test() -> Result<(), String> {
         "-D",
         "warnings",
     ])?;
-    cargo(&["test", "--workspace", "--all-features"])?;
+    // The HSM suite (qssl-hsm's tests) is part of the workspace run; it needs SoftHSM2
+    // and a kryoptic module (built here, once).
+    if let Err(e) = ensure_softhsm2() {
+        if in_ci() {
+            return Err(e);
+        }
+        eprintln!("xtask: warning: {e}; the SoftHSM2 tests will be skipped");
+    }
+    let kryoptic = match ensure_kryoptic() {
+        Ok(path) => Some(path),
+        Err(e) if in_ci() => return Err(e),
+        Err(e) => {
+            eprintln!("xtask: warning: {e}; the kryoptic (ML-DSA token) tests will be skipped");
+            None
+        }
+    };
+    match &kryoptic {
+        Some(path) => cargo_with_env(
+            &["test", "--workspace", "--all-features"],
+            &[(KRYOPTIC_VAR, path.as_path())],
+        )?,
+        None => cargo(&["test", "--workspace", "--all-features"])?,
+    }
     fuzz_smoke()
+}
+
+/// `CI` is set to something other than empty, `0` or `false` (CI systems set `true`).
+fn in_ci() -> bool {
+    env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
+}
+
+/// Where distributions put the SoftHSM2 module (the tests look in the same places).
+const SOFTHSM2_MODULES: &[&str] = &[
+    "/usr/lib/softhsm/libsofthsm2.so",
+    "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/lib64/pkcs11/libsofthsm2.so",
+    "/usr/local/lib/softhsm/libsofthsm2.so",
+];
+
+fn softhsm2_present() -> bool {
+    let util = Command::new("softhsm2-util")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    util && SOFTHSM2_MODULES.iter().any(|m| Path::new(m).exists())
+}
+
+fn is_root() -> bool {
+    command_output("id", &["-u"]).is_some_and(|uid| uid.trim() == "0")
+}
+
+/// SoftHSM2 (module and `softhsm2-util`) is installed, or is installed now with
+/// apt-get when we are root on a Debian-like machine.
+fn ensure_softhsm2() -> Result<(), String> {
+    if softhsm2_present() {
+        return Ok(());
+    }
+    apt_install(&["softhsm2"])?;
+    if softhsm2_present() {
+        Ok(())
+    } else {
+        Err(
+            "apt-get installed softhsm2, but libsofthsm2.so or softhsm2-util is still not found"
+                .into(),
+        )
+    }
+}
+
+/// The variable the kryoptic tests read the module path from.
+const KRYOPTIC_VAR: &str = "QSSL_KRYOPTIC_MODULE";
+/// kryoptic, a PKCS#11 3.2 soft token with ML-DSA (crates.io), pinned.
+const KRYOPTIC_VERSION: &str = "1.5.4";
+
+fn target_dir() -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// apt-get install `packages` (root only; otherwise the error says what to install).
+fn apt_install(packages: &[&str]) -> Result<(), String> {
+    let apt = Command::new("apt-get")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !(is_root() && apt) {
+        return Err(format!(
+            "missing Debian packages: install {} (apt-get install -y {}) and run again",
+            packages.join(", "),
+            packages.join(" ")
+        ));
+    }
+    let mut install = vec!["install", "-y", "--no-install-recommends"];
+    install.extend_from_slice(packages);
+    for args in [&["update"][..], &install[..]] {
+        eprintln!("xtask: $ apt-get {}", args.join(" "));
+        let status = Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .map_err(|e| format!("could not run apt-get: {e}"))?;
+        if !status.success() {
+            return Err(format!("`apt-get {}` failed ({status})", args.join(" ")));
+        }
+    }
+    Ok(())
+}
+
+/// The newest `/usr/lib/llvm-*/lib` holding libclang (bindgen, for kryoptic's build).
+fn libclang_dir() -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib")
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("llvm-"))
+        .map(|e| e.path().join("lib"))
+        .filter(|lib| {
+            std::fs::read_dir(lib).is_ok_and(|entries| {
+                entries.filter_map(Result::ok).any(|f| {
+                    let name = f.file_name().to_string_lossy().into_owned();
+                    name.starts_with("libclang.so") || name.starts_with("libclang-")
+                })
+            })
+        })
+        .collect();
+    dirs.sort();
+    dirs.pop()
+}
+
+/// An OpenSSL >= 3.5 install tree with a static libcrypto: the one the `openssl`
+/// crate's `vendored` feature builds for the interop and HSM tests (openssl-src), so
+/// kryoptic links the same OpenSSL without a second build.
+fn vendored_openssl() -> Option<PathBuf> {
+    let target = target_dir();
+    let mut found = Vec::new();
+    for profile in ["debug", "release"] {
+        let Ok(entries) = std::fs::read_dir(target.join(profile).join("build")) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            if !entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("openssl-sys-")
+            {
+                continue;
+            }
+            let install = entry.path().join("out/openssl-build/install");
+            let Ok(text) = std::fs::read_to_string(install.join("include/openssl/opensslv.h"))
+            else {
+                continue;
+            };
+            let number = |name: &str| -> Option<u32> {
+                text.lines()
+                    .find(|l| l.contains(&format!("define {name} ")))?
+                    .split_whitespace()
+                    .last()?
+                    .parse()
+                    .ok()
+            };
+            let (Some(major), Some(minor)) = (
+                number("OPENSSL_VERSION_MAJOR"),
+                number("OPENSSL_VERSION_MINOR"),
+            ) else {
+                continue;
+            };
+            if (major, minor) >= (3, 5) && install.join("lib/libcrypto.a").exists() {
+                found.push(install);
+            }
+        }
+    }
+    found.sort();
+    found.pop()
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("mkdir {}: {e}", to.display()))?;
+    let entries = std::fs::read_dir(from).map_err(|e| format!("read {}: {e}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let dest = to.join(entry.file_name());
+        if entry.file_type().map_err(|e| e.to_string())?.is_dir() {
+            copy_dir(&entry.path(), &dest)?;
+        } else {
+            std::fs::copy(entry.path(), &dest)
+                .map_err(|e| format!("copy {}: {e}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// `libkryoptic_pkcs11.so`: `$QSSL_KRYOPTIC_MODULE` if set, else built once into
+/// `target/qssl-hsm-tools/` from the crates.io source (`--no-default-features
+/// --features standard,pqc,kryoptic-lib/openssl-sys`, static OpenSSL from the vendored
+/// build), installing `libclang-dev` first when root and missing.
+fn ensure_kryoptic() -> Result<PathBuf, String> {
+    if let Some(path) = env::var_os(KRYOPTIC_VAR).map(PathBuf::from) {
+        return if path.exists() {
+            Ok(path)
+        } else {
+            Err(format!("{KRYOPTIC_VAR}={} does not exist", path.display()))
+        };
+    }
+    let dir = target_dir()
+        .join("qssl-hsm-tools")
+        .join(format!("kryoptic-{KRYOPTIC_VERSION}"));
+    let module = dir.join("lib/libkryoptic_pkcs11.so");
+    if module.exists() {
+        return Ok(module);
+    }
+    if libclang_dir().is_none() {
+        apt_install(&["libclang-dev"])?;
+    }
+    let libclang = libclang_dir().ok_or("libclang not found after installing libclang-dev")?;
+    if vendored_openssl().is_none() {
+        // The HSM tests' dev-dependency on `openssl` (vendored) builds it.
+        cargo(&["test", "-p", "qssl-hsm", "--all-features", "--no-run"])?;
+    }
+    let openssl = vendored_openssl()
+        .ok_or("no OpenSSL >= 3.5 build with a static libcrypto under the target directory")?;
+
+    // The crate source, through cargo (its registry cache, else crates.io).
+    let fetch = dir.join("fetch");
+    std::fs::create_dir_all(fetch.join("src")).map_err(|e| e.to_string())?;
+    std::fs::write(
+        fetch.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"kryoptic-fetch\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\
+             publish = false\n\n[dependencies]\nkryoptic = \"={KRYOPTIC_VERSION}\"\n\n[workspace]\n"
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    std::fs::write(fetch.join("src/main.rs"), "fn main() {}\n").map_err(|e| e.to_string())?;
+    let cargo_bin = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let metadata = Command::new(&cargo_bin)
+        .args(["metadata", "--format-version", "1"])
+        .current_dir(&fetch)
+        .output()
+        .map_err(|e| format!("could not run cargo metadata: {e}"))?;
+    if !metadata.status.success() {
+        return Err(format!(
+            "cargo metadata for kryoptic failed: {}",
+            String::from_utf8_lossy(&metadata.stderr)
+        ));
+    }
+    let json = String::from_utf8_lossy(&metadata.stdout);
+    let tail = format!("kryoptic-{KRYOPTIC_VERSION}/Cargo.toml\"");
+    let end = json
+        .find(&tail)
+        .ok_or("kryoptic is not in cargo metadata")?;
+    let start = json[..end].rfind('"').ok_or("malformed cargo metadata")? + 1;
+    let source = PathBuf::from(&json[start..end + tail.len() - "/Cargo.toml\"".len()]);
+
+    // A private copy, made its own workspace root (it sits inside ours).
+    let src = dir.join("src");
+    let _ = std::fs::remove_dir_all(&src);
+    copy_dir(&source, &src)?;
+    let manifest = src.join("Cargo.toml");
+    let mut text = std::fs::read_to_string(&manifest).map_err(|e| e.to_string())?;
+    text.push_str("\n[workspace]\n");
+    std::fs::write(&manifest, text).map_err(|e| e.to_string())?;
+
+    eprintln!(
+        "xtask: building kryoptic {KRYOPTIC_VERSION} against {} (about 2 minutes on 2 cores)",
+        openssl.display()
+    );
+    let status = Command::new(&cargo_bin)
+        .args([
+            "build",
+            "--release",
+            "--no-default-features",
+            "--features",
+            "standard,pqc,kryoptic-lib/openssl-sys",
+        ])
+        .current_dir(&src)
+        .env("OPENSSL_LIB_DIR", openssl.join("lib"))
+        .env("OPENSSL_INCLUDE_DIR", openssl.join("include"))
+        .env("OPENSSL_STATIC", "1")
+        .env("LIBCLANG_PATH", &libclang)
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .status()
+        .map_err(|e| format!("could not run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("building kryoptic failed ({status})"));
+    }
+    std::fs::create_dir_all(dir.join("lib")).map_err(|e| e.to_string())?;
+    std::fs::copy(dir.join("target/release/libkryoptic_pkcs11.so"), &module)
+        .map_err(|e| format!("copy libkryoptic_pkcs11.so: {e}"))?;
+    Ok(module)
+}
+
+/// `cargo xtask hsm`: SoftHSM2 installed and kryoptic built if need be, then the
+/// qssl-hsm suite, with `CI` set so that a missing token fails rather than skips.
+fn hsm() -> Result<(), String> {
+    ensure_softhsm2()?;
+    let kryoptic = ensure_kryoptic()?;
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    eprintln!(
+        "xtask: $ CI=true {KRYOPTIC_VAR}={} cargo test -p qssl-hsm --all-features",
+        kryoptic.display()
+    );
+    let status = Command::new(&cargo)
+        .args(["test", "-p", "qssl-hsm", "--all-features"])
+        .env("CI", "true")
+        .env(KRYOPTIC_VAR, &kryoptic)
+        .current_dir(workspace_root())
+        .status()
+        .map_err(|e| format!("could not run {cargo}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the HSM suite failed ({status})"))
+    }
 }
 
 /// `cargo xtask bench [--quick] [--no-crates]`: the side-by-side benches of
