@@ -743,3 +743,15 @@ fn stateless_retry_bad_cookie_is_illegal_parameter() {
         );
     }
 }
+
+/// An empty protected record cannot hold a tag: bad_record_mac. (It was once
+/// skipped silently, as if it were 0-RTT data being skipped when none was.)
+#[test]
+fn an_empty_protected_record_is_bad_record_mac() {
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    let (cb, sb) = configs(&p);
+    let (mut c, mut s) = pair(cb.build().unwrap(), sb.build().unwrap());
+    do_handshake(&mut c, &mut s);
+    let (_, r) = transfer_bytes(&[23, 3, 3, 0, 0], &mut s);
+    assert_eq!(r.unwrap_err().alert(), Some(A::BAD_RECORD_MAC));
+}

@@ -464,3 +464,161 @@ fn renegotiation_is_refused_with_a_warning_then_fatally() {
     let (_, r) = transfer(&mut s, &mut c);
     assert_eq!(r.unwrap_err().alert(), Some(A::HANDSHAKE_FAILURE));
 }
+
+// ------------------------------------------------------------------ records
+
+/// An established TLS 1.2 pair using `suite`.
+fn established(
+    suite: &'static Tls12CipherSuite,
+) -> (qssl::ClientConnection, qssl::ServerConnection) {
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    let (cb, sb) = tls12_configs(&p);
+    connected(cb.with_tls12_cipher_suites(vec![suite]), sb)
+}
+
+/// The records `conn` has queued, as written.
+fn take_records(conn: &mut ConnectionCommon) -> Vec<u8> {
+    let mut wire = Vec::new();
+    while conn.wants_write() {
+        conn.write_tls(&mut wire).unwrap();
+    }
+    wire
+}
+
+/// Every single-bit flip of a protected application data record is bad_record_mac,
+/// for both nonce constructions: each bit of the explicit nonce (AES-GCM), the
+/// ciphertext and the tag, and of the header fields in the additional data — the
+/// content type turned into another known type, the minor version.
+#[test]
+fn every_bit_flip_of_a_protected_record_is_bad_record_mac() {
+    for suite in [
+        &suites::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        &suites::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    ] {
+        let (mut c, _) = established(suite);
+        std::io::Write::write_all(&mut c.writer(), b"flip me").unwrap();
+        let len = take_records(&mut c).len();
+        // Type 23 → 22 and 21; version 0x0303 → 0x0302, 0x0301; then the body.
+        let mut bits = vec![0, 1, 16, 17];
+        bits.extend(5 * 8..len * 8);
+        for bit in bits {
+            let (mut c, mut s) = established(suite);
+            std::io::Write::write_all(&mut c.writer(), b"flip me").unwrap();
+            let mut record = take_records(&mut c);
+            assert_eq!(record.len(), len);
+            record[bit / 8] ^= 1 << (bit % 8);
+            let (_, r) = transfer_bytes(&record, &mut s);
+            let err = r.expect_err("a flipped record was accepted");
+            assert_eq!(
+                err.alert(),
+                Some(A::BAD_RECORD_MAC),
+                "{:?} bit {bit}: {err}",
+                suite.suite
+            );
+            let mut got = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut s.reader(), &mut got);
+            assert!(got.is_empty(), "nothing of it was delivered");
+        }
+    }
+}
+
+/// A protected record too short to hold the explicit nonce and the tag (AES-GCM)
+/// is bad_record_mac, at every such length.
+#[test]
+fn a_truncated_record_in_the_explicit_nonce_path_is_bad_record_mac() {
+    for len in 0..(8 + 16) {
+        let (_, mut s) = established(&suites::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384);
+        let mut record = vec![23, 3, 3];
+        record.extend_from_slice(&(len as u16).to_be_bytes());
+        record.extend(std::iter::repeat_n(0x5a, len));
+        let (_, r) = transfer_bytes(&record, &mut s);
+        assert_eq!(
+            r.map_err(|e| e.alert()),
+            Err(Some(A::BAD_RECORD_MAC)),
+            "length {len}"
+        );
+    }
+}
+
+/// After close_notify nothing more is read (RFC 5246 §7.2.1): a record that follows
+/// it is neither delivered nor answered.
+#[test]
+fn records_after_close_notify_are_not_read() {
+    let (mut c, mut s) = established(&suites::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+    std::io::Write::write_all(&mut c.writer(), b"before").unwrap();
+    c.send_close_notify();
+    // A record after the close_notify, under the same key: a HelloRequest, which
+    // would otherwise draw a no_renegotiation warning.
+    qssl::testing::send_handshake_bytes(&mut c, &[T::HELLO_REQUEST.0, 0, 0, 0]).unwrap();
+    let (_, r) = transfer(&mut c, &mut s);
+    r.unwrap();
+    let mut got = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut s.reader(), &mut got);
+    assert_eq!(got, b"before");
+    assert!(s.process_new_packets().unwrap().peer_has_closed);
+    assert!(
+        !s.wants_write(),
+        "nothing answered the record after close_notify"
+    );
+}
+
+/// A client asking to renegotiate (a new ClientHello after the handshake) gets a
+/// no_renegotiation warning and the connection goes on; asking again ends it with
+/// handshake_failure (RFC 5746 §4.4).
+#[test]
+fn a_renegotiating_client_hello_is_refused_then_fatal() {
+    let (mut c, mut s) = established(&suites::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    let (cb, sb) = tls12_configs(&p);
+    let (mut other, _) = pair(cb.build().unwrap(), sb.build().unwrap());
+    let hello = take_records(&mut other)[5..].to_vec();
+    qssl::testing::send_handshake_bytes(&mut c, &hello).unwrap();
+    let (_, r) = transfer(&mut c, &mut s);
+    r.unwrap();
+    // The warning reaches the client, which carries on.
+    let (_, r) = transfer(&mut s, &mut c);
+    r.unwrap();
+    send_and_check(&mut s, &mut c, b"still serving");
+    qssl::testing::send_handshake_bytes(&mut c, &hello).unwrap();
+    let (_, r) = transfer(&mut c, &mut s);
+    assert_eq!(r.unwrap_err().alert(), Some(A::HANDSHAKE_FAILURE));
+    let (_, r) = transfer(&mut s, &mut c);
+    assert_eq!(r, Err(Error::AlertReceived(A::HANDSHAKE_FAILURE)));
+}
+
+/// Handshake messages split across records (one byte per record) and several in
+/// one record (how both sides write their flights) are both read.
+#[test]
+fn handshake_messages_split_one_byte_per_record_are_read() {
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    let (cb, sb) = tls12_configs(&p);
+    let (mut c, mut s) = pair(cb.build().unwrap(), sb.build().unwrap());
+    let (_, r) = transfer(&mut c, &mut s);
+    r.unwrap();
+    // The server's flight: plaintext handshake records holding several messages.
+    let flight = take_records(&mut s);
+    let mut split = Vec::new();
+    let mut rest = &flight[..];
+    let mut records = 0;
+    while !rest.is_empty() {
+        let len = usize::from(u16::from_be_bytes([rest[3], rest[4]]));
+        assert_eq!(rest[0], 22, "plaintext handshake records");
+        for b in &rest[5..5 + len] {
+            split.extend_from_slice(&[22, 3, 3, 0, 1, *b]);
+        }
+        rest = &rest[5 + len..];
+        records += 1;
+    }
+    assert!(
+        records < 4,
+        "four messages were coalesced into {records} records"
+    );
+    let (_, r) = transfer_bytes(&split, &mut c);
+    r.unwrap();
+    let (_, r) = transfer(&mut c, &mut s);
+    r.unwrap();
+    let (_, r) = transfer(&mut s, &mut c);
+    r.unwrap();
+    assert!(!c.is_handshaking() && !s.is_handshaking());
+    send_and_check(&mut c, &mut s, b"split and joined");
+}

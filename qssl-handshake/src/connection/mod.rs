@@ -384,7 +384,11 @@ impl Connection {
                 self.record.open(record)
             };
             let (typ, data) = match opened {
-                Err(qssl_record::RecordError::BadRecordMac) if self.skip_early >= len => {
+                // Only while skipping: with nothing to skip, an empty record that
+                // fails to open is as bad as any other.
+                Err(qssl_record::RecordError::BadRecordMac)
+                    if self.skip_early > 0 && self.skip_early >= len =>
+                {
                     self.skip_early -= len;
                     continue;
                 }
