@@ -12,8 +12,8 @@ use qssl_crypto::rand::SecureRandom;
 use qssl_crypto::suites::{Tls12CipherSuite, Tls13CipherSuite};
 
 use qssl_session::{
-    AntiReplay, ClientSessionStore, InMemoryClientSessionStore, ReplayGuard, TicketKeyRing,
-    Ticketer,
+    AntiReplay, ClientSessionStore, InMemoryClientSessionStore, ReplayGuard, ServerSessionStore,
+    TicketKeyRing, Ticketer,
 };
 
 use crate::resolve::CertificateResolver;
@@ -202,6 +202,12 @@ pub struct ServerParams {
     /// its defaults (10 s window, 100,000 entries, rejecting when full). Share one
     /// between every server that accepts the same tickets.
     pub anti_replay: Arc<dyn AntiReplay>,
+    /// TLS 1.2 session IDs (RFC 5246 §7.4.1.2): where full TLS 1.2 handshakes keep
+    /// their sessions for clients that resume by ID and do not take tickets (a
+    /// client that takes tickets gets a ticket from `ticketer` instead). `None`, the
+    /// default here, issues no session ID; the facade's `with_tls12()` sets an
+    /// in-memory store unless resumption is off.
+    pub tls12_session_cache: Option<Arc<dyn ServerSessionStore>>,
     /// TLS 1.3 (default on). Off only for a TLS 1.2-only endpoint (with `tls12`):
     /// tests, and peers that break on a TLS 1.3 hello. A TLS 1.2-only client sends a
     /// plain TLS 1.2 ClientHello and does not check the RFC 8446 §4.1.3 downgrade
@@ -331,6 +337,7 @@ impl ServerParams {
             psk_ke: false,
             max_early_data: 0,
             anti_replay: Arc::new(ReplayGuard::default()),
+            tls12_session_cache: None,
             tls13: true,
             tls12: false,
             tls12_suites,

@@ -274,6 +274,7 @@ pub fn session_ticket_seeds() -> Vec<Vec<u8>> {
         peer_certificates: Vec::new(),
         peer_path: VerifiedPath::unverified(),
         ticket: Vec::new(),
+        tls12: None,
     };
     let mut client = server.clone();
     client.peer_certificates = vec![CertificateDer::from(vec![0x30, 0x03, 1, 2, 3]); 2];

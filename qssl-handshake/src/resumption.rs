@@ -14,7 +14,13 @@
 //!         ‖ peer_certificates <0..2^24-1> of <1..2^24-1>
 //!         ‖ peer_path <0..2^16-1> of (certificate index (2) ‖ scheme (2)) ‖ ocsp_good (1)
 //!         ‖ ticket <0..2^16-1>
+//!         ‖ tls12 (1: present?) [session_id <0..32> ‖ extended_master_secret (1)]
 //! ```
+//!
+//! A TLS 1.2 session (RFC 5246 §7.3, RFC 5077) is the same record with `tls12`
+//! present: `secret` is then its 48-byte master secret, `suite` a TLS 1.2 suite and
+//! `session_id` the id it resumes by (the client's copy; a ticket is in `ticket`).
+//! A TLS 1.3 handshake never resumes one, nor a TLS 1.2 handshake a TLS 1.3 one.
 //!
 //! Decoding is bounded like every other codec of this crate: a state comes back from
 //! a store the application may share, so it is parsed as carefully as peer input.
@@ -30,7 +36,7 @@ use crate::error::EncodeError;
 use crate::verify::{CertificateDer, PathSignature, VerifiedPath};
 
 /// The encoding's version byte: a state of another version is not resumed.
-const STATE_VERSION: u8 = 1;
+const STATE_VERSION: u8 = 2;
 
 /// The most peer certificates a state may carry (a chain longer than this was never
 /// accepted by a verifier either).
@@ -74,8 +80,21 @@ pub(crate) struct SessionState {
     pub(crate) peer_certificates: Vec<CertificateDer<'static>>,
     /// What the verifier validated of them.
     pub(crate) peer_path: VerifiedPath,
-    /// Client side: the ticket to offer as the PSK identity.
+    /// Client side: the ticket to offer as the PSK identity (TLS 1.3) or in
+    /// session_ticket (TLS 1.2, RFC 5077).
     pub(crate) ticket: Vec<u8>,
+    /// A TLS 1.2 session: how it resumes.
+    pub(crate) tls12: Option<Tls12Resumption>,
+}
+
+/// What only a TLS 1.2 session has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Tls12Resumption {
+    /// The session ID (RFC 5246 §7.4.1.2), empty for a ticket-only session.
+    pub(crate) session_id: Vec<u8>,
+    /// The session used the extended master secret (RFC 7627 §5.3: a resumption
+    /// must too).
+    pub(crate) extended_master_secret: bool,
 }
 
 impl core::fmt::Debug for SessionState {
@@ -121,6 +140,7 @@ impl SessionState {
             peer_certificates,
             peer_path,
             ticket: Vec::new(),
+            tls12: None,
         }
     }
 
@@ -161,7 +181,16 @@ impl SessionState {
                 Ok(())
             })?;
             out.push(u8::from(self.peer_path.ocsp_good()));
-            put_opaque(out, Len::U16, &self.ticket)
+            put_opaque(out, Len::U16, &self.ticket)?;
+            match &self.tls12 {
+                None => out.push(0),
+                Some(t) => {
+                    out.push(1);
+                    put_opaque(out, Len::U8, &t.session_id)?;
+                    out.push(u8::from(t.extended_master_secret));
+                }
+            }
+            Ok(())
         })?;
         Ok(out)
     }
@@ -287,6 +316,21 @@ fn parse_state(i: &[u8]) -> PResult<'_, SessionState, DecodeError> {
         peer_path = peer_path.with_ocsp_good();
     }
     let (i, ticket) = opaque(i, Len::U16, 0, Len::U16.max())?;
+    let (i, is_tls12) = boolean(i)?;
+    let (i, tls12) = if is_tls12 {
+        // RFC 5246 §7.4.1.2: SessionID session_id<0..32>.
+        let (i, session_id) = opaque(i, Len::U8, 0, 32)?;
+        let (i, extended_master_secret) = boolean(i)?;
+        (
+            i,
+            Some(Tls12Resumption {
+                session_id,
+                extended_master_secret,
+            }),
+        )
+    } else {
+        (i, None)
+    };
     Ok((
         i,
         SessionState {
@@ -309,6 +353,7 @@ fn parse_state(i: &[u8]) -> PResult<'_, SessionState, DecodeError> {
                 .collect(),
             peer_path,
             ticket,
+            tls12,
         },
     ))
 }
@@ -340,6 +385,7 @@ mod tests {
             ])
             .with_ocsp_good(),
             ticket: vec![9; 100],
+            tls12: None,
         }
     }
 
@@ -359,6 +405,25 @@ mod tests {
     }
 
     #[test]
+    fn a_tls12_session_round_trips() {
+        let mut s = state();
+        s.suite = CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
+        s.secret = Zeroizing::new(vec![5; 48]);
+        s.tls12 = Some(Tls12Resumption {
+            session_id: vec![3; 32],
+            extended_master_secret: true,
+        });
+        let bytes = s.encode().unwrap();
+        assert_eq!(SessionState::decode(&bytes), Some(s.clone()));
+        // A session id longer than RFC 5246 allows is refused.
+        s.tls12 = Some(Tls12Resumption {
+            session_id: vec![3; 33],
+            extended_master_secret: false,
+        });
+        assert_eq!(SessionState::decode(&s.encode().unwrap()), None);
+    }
+
+    #[test]
     fn truncations_and_trailing_bytes_are_refused() {
         let bytes = state().encode().unwrap();
         for n in 0..bytes.len() {
@@ -368,7 +433,7 @@ mod tests {
         longer.push(0);
         assert!(SessionState::decode(&longer).is_none());
         let mut other_version = bytes.to_vec();
-        other_version[0] = 2;
+        other_version[0] = 1;
         assert!(SessionState::decode(&other_version).is_none());
     }
 

@@ -733,6 +733,12 @@ impl ServerConfigBuilder {
         if let Some(store) = self.anti_replay {
             params.anti_replay = store;
         }
+        // TLS 1.2 clients that resume by session ID (not ticket) need a cache.
+        if self.common.tls12 == Some(true) && params.ticketer.is_some() {
+            params.tls12_session_cache = Some(Arc::new(
+                qssl_handshake::session::InMemoryServerSessionStore::default(),
+            ));
+        }
         let time = self
             .common
             .time

@@ -622,3 +622,52 @@ fn handshake_messages_split_one_byte_per_record_are_read() {
     assert!(!c.is_handshaking() && !s.is_handshaking());
     send_and_check(&mut c, &mut s, b"split and joined");
 }
+
+// ------------------------------------------------------------------ resumption
+
+/// Connects `c` to `s` and reads a reply, so that a ticket sent after the
+/// handshake (TLS 1.3) would be read too; returns whether each side resumed.
+fn connect_once(c: &Arc<qssl::ClientConfig>, s: &Arc<qssl::ServerConfig>) -> (bool, bool) {
+    let mut client =
+        qssl::ClientConnection::new(c.clone(), "localhost".try_into().unwrap()).unwrap();
+    let mut server = qssl::ServerConnection::new(s.clone()).unwrap();
+    do_handshake(&mut client, &mut server);
+    send_and_check(&mut server, &mut client, b"reply");
+    send_and_check(&mut client, &mut server, b"request");
+    let ci = client.connection_info().unwrap();
+    let si = server.connection_info().unwrap();
+    assert_eq!(ci.protocol_version, TlsVersion::Tls12);
+    assert_eq!(ci.cipher_suite, si.cipher_suite);
+    assert!(
+        !client.peer_certificates().unwrap().is_empty(),
+        "the session's chain"
+    );
+    (ci.resumed, si.resumed)
+}
+
+/// By ticket (the default: a Q-SSL client takes tickets, a Q-SSL server issues
+/// them), resumed repeatedly; without resumption on either side, never.
+#[test]
+fn tls12_resumes_by_ticket() {
+    let p = pki_for(KeyAlgorithm::EcdsaP384);
+    let (cb, sb) = tls12_configs(&p);
+    let c = Arc::new(cb.build().unwrap());
+    let s = Arc::new(sb.build().unwrap());
+    assert_eq!(connect_once(&c, &s), (false, false));
+    assert_eq!(connect_once(&c, &s), (true, true));
+    assert_eq!(connect_once(&c, &s), (true, true));
+
+    // Resumption by session ID (a client that takes no tickets, or a server that
+    // issues none) is shown against OpenSSL and rustls in qssl-interop.
+
+    let (cb, sb) = tls12_configs(&p);
+    let c = Arc::new(cb.build().unwrap());
+    let s = Arc::new(sb.without_resumption().build().unwrap());
+    assert_eq!(connect_once(&c, &s), (false, false));
+    assert_eq!(connect_once(&c, &s), (false, false));
+    let (cb, sb) = tls12_configs(&p);
+    let c = Arc::new(cb.without_resumption().build().unwrap());
+    let s = Arc::new(sb.build().unwrap());
+    assert_eq!(connect_once(&c, &s), (false, false));
+    assert_eq!(connect_once(&c, &s), (false, false));
+}

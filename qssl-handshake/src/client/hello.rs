@@ -58,6 +58,8 @@ pub(crate) struct ExpectServerHello {
     pub(crate) sent_ccs: bool,
     /// The session whose ticket the ClientHello offers, if any.
     pub(crate) resuming: Option<Resuming>,
+    /// The TLS 1.2 session the ClientHello offers (session ID or ticket), if any.
+    pub(crate) resuming12: Option<SessionState>,
     /// The ClientHello offers 0-RTT and early data may be going out under the early
     /// traffic key.
     pub(crate) early_data: bool,
@@ -99,16 +101,34 @@ impl Resuming {
 /// offer (each one tried is used up: tickets are single-use).
 const MAX_TICKETS_TRIED: usize = 4;
 
-/// The newest ticket for `key` that we can offer at `now`: live, and with a suite of
-/// its hash among ours.
-fn take_resumable(params: &ClientParams, key: &str, now: u64) -> Option<Resuming> {
+/// A session to offer, of either version.
+pub(crate) enum Resumable {
+    /// A TLS 1.3 ticket, offered in pre_shared_key.
+    Tls13(Resuming),
+    /// A TLS 1.2 session, offered by session ID or in session_ticket.
+    Tls12(SessionState),
+}
+
+/// The newest session for `key` that we can offer at `now`: live; a TLS 1.3 ticket
+/// with a suite of its hash among ours, or (with TLS 1.2 offered) a TLS 1.2 session
+/// of one of our TLS 1.2 suites.
+fn take_resumable(params: &ClientParams, key: &str, now: u64) -> Option<Resumable> {
     let store = params.session_store.as_ref()?;
     for _ in 0..MAX_TICKETS_TRIED {
         let ticket = store.take_ticket(key, now)?;
         let Some(state) = SessionState::decode(&ticket.value) else {
             continue;
         };
-        if state.ticket.is_empty() || !state.is_live(now) {
+        if !state.is_live(now) {
+            continue;
+        }
+        if state.tls12.is_some() {
+            if offers_tls12(params) && params.tls12_suites.iter().any(|s| s.suite == state.suite) {
+                return Some(Resumable::Tls12(state));
+            }
+            continue;
+        }
+        if state.ticket.is_empty() || !params.tls13 {
             continue;
         }
         let same = params
@@ -128,7 +148,7 @@ fn take_resumable(params: &ClientParams, key: &str, now: u64) -> Option<Resuming
                 .find(|s| Some(s.hash.algorithm()) == hash)
         });
         if let Some(suite) = suite {
-            return Some(Resuming { state, suite });
+            return Some(Resumable::Tls13(Resuming { state, suite }));
         }
     }
     None
@@ -189,6 +209,7 @@ fn start_share(
 
 /// The first ClientHello's extensions, in the order we always send them:
 /// pre_shared_key, if a session is offered, last (RFC 8446 §4.2.11).
+#[allow(clippy::too_many_arguments)]
 fn hello_extensions(
     params: &ClientParams,
     sni: Option<&str>,
@@ -197,6 +218,7 @@ fn hello_extensions(
     shares: Vec<KeyShareEntry>,
     resuming: Option<(&Resuming, u64)>,
     early_data: bool,
+    tls12_ticket: Option<&[u8]>,
 ) -> Vec<Extension> {
     let mut extensions = Vec::with_capacity(10);
     if let Some(name) = sni {
@@ -245,6 +267,13 @@ fn hello_extensions(
         extensions.push(Extension::ExtendedMasterSecret);
         extensions.push(crate::tls12::handshake::ec_point_formats());
         extensions.push(Extension::RenegotiationInfo(Vec::new()));
+        // RFC 5077 §3.2: the ticket of the session offered, or empty to ask for one.
+        if let Some(ticket) = tls12_ticket {
+            extensions.push(Extension::Unknown {
+                typ: ExtensionType::SESSION_TICKET,
+                data: ticket.to_vec(),
+            });
+        }
     }
     if early_data {
         extensions.push(Extension::EarlyData);
@@ -307,9 +336,27 @@ pub(crate) fn start(
     let rng = params.provider.secure_random;
     let mut random = [0u8; 32];
     rng.fill(&mut random)?;
+    let store_key = params.session_key(&server_name);
+    let now = now.as_secs();
+    let (resuming, resuming12) = match take_resumable(&params, &store_key, now) {
+        Some(Resumable::Tls13(r)) => (Some(r), None),
+        Some(Resumable::Tls12(s)) => (None, Some(s)),
+        None => (None, None),
+    };
+    let resumed_id = resuming12
+        .as_ref()
+        .and_then(|s| s.tls12.as_ref())
+        .map(|t| t.session_id.clone())
+        .filter(|id| !id.is_empty());
+    let offers_ticket12 = resuming12.as_ref().is_some_and(|s| !s.ticket.is_empty());
     let mut session_id = Vec::new();
-    // RFC 8446 Appendix D.4; in a TLS 1.2-only hello the field means resumption.
-    if params.middlebox_compat && params.tls13 {
+    if let Some(id) = resumed_id {
+        // RFC 8446 §4.1.2: a cached TLS 1.2 session ID goes in legacy_session_id.
+        session_id = id;
+    } else if (params.middlebox_compat && params.tls13) || offers_ticket12 {
+        // RFC 8446 Appendix D.4; with a TLS 1.2 ticket, the ID the server echoes
+        // if it accepts the ticket (RFC 5077 §3.4). In a TLS 1.2-only hello the
+        // field otherwise means resumption, so it stays empty.
         session_id = vec![0u8; 32];
         rng.fill(&mut session_id)?;
     }
@@ -318,8 +365,6 @@ pub(crate) fn start(
         _ => None,
     };
     let verify_schemes = verify_schemes(&params);
-    let store_key = params.session_key(&server_name);
-    let now = now.as_secs();
     // The group this server chose last time, if we still offer it: its share goes
     // first and the server has no reason for a HelloRetryRequest.
     let first = params
@@ -328,11 +373,6 @@ pub(crate) fn start(
         .and_then(|s| s.kx_group(&store_key))
         .and_then(|g| groups.iter().copied().find(|x| x.name() == g))
         .unwrap_or(first);
-    let resuming = if params.tls13 {
-        take_resumable(&params, &store_key, now)
-    } else {
-        None
-    };
     // 0-RTT only under the ticket's own suite (RFC 8446 §4.2.10).
     let early_data = params.early_data
         && resuming
@@ -347,6 +387,10 @@ pub(crate) fn start(
         entries,
         resuming.as_ref().map(|r| (r, now)),
         early_data,
+        params
+            .session_store
+            .as_ref()
+            .map(|_| resuming12.as_ref().map_or(&[][..], |s| s.ticket.as_slice())),
     );
     let mut hello = ClientHello {
         legacy_version: ProtocolVersion::TLSV1_2,
@@ -418,6 +462,7 @@ pub(crate) fn start(
         retry_suite: None,
         sent_ccs,
         resuming,
+        resuming12,
         early_data,
         early_data_retried: false,
     })
@@ -473,6 +518,7 @@ pub(crate) fn start_from_hello(
         retry_suite: None,
         sent_ccs: false,
         resuming: None,
+        resuming12: None,
         early_data: false,
         early_data_retried: false,
     })
@@ -505,6 +551,8 @@ impl ExpectServerHello {
                 .map(|r| r.offered(&self.start.params)),
             tls13: self.start.params.tls13,
             tls12: offers_tls12(&self.start.params).then_some(OfferedTls12 {
+                session: self.resuming12.as_ref(),
+                ticket_sent: self.start.params.session_store.is_some(),
                 suites: &self.start.params.tls12_suites,
                 alpn: &self.start.params.alpn_protocols,
                 sni: self.start.sni.is_some(),
@@ -524,7 +572,7 @@ impl ExpectServerHello {
                     out.push(Action::EndEarlyData { accepted: false });
                     out.push(Action::ClearWriteKey);
                 }
-                tls12::accept_server_hello(self, tls12, sh.random, raw)
+                tls12::accept_server_hello(self, tls12, sh.random, raw, out)
             }
             ServerHelloChoice::Retry(retry) => {
                 tls13::emit_retried_hello(self, retry, raw, now.as_secs(), out)

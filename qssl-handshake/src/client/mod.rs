@@ -75,7 +75,8 @@ impl SideState for ClientState {
             Self::Tls12Certificate(s) => s.handle(msg, raw),
             Self::Tls12ServerKeyExchange(s) => s.handle(msg, raw, now),
             Self::Tls12CertificateRequestOrDone(s) => s.handle(msg, raw, out),
-            Self::Tls12Finished(s) => s.handle(msg, raw, out),
+            Self::Tls12Finished(s) => s.handle(msg, raw, now, out),
+            Self::Tls12ChangeCipherSpec(s) => s.ticket(msg, raw),
             // A HelloRequest (check_type lets nothing else through).
             Self::Tls12Traffic(mut t) => {
                 t.refuse_renegotiation(out)?;
@@ -138,8 +139,9 @@ impl SideState for ClientState {
             Self::Tls12CertificateRequestOrDone(_) => {
                 typ == HandshakeType::CERTIFICATE_REQUEST || typ == HandshakeType::SERVER_HELLO_DONE
             }
-            // Only the ChangeCipherSpec may come now.
-            Self::Tls12ChangeCipherSpec(_) => false,
+            // The ChangeCipherSpec, or before it a NewSessionTicket (checked in the
+            // state: only if the server acknowledged session_ticket).
+            Self::Tls12ChangeCipherSpec(_) => typ == HandshakeType::NEW_SESSION_TICKET,
             Self::Tls12Finished(_) => typ == HandshakeType::FINISHED,
             // A renegotiation request, refused once with a warning.
             Self::Tls12Traffic(_) => typ == HandshakeType::HELLO_REQUEST,

@@ -52,6 +52,10 @@ pub(crate) struct Offered<'a> {
 /// What a ClientHello that also offers TLS 1.2 allows a TLS 1.2 ServerHello to pick.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct OfferedTls12<'a> {
+    /// The TLS 1.2 session offered (by session ID or ticket), if any.
+    pub(crate) session: Option<&'a crate::resumption::SessionState>,
+    /// session_ticket was sent (RFC 5077): the server may acknowledge it.
+    pub(crate) ticket_sent: bool,
     /// The TLS 1.2 suites offered.
     pub(crate) suites: &'a [&'static Tls12CipherSuite],
     /// The ALPN protocols offered.
@@ -71,6 +75,13 @@ pub(crate) struct Tls12ServerHello {
     pub(crate) extended_master_secret: bool,
     pub(crate) alpn_protocol: Option<Vec<u8>>,
     pub(crate) ocsp_acknowledged: bool,
+    /// The server resumed the session we offered (abbreviated handshake).
+    pub(crate) resumed: bool,
+    /// The server acknowledged session_ticket: a NewSessionTicket comes before its
+    /// ChangeCipherSpec.
+    pub(crate) ticket_acknowledged: bool,
+    /// The server's session ID (a full handshake's is the session's for resumption).
+    pub(crate) session_id: Vec<u8>,
 }
 
 /// What a pre_shared_key offer allows the server to choose.
@@ -238,11 +249,20 @@ fn read_tls12(
         .copied()
         .find(|s| s.suite == sh.cipher_suite)
         .ok_or(PeerMisbehaved::SelectedUnofferedParameter)?;
-    // Our legacy_session_id is a random compatibility value (RFC 8446 §4.1.2), not a
-    // session we could resume: a server echoing it claims a session we never had.
-    if !sh.session_id.is_empty() && sh.session_id == offered.session_id {
+    // The server echoes our session ID to resume the session we offered (by that ID
+    // or by ticket, RFC 5077 §3.4). Without a session offered, our ID is a random
+    // compatibility value (RFC 8446 §4.1.2): echoing it claims a session we never had.
+    let echoed = !sh.session_id.is_empty() && sh.session_id == offered.session_id;
+    let resumed = match (echoed, tls12.session) {
+        (false, _) => None,
+        (true, Some(session)) => Some(session),
+        (true, None) => return Err(PeerMisbehaved::SelectedUnofferedParameter.into()),
+    };
+    // RFC 5246 §7.4.1.3: a resumption keeps the session's suite.
+    if resumed.is_some_and(|s| s.suite != suite.suite) {
         return Err(PeerMisbehaved::SelectedUnofferedParameter.into());
     }
+    let mut ticket_acknowledged = false;
     let mut extended_master_secret = false;
     let mut alpn_protocol = None;
     let mut ocsp_acknowledged = false;
@@ -267,17 +287,39 @@ fn read_tls12(
             }
             Extension::ServerNameAck if tls12.sni => {}
             Extension::StatusRequestAck if tls12.ocsp => ocsp_acknowledged = true,
+            Extension::Unknown { typ, data }
+                if *typ == ExtensionType::SESSION_TICKET
+                    && tls12.ticket_sent
+                    && data.is_empty() =>
+            {
+                ticket_acknowledged = true;
+            }
             _ => return Err(PeerMisbehaved::UnsolicitedExtension.into()),
         }
     }
     if !extended_master_secret && !tls12.allow_legacy_master_secret {
         return Err(PeerIncompatible::NoExtendedMasterSecret.into());
     }
+    // RFC 7627 §5.3: a resumption uses the extension exactly when the session did.
+    if let Some(session) = resumed {
+        let session_ems = session
+            .tls12
+            .as_ref()
+            .is_some_and(|t| t.extended_master_secret);
+        match (session_ems, extended_master_secret) {
+            (true, false) => return Err(PeerIncompatible::NoExtendedMasterSecret.into()),
+            (false, true) => return Err(PeerMisbehaved::SelectedUnofferedParameter.into()),
+            _ => {}
+        }
+    }
     Ok(Tls12ServerHello {
         suite,
         extended_master_secret,
         alpn_protocol,
         ocsp_acknowledged,
+        resumed: resumed.is_some(),
+        ticket_acknowledged,
+        session_id: sh.session_id.clone(),
     })
 }
 

@@ -15,11 +15,13 @@ use super::negotiate::Tls12ServerHello;
 use crate::action::Action;
 use crate::codec::tls12::{
     ClientKeyExchange, ServerKeyExchange, Tls12Certificate, Tls12CertificateRequest, Tls12Message,
+    Tls12NewSessionTicket,
 };
 use crate::config::ClientParams;
 use crate::error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use crate::key_schedule::Side;
 use crate::resolve::CertificateCriteria;
+use crate::resumption::{SessionState, Tls12Resumption};
 use crate::tls12::handshake::{self, MessageLog, Tls12Outcome, Tls12Traffic, is_tls12_group};
 use crate::tls12::signing::{
     authentication_of, choose_tls12_scheme, usable_in_tls12, verify_server_key_exchange,
@@ -28,6 +30,8 @@ use crate::tls12::{KeyBlock, MasterSecret};
 use crate::transcript::Transcript;
 use crate::verify::{CertificateDer, UnixTime, VerifiedPath};
 use crate::{CertificateVerify, HandshakeType};
+use qssl_crypto::tls12_prf::MASTER_SECRET_LEN;
+use qssl_session::ClientTicket;
 
 /// What the client knows once a TLS 1.2 ServerHello is in.
 pub(crate) struct ClientHs12 {
@@ -51,14 +55,27 @@ pub(crate) struct ClientHs12 {
     /// verified.
     exchange: Option<(qssl_crypto::kx::SharedSecret, Vec<u8>)>,
     cert_request: Option<Tls12CertificateRequest>,
+    /// The server's session ID (the session's, for a later resumption by ID).
+    session_id: Vec<u8>,
+    /// The server acknowledged session_ticket: a NewSessionTicket is due before its
+    /// ChangeCipherSpec.
+    ticket_acknowledged: bool,
+    /// The NewSessionTicket received, if any.
+    new_ticket: Option<Tls12NewSessionTicket>,
+    /// The session this handshake resumes (abbreviated handshake).
+    resumed: Option<SessionState>,
 }
 
-/// The ServerHello chose TLS 1.2: the transcript starts with the suite's hash.
+/// The ServerHello chose TLS 1.2: the transcript starts with the suite's hash. A
+/// resumption (the server echoed the session offered) goes straight to the server's
+/// ChangeCipherSpec with the session's master secret; a full handshake waits for the
+/// server's Certificate.
 pub(crate) fn accept_server_hello(
     prev: ExpectServerHello,
     sh: Tls12ServerHello,
     server_random: [u8; 32],
     raw: &[u8],
+    out: &mut Vec<Action>,
 ) -> Result<ClientState, Error> {
     let mut transcript = prev.transcript;
     // A TLS 1.2 ServerHello only answers a first ClientHello, whose bytes are
@@ -70,6 +87,7 @@ pub(crate) fn accept_server_hello(
         ));
     }
     transcript.start_hash(sh.suite.hash);
+    let resumed = if sh.resumed { prev.resuming12 } else { None };
     let mut hs = ClientHs12 {
         start: prev.start,
         suite: sh.suite,
@@ -86,9 +104,38 @@ pub(crate) fn accept_server_hello(
         group: None,
         exchange: None,
         cert_request: None,
+        session_id: sh.session_id,
+        ticket_acknowledged: sh.ticket_acknowledged,
+        new_ticket: None,
+        resumed,
     };
     handshake::record(raw, &mut hs.transcript, &mut hs.log);
-    Ok(ClientState::Tls12Certificate(ExpectCertificate { hs }))
+    let Some(session) = &hs.resumed else {
+        return Ok(ClientState::Tls12Certificate(ExpectCertificate { hs }));
+    };
+    // Abbreviated handshake (RFC 5246 §7.3, Figure 2).
+    hs.log = None;
+    let master_bytes: &[u8; MASTER_SECRET_LEN] = session
+        .secret
+        .as_slice()
+        .try_into()
+        .map_err(|_| Error::Misuse("a TLS 1.2 session without a 48-byte master secret"))?;
+    let master = MasterSecret::from_bytes(hs.suite, master_bytes);
+    hs.server_certificates = session.peer_certificates.clone();
+    hs.verified_path = session.peer_path();
+    hs.server_scheme = Some(session.server_scheme);
+    hs.group = Some(session.group);
+    let client_scheme = session.client_scheme;
+    handshake::log_master_secret(hs.start.params.key_log, &hs.start.random, &master, out);
+    let block = master.key_block(&hs.start.random, &hs.server_random);
+    Ok(ClientState::Tls12ChangeCipherSpec(ExpectChangeCipherSpec {
+        hs,
+        keys: Keys {
+            master,
+            block,
+            client_scheme,
+        },
+    }))
 }
 
 fn unexpected<T>(msg: &Tls12Message) -> Result<T, Error> {
@@ -351,6 +398,21 @@ pub(crate) struct ExpectChangeCipherSpec {
 }
 
 impl ExpectChangeCipherSpec {
+    /// A NewSessionTicket (RFC 5077 §3.3): only if the server acknowledged
+    /// session_ticket, and once.
+    pub(crate) fn ticket(mut self, msg: Tls12Message, raw: &[u8]) -> Result<ClientState, Error> {
+        match msg {
+            Tls12Message::NewSessionTicket(t)
+                if self.hs.ticket_acknowledged && self.hs.new_ticket.is_none() =>
+            {
+                self.hs.transcript.add(raw);
+                self.hs.new_ticket = Some(t);
+                Ok(ClientState::Tls12ChangeCipherSpec(self))
+            }
+            other => unexpected(&other),
+        }
+    }
+
     pub(crate) fn handle(self, out: &mut Vec<Action>) -> ClientState {
         out.push(Action::SetReadKey(
             self.keys.block.traffic_key(Side::Server, None),
@@ -373,25 +435,31 @@ impl ExpectFinished {
         self,
         msg: Tls12Message,
         raw: &[u8],
+        now: UnixTime,
         out: &mut Vec<Action>,
     ) -> Result<ClientState, Error> {
         let mut hs = self.hs;
-        handshake::check_finished(
-            &self.keys.master,
-            Side::Server,
-            &msg,
-            raw,
-            &mut hs.transcript,
-        )?;
+        let keys = self.keys;
+        handshake::check_finished(&keys.master, Side::Server, &msg, raw, &mut hs.transcript)?;
+        if hs.resumed.is_some() {
+            // The server's Finished came first; ours completes the handshake.
+            out.push(Action::SendChangeCipherSpec);
+            out.push(Action::SetWriteKey(
+                keys.block.traffic_key(Side::Client, None),
+            ));
+            handshake::send_finished(&keys.master, Side::Client, &mut hs.transcript, out)?;
+        }
+        keep_session(&hs, &keys, now.as_secs());
         let outcome = Tls12Outcome {
             suite: hs.suite,
             group: hs
                 .group
                 .ok_or(Error::Misuse("TLS 1.2 Finished without a key exchange"))?,
+            resumed: hs.resumed.is_some(),
             server_scheme: hs.server_scheme.ok_or(Error::Misuse(
                 "TLS 1.2 Finished without a ServerKeyExchange",
             ))?,
-            client_scheme: self.keys.client_scheme,
+            client_scheme: keys.client_scheme,
             alpn_protocol: hs.alpn_protocol,
             peer_certificates: hs.server_certificates,
             server_name: hs.start.sni,
@@ -400,5 +468,76 @@ impl ExpectFinished {
         };
         out.push(Action::HandshakeComplete(outcome.into_summary()));
         Ok(ClientState::Tls12Traffic(Tls12Traffic::new()))
+    }
+}
+
+/// How long a TLS 1.2 session without a ticket lifetime hint stays in the store.
+const DEFAULT_SESSION_LIFETIME: u32 = 2 * 3600;
+
+/// After a completed handshake: the session in the store, resumable by the ticket
+/// the server sent or else by its session ID. A resumed session goes back in (TLS
+/// 1.2 sessions may be resumed more than once, RFC 5246 §7.3), with a new ticket if
+/// the server sent one. Nothing is kept without a store, or with neither a ticket
+/// nor a session ID.
+fn keep_session(hs: &ClientHs12, keys: &Keys, now: u64) {
+    let params = &hs.start.params;
+    let Some(store) = &params.session_store else {
+        return;
+    };
+    let ticket = hs
+        .new_ticket
+        .as_ref()
+        .map(|t| (t.ticket.clone(), t.lifetime_hint));
+    let mut session = match &hs.resumed {
+        Some(s) => s.clone(),
+        None => {
+            let mut s = SessionState::after_full_handshake(
+                hs.suite.suite,
+                now,
+                hs.group.unwrap_or(NamedGroup(0)),
+                hs.server_scheme.unwrap_or(SignatureScheme(0)),
+                keys.client_scheme,
+                hs.server_certificates.clone(),
+                hs.verified_path.clone(),
+            );
+            s.secret = keys.master.key_log_secret();
+            s.alpn = hs.alpn_protocol.clone();
+            s.server_name = hs.start.sni.clone();
+            s.tls12 = Some(Tls12Resumption {
+                session_id: hs.session_id.clone(),
+                extended_master_secret: hs.extended_master_secret,
+            });
+            s
+        }
+    };
+    if let Some((t, hint)) = ticket {
+        session.ticket = t;
+        session.issued_at = now;
+        session.lifetime = if hint == 0 {
+            DEFAULT_SESSION_LIFETIME
+        } else {
+            hint
+        };
+    } else if hs.resumed.is_none() {
+        session.issued_at = now;
+        session.lifetime = DEFAULT_SESSION_LIFETIME;
+    }
+    let id_empty = session
+        .tls12
+        .as_ref()
+        .is_none_or(|t| t.session_id.is_empty());
+    if session.ticket.is_empty() && id_empty {
+        return;
+    }
+    if let Ok(value) = session.encode() {
+        store.insert_ticket(
+            &hs.start.store_key,
+            ClientTicket {
+                value,
+                expires_at: session
+                    .issued_at
+                    .saturating_add(u64::from(session.lifetime)),
+            },
+        );
     }
 }

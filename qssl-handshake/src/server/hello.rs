@@ -70,7 +70,7 @@ impl ExpectClientHello {
                 return Err(PeerMisbehaved::IllegalHelloRetryRequest.into());
             }
             let neg = tls12::negotiate(&ch, &params)?;
-            return tls12::emit_server_flight(params, &ch, raw, neg, out);
+            return tls12::emit_server_flight(params, &ch, raw, neg, now, out);
         }
         let retry = match self.retry {
             Some(r) => Ok(Some(r)),

@@ -75,7 +75,7 @@ impl SideState for ServerState {
             Self::Tls12Certificate(s) => s.handle(msg, raw, now),
             Self::Tls12ClientKeyExchange(s) => s.handle(msg, raw),
             Self::Tls12CertificateVerify(s) => s.handle(msg, raw),
-            Self::Tls12Finished(s) => s.handle(msg, raw, out),
+            Self::Tls12Finished(s) => s.handle(msg, raw, now, out),
             // A renegotiating ClientHello (check_type lets nothing else through).
             Self::Tls12Traffic(mut t) => {
                 t.refuse_renegotiation(out)?;

@@ -92,10 +92,12 @@ fn resumable(
     offer: PskOffer<'_>,
     now: u64,
 ) -> bool {
-    let same_hash = params
-        .provider
-        .tls13_suite(state.suite)
-        .is_some_and(|s| s.hash.algorithm() == suite.hash.algorithm());
+    // A TLS 1.2 session (the ticketer seals both) never resumes in TLS 1.3.
+    let same_hash = state.tls12.is_none()
+        && params
+            .provider
+            .tls13_suite(state.suite)
+            .is_some_and(|s| s.hash.algorithm() == suite.hash.algorithm());
     // A client certificate the configuration requires must be in the session.
     let auth_ok = match &params.client_verifier {
         Some(v) if v.client_auth_mandatory() => !state.peer_certificates.is_empty(),

@@ -21,12 +21,13 @@ use super::negotiate::choose_alpn;
 use crate::action::Action;
 use crate::codec::tls12::{
     ClientCertificateType, ServerEcdhParams, ServerKeyExchange, Tls12Certificate,
-    Tls12CertificateRequest, Tls12Message,
+    Tls12CertificateRequest, Tls12Message, Tls12NewSessionTicket,
 };
 use crate::config::ServerParams;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::key_schedule::Side;
 use crate::resolve::{CertificateCriteria, CertifiedKey};
+use crate::resumption::{SessionState, Tls12Resumption};
 use crate::tls12::handshake::{
     self, DOWNGRADE_TLS12, MessageLog, Tls12Outcome, Tls12Traffic, check_ec_point_formats,
     first_tls12_group,
@@ -39,6 +40,7 @@ use crate::tls12::{KeyBlock, MasterSecret};
 use crate::transcript::Transcript;
 use crate::verify::{CertificateDer, UnixTime, VerifiedPath};
 use crate::{ClientHello, Extension, ExtensionType, ProtocolVersion, ServerHello};
+use qssl_crypto::tls12_prf::MASTER_SECRET_LEN;
 
 /// What a TLS 1.2 ClientHello and our [`ServerParams`] agree on.
 #[derive(Debug)]
@@ -57,6 +59,9 @@ pub(crate) struct Tls12Negotiation {
     pub(crate) secure_renegotiation: bool,
     /// The client sent ec_point_formats, which our ServerHello answers.
     pub(crate) point_formats: bool,
+    /// session_ticket (RFC 5077 §3.2): `None` if the client did not send it (it takes
+    /// no tickets), else the ticket it offers (empty: none yet).
+    pub(crate) ticket: Option<Vec<u8>>,
 }
 
 /// What a ClientHello offering TLS 1.2 at most and `params` agree on, or why they
@@ -151,6 +156,10 @@ pub(crate) fn negotiate(
         .find(|s| Some(s.authentication) == authentication_of(scheme))
         .ok_or(PeerIncompatible::NoCommonCipherSuite)?;
     let alpn_protocol = choose_alpn(ch, params)?;
+    let ticket = match ch.extension(ExtensionType::SESSION_TICKET) {
+        Some(Extension::Unknown { data, .. }) => Some(data.clone()),
+        _ => None,
+    };
     Ok(Tls12Negotiation {
         suite,
         group,
@@ -161,6 +170,7 @@ pub(crate) fn negotiate(
         extended_master_secret,
         secure_renegotiation,
         point_formats,
+        ticket,
     })
 }
 
@@ -179,14 +189,23 @@ pub(crate) struct ServerHs12 {
     client_certificates: Vec<CertificateDer<'static>>,
     client_path: VerifiedPath,
     client_scheme: Option<SignatureScheme>,
+    /// The session ID our ServerHello gave (empty: none, or a ticket instead).
+    session_id: Vec<u8>,
+    /// A NewSessionTicket follows the client's Finished (we acknowledged its
+    /// session_ticket extension).
+    send_ticket: bool,
+    /// The session this handshake resumes (abbreviated handshake).
+    resumed: Option<SessionState>,
 }
 
-/// Sends the server's flight for `neg` in answer to `ch` (exact bytes `raw`).
+/// Answers `ch` (exact bytes `raw`): an abbreviated handshake if it offers a session
+/// we can resume (a ticket first, then a session ID), the full flight otherwise.
 pub(crate) fn emit_server_flight(
     params: Arc<ServerParams>,
     ch: &ClientHello,
     raw: &[u8],
     neg: Tls12Negotiation,
+    now: UnixTime,
     out: &mut Vec<Action>,
 ) -> Result<ServerState, Error> {
     let rng = params.provider.secure_random;
@@ -196,31 +215,30 @@ pub(crate) fn emit_server_flight(
     if params.tls13 {
         server_random[24..].copy_from_slice(&DOWNGRADE_TLS12);
     }
+    if let Some(session) = find_session(&params, ch, &neg, now.as_secs())? {
+        return emit_abbreviated(params, ch, raw, neg, session, server_random, out);
+    }
+    // A client that takes tickets gets one (and no session ID: the ticket is the
+    // session, RFC 5077 §3.4); another gets a session ID if we keep a cache.
+    let send_ticket = neg.ticket.is_some() && params.ticketer.is_some();
+    let mut session_id = Vec::new();
+    if !send_ticket && params.tls12_session_cache.is_some() {
+        session_id = vec![0u8; 32];
+        rng.fill(&mut session_id)?;
+    }
     let mut transcript = Transcript::new();
     transcript.start_hash(neg.suite.hash);
     let mut log: MessageLog = params.client_verifier.as_ref().map(|_| Vec::new());
     handshake::record(raw, &mut transcript, &mut log);
 
-    let mut extensions = Vec::with_capacity(5);
-    if neg.server_name.is_some() {
-        extensions.push(Extension::ServerNameAck);
-    }
-    if neg.secure_renegotiation {
-        extensions.push(Extension::RenegotiationInfo(Vec::new()));
-    }
-    if neg.extended_master_secret {
-        extensions.push(Extension::ExtendedMasterSecret);
-    }
-    if neg.point_formats {
-        extensions.push(handshake::ec_point_formats());
-    }
-    if let Some(p) = &neg.alpn_protocol {
-        extensions.push(Extension::Alpn(vec![p.clone()]));
+    let mut extensions = common_extensions(&neg, neg.extended_master_secret);
+    if send_ticket {
+        extensions.push(session_ticket(Vec::new()));
     }
     let hello = ServerHello {
         legacy_version: ProtocolVersion::TLSV1_2,
         random: server_random,
-        session_id: Vec::new(),
+        session_id: session_id.clone(),
         cipher_suite: neg.suite.suite,
         compression_method: 0,
         extensions,
@@ -302,12 +320,169 @@ pub(crate) fn emit_server_flight(
         client_certificates: Vec::new(),
         client_path: VerifiedPath::unverified(),
         client_scheme: None,
+        session_id,
+        send_ticket,
+        resumed: None,
     };
     Ok(if requested {
         ServerState::Tls12Certificate(ExpectCertificate { hs })
     } else {
         ServerState::Tls12ClientKeyExchange(ExpectClientKeyExchange { hs })
     })
+}
+
+/// `session_ticket` (RFC 5077 §3.2) with `ticket` (empty: an acknowledgement).
+fn session_ticket(ticket: Vec<u8>) -> Extension {
+    Extension::Unknown {
+        typ: ExtensionType::SESSION_TICKET,
+        data: ticket,
+    }
+}
+
+/// The ServerHello extensions both handshakes send.
+fn common_extensions(neg: &Tls12Negotiation, extended_master_secret: bool) -> Vec<Extension> {
+    let mut extensions = Vec::with_capacity(6);
+    if neg.server_name.is_some() {
+        extensions.push(Extension::ServerNameAck);
+    }
+    if neg.secure_renegotiation {
+        extensions.push(Extension::RenegotiationInfo(Vec::new()));
+    }
+    if extended_master_secret {
+        extensions.push(Extension::ExtendedMasterSecret);
+    }
+    if neg.point_formats {
+        extensions.push(handshake::ec_point_formats());
+    }
+    if let Some(p) = &neg.alpn_protocol {
+        extensions.push(Extension::Alpn(vec![p.clone()]));
+    }
+    extensions
+}
+
+/// The session `ch` asks to resume, if we can: its ticket (opened by our ticketer)
+/// or else its session ID (in our cache); a TLS 1.2 session, live, for the same
+/// server name, with a suite the client offers and we allow, whose client
+/// authentication still satisfies our verifier. Anything else is a full handshake,
+/// except the one refusal RFC 7627 §5.3 requires: a session made with the extended
+/// master secret offered by a ClientHello without it.
+fn find_session(
+    params: &ServerParams,
+    ch: &ClientHello,
+    neg: &Tls12Negotiation,
+    now: u64,
+) -> Result<Option<SessionState>, Error> {
+    let from_ticket = match (&neg.ticket, &params.ticketer) {
+        (Some(ticket), Some(ticketer)) if !ticket.is_empty() => ticketer.redeem(ticket, now),
+        _ => None,
+    };
+    let from_cache = || match &params.tls12_session_cache {
+        Some(cache) if !ch.session_id.is_empty() => cache.get(&ch.session_id, now),
+        _ => None,
+    };
+    let Some(bytes) = from_ticket.or_else(from_cache) else {
+        return Ok(None);
+    };
+    let Some(state) = SessionState::decode(&bytes) else {
+        return Ok(None);
+    };
+    let Some(tls12) = &state.tls12 else {
+        return Ok(None);
+    };
+    let suite_ok = params.tls12_suites.iter().any(|s| s.suite == state.suite)
+        && ch.cipher_suites.contains(&state.suite);
+    let auth_ok = match &params.client_verifier {
+        Some(v) if v.client_auth_mandatory() => !state.peer_certificates.is_empty(),
+        _ => true,
+    };
+    if !suite_ok || !auth_ok || !state.is_live(now) || state.server_name != neg.server_name {
+        return Ok(None);
+    }
+    match (tls12.extended_master_secret, neg.extended_master_secret) {
+        (true, false) => Err(PeerIncompatible::NoExtendedMasterSecret.into()),
+        (false, true) => Ok(None),
+        _ => Ok(Some(state)),
+    }
+}
+
+/// The abbreviated handshake (RFC 5246 §7.3, Figure 2): ServerHello echoing the
+/// client's session ID, ChangeCipherSpec and our Finished, keys from the session's
+/// master secret and this handshake's randoms.
+fn emit_abbreviated(
+    params: Arc<ServerParams>,
+    ch: &ClientHello,
+    raw: &[u8],
+    neg: Tls12Negotiation,
+    session: SessionState,
+    server_random: [u8; 32],
+    out: &mut Vec<Action>,
+) -> Result<ServerState, Error> {
+    let suite = params
+        .tls12_suites
+        .iter()
+        .copied()
+        .find(|s| s.suite == session.suite)
+        .ok_or(Error::Misuse(
+            "resumed a session of a suite we do not allow",
+        ))?;
+    let master_bytes: &[u8; MASTER_SECRET_LEN] = session
+        .secret
+        .as_slice()
+        .try_into()
+        .map_err(|_| Error::Misuse("a TLS 1.2 session without a 48-byte master secret"))?;
+    let master = MasterSecret::from_bytes(suite, master_bytes);
+    let ems = session
+        .tls12
+        .as_ref()
+        .is_some_and(|t| t.extended_master_secret);
+    let mut transcript = Transcript::new();
+    transcript.start_hash(suite.hash);
+    transcript.add(raw);
+    let hello = ServerHello {
+        legacy_version: ProtocolVersion::TLSV1_2,
+        random: server_random,
+        session_id: ch.session_id.clone(),
+        cipher_suite: suite.suite,
+        compression_method: 0,
+        extensions: common_extensions(&neg, ems),
+    };
+    handshake::send(
+        &Tls12Message::ServerHello(hello),
+        &mut transcript,
+        &mut None,
+        out,
+    )?;
+    let block = master.key_block(&ch.random, &server_random);
+    handshake::log_master_secret(params.key_log, &ch.random, &master, out);
+    out.push(Action::SendChangeCipherSpec);
+    out.push(Action::SetWriteKey(block.traffic_key(Side::Server, None)));
+    handshake::send_finished(&master, Side::Server, &mut transcript, out)?;
+    let neg = Tls12Negotiation {
+        suite,
+        extended_master_secret: ems,
+        scheme: session.server_scheme,
+        ..neg
+    };
+    let hs = ServerHs12 {
+        params,
+        neg,
+        client_random: ch.random,
+        server_random,
+        transcript,
+        log: None,
+        kx: None,
+        request_schemes: Vec::new(),
+        client_certificates: session.peer_certificates.clone(),
+        client_path: session.peer_path(),
+        client_scheme: session.client_scheme,
+        session_id: Vec::new(),
+        send_ticket: false,
+        resumed: Some(session),
+    };
+    Ok(ServerState::Tls12ChangeCipherSpec(ExpectChangeCipherSpec {
+        hs,
+        keys: Keys { master, block },
+    }))
 }
 
 fn unexpected<T>(msg: &Tls12Message) -> Result<T, Error> {
@@ -410,6 +585,64 @@ impl ExpectClientKeyExchange {
     }
 }
 
+/// How long a TLS 1.2 session in the session-ID cache stays resumable when there is
+/// no ticketer to take the lifetime from.
+const SESSION_CACHE_LIFETIME: u32 = 2 * 3600;
+
+/// After a full handshake: the session, sealed into a ticket (a NewSessionTicket
+/// goes out now, before our ChangeCipherSpec, RFC 5077 §3.3) or kept in the cache
+/// under the session ID our ServerHello gave.
+fn keep_session(
+    hs: &ServerHs12,
+    master: &MasterSecret,
+    now: u64,
+) -> Result<Option<Tls12Message>, Error> {
+    let params = &hs.params;
+    let lifetime = params
+        .ticketer
+        .as_ref()
+        .map_or(SESSION_CACHE_LIFETIME, |t| t.lifetime());
+    let mut session = SessionState::after_full_handshake(
+        hs.neg.suite.suite,
+        now,
+        hs.neg.group.name(),
+        hs.neg.scheme,
+        hs.client_scheme,
+        hs.client_certificates.clone(),
+        hs.client_path.clone(),
+    );
+    session.secret = master.key_log_secret();
+    session.issued_at = now;
+    session.lifetime = lifetime;
+    session.alpn = hs.neg.alpn_protocol.clone();
+    session.server_name = hs.neg.server_name.clone();
+    session.tls12 = Some(Tls12Resumption {
+        session_id: hs.session_id.clone(),
+        extended_master_secret: hs.neg.extended_master_secret,
+    });
+    if hs.send_ticket {
+        let encoded = session.encode()?;
+        // RFC 5077 §3.3: having acknowledged session_ticket, a server with no ticket
+        // to give sends an empty one.
+        let ticket = params
+            .ticketer
+            .as_ref()
+            .and_then(|t| t.issue(&encoded, now))
+            .unwrap_or_default();
+        return Ok(Some(Tls12Message::NewSessionTicket(
+            Tls12NewSessionTicket {
+                lifetime_hint: if ticket.is_empty() { 0 } else { lifetime },
+                ticket,
+            },
+        )));
+    }
+    if let (Some(cache), false) = (&params.tls12_session_cache, hs.session_id.is_empty()) {
+        let encoded = session.encode()?;
+        cache.put(&hs.session_id, encoded, now + u64::from(lifetime));
+    }
+    Ok(None)
+}
+
 /// The master secret and the key block derived from it.
 struct Keys {
     master: MasterSecret,
@@ -478,20 +711,39 @@ impl ExpectFinished {
         self,
         msg: Tls12Message,
         raw: &[u8],
+        now: UnixTime,
         out: &mut Vec<Action>,
     ) -> Result<ServerState, Error> {
         let mut hs = self.hs;
         let keys = self.keys;
         handshake::check_finished(&keys.master, Side::Client, &msg, raw, &mut hs.transcript)?;
-        handshake::log_master_secret(hs.params.key_log, &hs.client_random, &keys.master, out);
-        out.push(Action::SendChangeCipherSpec);
-        out.push(Action::SetWriteKey(
-            keys.block.traffic_key(Side::Server, None),
-        ));
-        handshake::send_finished(&keys.master, Side::Server, &mut hs.transcript, out)?;
+        // An abbreviated handshake sent our Finished first: the client's completes it.
+        let group = match &hs.resumed {
+            Some(session) => session.group,
+            None => {
+                handshake::log_master_secret(
+                    hs.params.key_log,
+                    &hs.client_random,
+                    &keys.master,
+                    out,
+                );
+                // The NewSessionTicket, if any, is in the transcript our Finished
+                // covers.
+                if let Some(ticket) = keep_session(&hs, &keys.master, now.as_secs())? {
+                    handshake::send(&ticket, &mut hs.transcript, &mut None, out)?;
+                }
+                out.push(Action::SendChangeCipherSpec);
+                out.push(Action::SetWriteKey(
+                    keys.block.traffic_key(Side::Server, None),
+                ));
+                handshake::send_finished(&keys.master, Side::Server, &mut hs.transcript, out)?;
+                hs.neg.group.name()
+            }
+        };
         let outcome = Tls12Outcome {
             suite: hs.neg.suite,
-            group: hs.neg.group.name(),
+            group,
+            resumed: hs.resumed.is_some(),
             server_scheme: hs.neg.scheme,
             client_scheme: hs.client_scheme,
             alpn_protocol: hs.neg.alpn_protocol,

@@ -177,6 +177,9 @@ pub(crate) fn log_master_secret(
 pub(crate) struct Tls12Outcome {
     pub(crate) suite: &'static Tls12CipherSuite,
     pub(crate) group: NamedGroup,
+    /// The handshake resumed a session (abbreviated): the certificates and schemes
+    /// reported are the session's.
+    pub(crate) resumed: bool,
     pub(crate) server_scheme: qssl_crypto::ids::SignatureScheme,
     pub(crate) client_scheme: Option<qssl_crypto::ids::SignatureScheme>,
     pub(crate) alpn_protocol: Option<Vec<u8>>,
@@ -192,7 +195,7 @@ impl Tls12Outcome {
             version: TlsVersion::Tls12,
             suite: SupportedCipherSuite::Tls12(self.suite),
             group: Some(self.group),
-            resumed: false,
+            resumed: self.resumed,
             server_signature_scheme: self.server_scheme,
             client_signature_scheme: self.client_scheme,
             alpn_protocol: self.alpn_protocol,

@@ -228,6 +228,8 @@ pub(crate) fn emit_retried_hello(
         retry_suite: Some(retry.suite),
         sent_ccs,
         resuming,
+        // After a HelloRetryRequest the server speaks TLS 1.3: no TLS 1.2 session.
+        resuming12: None,
         early_data: false,
         early_data_retried: early_data,
     }))
