@@ -1166,3 +1166,96 @@ fn tls12_client_with_system_openssl_s_server() {
     assert!(!run.status.success(), "{run:?}");
     assert!(run.one_error_line().contains("protocol_version"), "{run:?}");
 }
+
+/// `openssl s_client -tls1_2 -reconnect` (the system's OpenSSL) resumes five times
+/// with `qssl server --tls12`: by ticket (s_client's default) and by session ID
+/// (`-no_ticket`); the server logs each resumption too.
+#[test]
+fn system_openssl_s_client_resumes_tls12_by_ticket_and_session_id() {
+    let Some(openssl) = system_openssl("TLS 1.2 resumption, openssl s_client -reconnect") else {
+        return;
+    };
+    let dir = TempDir::new("tls12-reconnect");
+    make_pki(dir.path(), "ec", "ecdsa-p256");
+    let server = Server::start(
+        &["--cert", "ec/chain.pem", "--key", "ec/key.pem", "--tls12"],
+        dir.path(),
+    );
+    for extra in [&[][..], &["-no_ticket"][..]] {
+        let run = run_bounded(
+            std::process::Command::new(&openssl)
+                .current_dir(dir.path())
+                .args(["s_client", "-tls1_2", "-reconnect"])
+                .args(extra)
+                .args(["-connect", &server.addr(), "-servername", "localhost"])
+                .args(["-CAfile", "ec/ca.pem"])
+                .stdin(Stdio::null()),
+            LIMIT,
+        );
+        let out = format!("{}{}", run.stdout, run.stderr);
+        let new = out.matches("New, TLSv1.2,").count();
+        let reused = out.matches("Reused, TLSv1.2,").count();
+        assert_eq!((new, reused), (1, 5), "{extra:?}: {out}");
+        let lines = server.log_lines(6);
+        let resumed = lines.iter().filter(|l| l.contains("resumed=yes")).count();
+        assert_eq!(resumed, 5, "{extra:?}: {lines:?}");
+    }
+}
+
+/// `qssl client --tls12 --reconnect 2` resumes with `openssl s_server -tls1_2`.
+#[test]
+fn tls12_client_reconnects_and_resumes_with_system_openssl() {
+    let Some(openssl) = system_openssl("TLS 1.2 resumption, qssl client --reconnect") else {
+        return;
+    };
+    let dir = TempDir::new("tls12-client-reconnect");
+    make_pki(dir.path(), "ec", "ecdsa-p256");
+    let mut child = std::process::Command::new(&openssl)
+        .current_dir(dir.path())
+        .args(["s_server", "-tls1_2", "-accept", "127.0.0.1:0", "-www"])
+        .args(["-cert", "ec/chain.pem", "-cert_chain", "ec/chain.pem"])
+        .args(["-key", "ec/key.pem"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn openssl s_server");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(addr) = line.strip_prefix("ACCEPT ") {
+                let _ = tx.send(addr.to_owned());
+            }
+        }
+    });
+    let server = Server {
+        child,
+        port: 0,
+        log: mpsc::channel().1,
+    };
+    let addr = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("openssl s_server printed no ACCEPT line");
+    let run = client(
+        dir.path(),
+        &[
+            &addr,
+            "--ca",
+            "ec/ca.pem",
+            "--server-name",
+            "localhost",
+            "--tls12",
+            "--send",
+            "GET / HTTP/1.0\r\n\r\n",
+            "--reconnect",
+            "2",
+        ],
+    );
+    drop(server);
+    assert!(run.status.success(), "{run:?}");
+    let out = &run.stdout;
+    assert_eq!(resumed_lines(out), ["no", "yes", "yes"], "{out}");
+    assert_eq!(out.matches("version: TLSv1.2").count(), 3, "{out}");
+    assert_eq!(out.matches("Reused, TLSv1.2").count(), 2, "{out}");
+}

@@ -87,6 +87,11 @@ trait Peer {
     /// The peer's certificate chain was verified and a client certificate received
     /// (servers) — what the peer saw of the other side's certificate.
     fn peer_certificate(&self) -> Option<Vec<u8>>;
+    /// Whether the peer says it resumed a session.
+    fn resumed(&self) -> bool;
+    /// Sends close_notify. OpenSSL keeps a session in its server cache only if the
+    /// connection was shut down (an abandoned one may have been attacked).
+    fn close(&mut self);
 }
 
 struct OpenSsl(SslStream<End>);
@@ -126,6 +131,18 @@ impl Peer for OpenSsl {
 
     fn peer_certificate(&self) -> Option<Vec<u8>> {
         self.0.ssl().peer_certificate().map(|c| c.to_der().unwrap())
+    }
+
+    fn resumed(&self) -> bool {
+        self.0.ssl().session_reused()
+    }
+
+    fn close(&mut self) {
+        match self.0.shutdown() {
+            Ok(_) => {}
+            Err(e) if would_block(&e) => {}
+            Err(e) => panic!("OpenSSL shutdown: {e}"),
+        }
     }
 }
 
@@ -174,6 +191,15 @@ where
             .peer_certificates()
             .and_then(|c| c.first())
             .map(|c| c.to_vec())
+    }
+
+    fn resumed(&self) -> bool {
+        self.conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
+    }
+
+    fn close(&mut self) {
+        self.conn.send_close_notify();
+        let _ = self.pump();
     }
 }
 
@@ -590,4 +616,148 @@ fn check_sentinel(pki: &TestPki, mut c_end: End, mut peer: Box<dyn Peer>) {
         Some(AlertDescription::ILLEGAL_PARAMETER),
         "{err}"
     );
+}
+
+// ------------------------------------------------------------------ resumption
+
+fn qssl_client_config(pki: &TestPki) -> Arc<qssl::ClientConfig> {
+    let opts = ClientOptions::new(pki.root_pem.clone());
+    Arc::new(
+        QsslClient::builder(&opts)
+            .unwrap()
+            .with_tls12()
+            .build()
+            .unwrap(),
+    )
+}
+
+fn qssl_server_config(pki: &TestPki) -> Arc<qssl::ServerConfig> {
+    let opts = ServerOptions::new(pki.server.clone());
+    Arc::new(
+        QsslServer::builder(&opts)
+            .unwrap()
+            .with_tls12()
+            .build()
+            .unwrap(),
+    )
+}
+
+/// Three Q-SSL client connections through one configuration to servers made by
+/// `server` (each over a fresh duplex); each side's own account of whether it
+/// resumed, Q-SSL's first.
+fn qssl_client_resumes(
+    config: &Arc<qssl::ClientConfig>,
+    mut server: impl FnMut(End) -> (Box<dyn Peer>, Box<dyn Fn(&dyn Peer) -> bool>),
+) -> Vec<(bool, bool)> {
+    (0..3)
+        .map(|_| {
+            let (mut c_end, s_end, _) = duplex();
+            let (mut peer, reused) = server(s_end);
+            let mut client =
+                qssl::ClientConnection::new(config.clone(), "localhost".try_into().unwrap())
+                    .unwrap();
+            handshake(&mut client, &mut c_end, &mut *peer).unwrap();
+            exchange(&mut client, &mut c_end, &mut *peer);
+            client.send_close_notify();
+            pump_qssl(&mut client, &mut c_end).unwrap();
+            peer.close();
+            let info = client.connection_info().unwrap();
+            assert_eq!(info.protocol_version, TlsVersion::Tls12);
+            (info.resumed, reused(&*peer))
+        })
+        .collect()
+}
+
+const FULL_THEN_RESUMED: [(bool, bool); 3] = [(false, false), (true, true), (true, true)];
+
+/// A Q-SSL client resumes with OpenSSL's server by ticket (OpenSSL's default) and by
+/// session ID (OpenSSL with tickets off and its server session cache on).
+#[test]
+fn qssl_client_resumes_with_openssl_by_ticket_and_by_session_id() {
+    let pki = TestPki::generate(KeyAlgorithm::EcdsaP256).unwrap();
+    for tickets in [true, false] {
+        let (_, ctx) = tls12_contexts(&pki, "ECDHE-ECDSA-AES128-GCM-SHA256", |b, is_client| {
+            if !is_client {
+                b.set_session_cache_mode(openssl::ssl::SslSessionCacheMode::SERVER);
+                b.set_session_id_context(b"qssl-interop").unwrap();
+                if !tickets {
+                    b.set_options(openssl::ssl::SslOptions::NO_TICKET);
+                }
+            }
+        });
+        let config = qssl_client_config(&pki);
+        let got = qssl_client_resumes(&config, |end| {
+            let peer = openssl_server(&ctx, end);
+            let reused: Box<dyn Fn(&dyn Peer) -> bool> = Box::new(|p| p.resumed());
+            (Box::new(peer), reused)
+        });
+        assert_eq!(got, FULL_THEN_RESUMED, "tickets: {tickets}");
+    }
+}
+
+/// The same with rustls' server: by session ID (its default: an in-memory session
+/// cache, no ticketer) and by ticket (with its ticketer).
+#[test]
+fn qssl_client_resumes_with_rustls_by_session_id_and_by_ticket() {
+    let pki = TestPki::generate(KeyAlgorithm::EcdsaP384).unwrap();
+    for tickets in [false, true] {
+        let (chain, key) = rustls_identity(&pki.server);
+        let mut config =
+            rustls::ServerConfig::builder_with_protocol_versions(&[&rustls::version::TLS12])
+                .with_no_client_auth()
+                .with_single_cert(chain, key)
+                .unwrap();
+        if tickets {
+            config.ticketer = rustls::crypto::aws_lc_rs::Ticketer::new().unwrap();
+        }
+        let config = Arc::new(config);
+        let client = qssl_client_config(&pki);
+        let got = qssl_client_resumes(&client, |end| {
+            let peer = Rustls {
+                conn: rustls::ServerConnection::new(config.clone()).unwrap(),
+                end,
+            };
+            let reused: Box<dyn Fn(&dyn Peer) -> bool> = Box::new(|p| p.resumed());
+            (Box::new(peer), reused)
+        });
+        assert_eq!(got, FULL_THEN_RESUMED, "tickets: {tickets}");
+    }
+}
+
+/// rustls' client resumes with a Q-SSL server by ticket (its default, and Q-SSL
+/// issues tickets to clients that take them) and by session ID (rustls told to use
+/// session IDs only: Q-SSL's session cache serves it).
+#[test]
+fn rustls_client_resumes_with_qssl_by_ticket_and_by_session_id() {
+    let pki = TestPki::generate(KeyAlgorithm::Rsa2048).unwrap();
+    let server = qssl_server_config(&pki);
+    for ids_only in [false, true] {
+        let mut config =
+            rustls::ClientConfig::builder_with_protocol_versions(&[&rustls::version::TLS12])
+                .with_root_certificates(rustls_roots(&pki))
+                .with_no_client_auth();
+        if ids_only {
+            config.resumption = rustls::client::Resumption::in_memory_sessions(16)
+                .tls12_resumption(rustls::client::Tls12Resumption::SessionIdOnly);
+        }
+        let config = Arc::new(config);
+        let got: Vec<(bool, bool)> = (0..3)
+            .map(|_| {
+                let (c_end, mut s_end, _) = duplex();
+                let mut peer = Rustls {
+                    conn: rustls::ClientConnection::new(
+                        config.clone(),
+                        "localhost".try_into().unwrap(),
+                    )
+                    .unwrap(),
+                    end: c_end,
+                };
+                let mut conn = qssl::ServerConnection::new(server.clone()).unwrap();
+                handshake(&mut conn, &mut s_end, &mut peer).unwrap();
+                exchange(&mut conn, &mut s_end, &mut peer);
+                (conn.connection_info().unwrap().resumed, peer.resumed())
+            })
+            .collect();
+        assert_eq!(got, FULL_THEN_RESUMED, "session IDs only: {ids_only}");
+    }
 }
