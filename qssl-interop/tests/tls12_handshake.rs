@@ -647,12 +647,12 @@ fn qssl_server_config(pki: &TestPki) -> Arc<qssl::ServerConfig> {
 /// resumed, Q-SSL's first.
 fn qssl_client_resumes(
     config: &Arc<qssl::ClientConfig>,
-    mut server: impl FnMut(End) -> (Box<dyn Peer>, Box<dyn Fn(&dyn Peer) -> bool>),
+    mut server: impl FnMut(End) -> Box<dyn Peer>,
 ) -> Vec<(bool, bool)> {
     (0..3)
         .map(|_| {
             let (mut c_end, s_end, _) = duplex();
-            let (mut peer, reused) = server(s_end);
+            let mut peer = server(s_end);
             let mut client =
                 qssl::ClientConnection::new(config.clone(), "localhost".try_into().unwrap())
                     .unwrap();
@@ -663,7 +663,7 @@ fn qssl_client_resumes(
             peer.close();
             let info = client.connection_info().unwrap();
             assert_eq!(info.protocol_version, TlsVersion::Tls12);
-            (info.resumed, reused(&*peer))
+            (info.resumed, peer.resumed())
         })
         .collect()
 }
@@ -686,11 +686,7 @@ fn qssl_client_resumes_with_openssl_by_ticket_and_by_session_id() {
             }
         });
         let config = qssl_client_config(&pki);
-        let got = qssl_client_resumes(&config, |end| {
-            let peer = openssl_server(&ctx, end);
-            let reused: Box<dyn Fn(&dyn Peer) -> bool> = Box::new(|p| p.resumed());
-            (Box::new(peer), reused)
-        });
+        let got = qssl_client_resumes(&config, |end| Box::new(openssl_server(&ctx, end)));
         assert_eq!(got, FULL_THEN_RESUMED, "tickets: {tickets}");
     }
 }
@@ -713,12 +709,10 @@ fn qssl_client_resumes_with_rustls_by_session_id_and_by_ticket() {
         let config = Arc::new(config);
         let client = qssl_client_config(&pki);
         let got = qssl_client_resumes(&client, |end| {
-            let peer = Rustls {
+            Box::new(Rustls {
                 conn: rustls::ServerConnection::new(config.clone()).unwrap(),
                 end,
-            };
-            let reused: Box<dyn Fn(&dyn Peer) -> bool> = Box::new(|p| p.resumed());
-            (Box::new(peer), reused)
+            })
         });
         assert_eq!(got, FULL_THEN_RESUMED, "tickets: {tickets}");
     }
