@@ -281,8 +281,8 @@ fn verify_recording(
 
     // Application data each way, under the same protectors (sequence 1 on).
     for (reader, dir, sent) in [
-        (&mut client_reader, &c_dir, &client_data[..]),
-        (&mut server_reader, &s_dir, &server_data[..]),
+        (&mut client_reader, &c_dir, client_data),
+        (&mut server_reader, &s_dir, server_data),
     ] {
         let mut data = Vec::new();
         for r in &dir.protected[1..] {
