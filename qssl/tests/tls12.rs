@@ -671,3 +671,16 @@ fn tls12_resumes_by_ticket() {
     assert_eq!(connect_once(&c, &s), (false, false));
     assert_eq!(connect_once(&c, &s), (false, false));
 }
+
+/// Application data before the handshake is complete is unexpected_message: in the
+/// clear before any key, as the server waits for the client's second flight.
+#[test]
+fn application_data_before_finished_is_unexpected() {
+    let p = pki_for(KeyAlgorithm::EcdsaP256);
+    let (cb, sb) = tls12_configs(&p);
+    let (mut c, mut s) = pair(cb.build().unwrap(), sb.build().unwrap());
+    transfer(&mut c, &mut s).1.unwrap();
+    transfer(&mut s, &mut c).1.unwrap();
+    let (_, r) = transfer_bytes(&[23, 3, 3, 0, 2, b'h', b'i'], &mut s);
+    assert_eq!(r.unwrap_err().alert(), Some(A::UNEXPECTED_MESSAGE));
+}

@@ -518,6 +518,64 @@ mod tests {
         }
     }
 
+    /// The version choice with TLS 1.2 enabled (RFC 8446 §4.2.1, RFC 5246 Appendix
+    /// E.1): TLS 1.3 whenever offered; TLS 1.2 from a supported_versions that lists it
+    /// among versions we do not know (drafts, a future 0x0305), or from a plain TLS 1.2
+    /// hello; protocol_version for anything older; and with TLS 1.2 off, a TLS
+    /// 1.2-only client is NoTls13.
+    #[test]
+    fn version_choice_with_tls12_enabled() {
+        let mut p = params();
+        p.tls12 = true;
+        let with_versions = |v: &[u16], legacy: u16| {
+            let mut ch = typical();
+            ch.legacy_version = ProtocolVersion(legacy);
+            ch.extensions[0] =
+                Extension::SupportedVersionsOffer(v.iter().copied().map(ProtocolVersion).collect());
+            ch
+        };
+        let plain = |legacy: u16| {
+            let mut ch = typical();
+            ch.legacy_version = ProtocolVersion(legacy);
+            ch.extensions.remove(0);
+            ch
+        };
+        let v = |ch: &ClientHello, p: &ServerParams| choose_version(ch, p);
+        assert_eq!(
+            v(&with_versions(&[0x0304, 0x0303], 0x0303), &p),
+            Ok(TlsVersion::Tls13)
+        );
+        assert_eq!(
+            v(
+                &with_versions(&[0x7f1c, 0x0305, 0x0303, 0x0302], 0x0303),
+                &p
+            ),
+            Ok(TlsVersion::Tls12)
+        );
+        assert_eq!(
+            v(&with_versions(&[0x7f1c, 0x0304], 0x0303), &p),
+            Ok(TlsVersion::Tls13)
+        );
+        assert_eq!(v(&plain(0x0303), &p), Ok(TlsVersion::Tls12));
+        // A hello newer than TLS 1.2 without supported_versions: TLS 1.2 (E.1).
+        assert_eq!(v(&plain(0x0304), &p), Ok(TlsVersion::Tls12));
+        let too_old = v(&plain(0x0302), &p).unwrap_err();
+        assert_eq!(too_old.alert(), AlertDescription::PROTOCOL_VERSION);
+        let no_common = v(&with_versions(&[0x0302, 0x7f1c], 0x0303), &p).unwrap_err();
+        assert_eq!(no_common, PeerIncompatible::NoCommonVersion.into());
+        assert_eq!(no_common.alert(), AlertDescription::PROTOCOL_VERSION);
+        // TLS 1.2 off (the default): a TLS 1.2 client is refused as before.
+        p.tls12 = false;
+        assert_eq!(v(&plain(0x0303), &p), Err(PeerIncompatible::NoTls13.into()));
+        // TLS 1.3 off (a TLS 1.2-only server): TLS 1.2 even from a TLS 1.3 client.
+        p.tls12 = true;
+        p.tls13 = false;
+        assert_eq!(
+            v(&with_versions(&[0x0304, 0x0303], 0x0303), &p),
+            Ok(TlsVersion::Tls12)
+        );
+    }
+
     /// What a typical client offers: AES-128 and ChaCha20, the hybrid and x25519 with a
     /// share each, ECDSA and ML-DSA.
     fn typical() -> ClientHello {
