@@ -73,6 +73,10 @@ pub enum Action {
     /// The server sent a NewSessionTicket (client side; already in the session
     /// store if resumption is on, and kept by the connection for the application).
     SessionTicket(Box<NewSessionTicket>),
+    /// The handshake waits for a signature from a slow key (see
+    /// [`SignRequest`](crate::SignRequest)): send what is queued, hand the request
+    /// out, and process nothing more until the signature comes back.
+    Sign(Box<crate::common::SignRequest>),
     /// A secret for an SSLKEYLOGFILE-style key log (only when the params ask for it).
     KeyLog {
         /// The NSS label, e.g. `CLIENT_HANDSHAKE_TRAFFIC_SECRET`.

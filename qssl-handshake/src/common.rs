@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use qssl_crypto::hash::HashOutput;
 use qssl_crypto::hkdf::Prk;
+use qssl_crypto::ids::SignatureScheme;
+use qssl_crypto::sign::SigningKey;
 use qssl_crypto::suites::Tls13CipherSuite;
 use qssl_session::{ClientSessionStore, ClientTicket};
 use zeroize::Zeroizing;
@@ -22,6 +24,83 @@ use crate::verify::UnixTime;
 use crate::{
     Extension, ExtensionType, HandshakeMessage, KeyUpdate, KeyUpdateRequest, NewSessionTicket,
 };
+
+/// A signature a handshake waits for: made by a key that
+/// [`signs_slowly`](qssl_crypto::sign::SigningKey::signs_slowly) (a PKCS#11 token, a
+/// remote signer). The connection hands it out
+/// ([`Connection::take_signature_request`](crate::Connection::take_signature_request));
+/// whoever signs gives the result back with
+/// [`Connection::complete_signature`](crate::Connection::complete_signature), and
+/// the handshake goes on from there.
+pub struct SignRequest {
+    key: Arc<dyn SigningKey>,
+    scheme: SignatureScheme,
+    message: Vec<u8>,
+}
+
+impl core::fmt::Debug for SignRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SignRequest")
+            .field("key", &self.key)
+            .field("scheme", &self.scheme)
+            .field("message_len", &self.message.len())
+            .finish()
+    }
+}
+
+impl SignRequest {
+    /// Signs: blocking for as long as the key takes (call it where blocking is
+    /// fine: a blocking stream, or an async runtime's blocking pool).
+    pub fn sign(&self) -> Result<Vec<u8>, qssl_crypto::error::CryptoError> {
+        self.key.sign(self.scheme, &self.message)
+    }
+
+    /// The key to sign with.
+    pub fn key(&self) -> &Arc<dyn SigningKey> {
+        &self.key
+    }
+
+    /// The scheme to sign with.
+    pub fn scheme(&self) -> SignatureScheme {
+        self.scheme
+    }
+
+    /// The content to sign (the key hashes it as the scheme says).
+    pub fn message(&self) -> &[u8] {
+        &self.message
+    }
+}
+
+/// What a handshake signature covers: the key, the scheme and the content.
+pub(crate) type ToSign = (Arc<dyn SigningKey>, SignatureScheme, Vec<u8>);
+
+/// The rest of a flight, run with the signature once it exists.
+pub(crate) type Resume<S> =
+    Box<dyn FnOnce(Vec<u8>, &mut Vec<Action>) -> Result<S, Error> + Send + 'static>;
+
+/// Signs `message` with `key` and goes on with `then`: at once for a fast key; for a
+/// slow one ([`SigningKey::signs_slowly`]), by handing out a [`SignRequest`]
+/// (`Action::Sign`) and returning the state `waiting(then)` that resumes when the
+/// signature comes back.
+pub(crate) fn sign_then<S>(
+    key: &Arc<dyn SigningKey>,
+    scheme: SignatureScheme,
+    message: Vec<u8>,
+    out: &mut Vec<Action>,
+    then: impl FnOnce(Vec<u8>, &mut Vec<Action>) -> Result<S, Error> + Send + 'static,
+    waiting: fn(Resume<S>) -> S,
+) -> Result<S, Error> {
+    if key.signs_slowly() {
+        out.push(Action::Sign(Box::new(SignRequest {
+            key: Arc::clone(key),
+            scheme,
+            message,
+        })));
+        return Ok(waiting(Box::new(then)));
+    }
+    let signature = key.sign(scheme, &message)?;
+    then(signature, out)
+}
 
 /// RFC 8446 §4.4.3 context string of the server's CertificateVerify.
 pub(crate) const SERVER_CV_CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify";

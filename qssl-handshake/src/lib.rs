@@ -81,7 +81,7 @@ pub mod verify;
 pub use action::{
     Action, EarlyDataStatus, HandshakeSummary, Tls12TrafficKey, Tls13TrafficKey, TrafficKey,
 };
-pub use common::MAX_KEY_UPDATES_IN_A_ROW;
+pub use common::{MAX_KEY_UPDATES_IN_A_ROW, SignRequest};
 pub use config::{
     ClientParams, DEFAULT_CLIENT_GROUPS, DEFAULT_TICKET_KEY_PERIOD, HrrCookieKey, ServerParams,
     default_client_groups, default_server_groups,

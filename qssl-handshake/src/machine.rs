@@ -48,6 +48,10 @@ pub(crate) trait SideState: Sized {
     /// takes (it installs the pending read key); anywhere else it is
     /// [`PeerMisbehaved::UnexpectedChangeCipherSpec`].
     fn change_cipher_spec_tls12(self, out: &mut Vec<Action>) -> Result<Self, Error>;
+    /// Runs the rest of a flight that stopped for a signature.
+    fn resume_signature(self, signature: Vec<u8>, out: &mut Vec<Action>) -> Result<Self, Error>;
+    /// Whether the state waits for a signature.
+    fn awaits_signature(&self) -> bool;
     /// The post-handshake state, once the handshake is complete.
     fn traffic_mut(&mut self) -> Option<&mut Traffic>;
     /// Whether the handshake is complete.
@@ -289,6 +293,33 @@ impl StateMachine {
     pub fn application_data_received(&mut self) {
         if let Ok(Some(t)) = self.traffic_mut() {
             t.application_data_received();
+        }
+    }
+
+    /// Gives the signature a [`SignRequest`](crate::SignRequest) asked for (or the
+    /// key's failure, which ends the handshake with internal_error) and runs the rest
+    /// of the flight into `out`.
+    pub fn complete_signature(
+        &mut self,
+        result: Result<Vec<u8>, qssl_crypto::error::CryptoError>,
+        out: &mut Vec<Action>,
+    ) -> Result<(), Error> {
+        let next = match (core::mem::replace(&mut self.state, State::Spent), result) {
+            (State::Spent, _) => Err(SPENT),
+            (_, Err(e)) => Err(Error::Crypto(e)),
+            (State::Client(s), Ok(sig)) => s.resume_signature(sig, out).map(State::Client),
+            (State::Server(s), Ok(sig)) => s.resume_signature(sig, out).map(State::Server),
+        };
+        self.state = next?;
+        Ok(())
+    }
+
+    /// Whether the machine waits for a signature ([`complete_signature`](Self::complete_signature)).
+    pub fn awaits_signature(&self) -> bool {
+        match &self.state {
+            State::Client(s) => s.awaits_signature(),
+            State::Server(s) => s.awaits_signature(),
+            State::Spent => false,
         }
     }
 

@@ -550,6 +550,12 @@ impl SigningKey for Pkcs11SigningKey {
         self.algorithm
     }
 
+    /// A token signs in milliseconds (more over a network): handshakes pause for it,
+    /// and the tokio adapter signs on the blocking pool.
+    fn signs_slowly(&self) -> bool {
+        true
+    }
+
     fn schemes(&self) -> &[SignatureScheme] {
         &self.schemes
     }

@@ -22,6 +22,10 @@ pub use qssl_handshake::{
 pub struct ConnectionCommon {
     pub(crate) core: Connection,
     time: Arc<dyn TimeProvider>,
+    /// Signatures of slow keys are made inside `process_new_packets` (the default);
+    /// off, the caller takes them (`take_signature_request`), as the tokio adapter
+    /// does to sign off its executor threads.
+    inline_signing: bool,
 }
 
 impl core::fmt::Debug for ConnectionCommon {
@@ -76,8 +80,53 @@ impl ConnectionCommon {
     /// configuration's [`TimeProvider`] (the system clock by default). A fatal error
     /// queues one alert for the peer (flush it with `write_tls`) and is returned by
     /// every later call.
+    ///
+    /// A handshake signature by a key that
+    /// [`signs_slowly`](qssl_crypto::sign::SigningKey::signs_slowly) (an HSM key) is
+    /// made here, blocking, unless [`set_inline_signing(false)`](Self::set_inline_signing).
     pub fn process_new_packets(&mut self) -> Result<IoState, Error> {
-        self.core.process(self.time.now())
+        loop {
+            let state = self.core.process(self.time.now())?;
+            if !self.inline_signing {
+                return Ok(state);
+            }
+            let Some(request) = self.core.take_signature_request() else {
+                return Ok(state);
+            };
+            self.core.complete_signature(request.sign())?;
+        }
+    }
+
+    /// Whether [`process_new_packets`](Self::process_new_packets) makes slow keys'
+    /// handshake signatures itself (`true`, the default: right for blocking I/O).
+    /// `false` leaves them to the caller: take each with
+    /// [`take_signature_request`](Self::take_signature_request), sign where blocking
+    /// is fine (an async runtime's blocking pool), and hand the result to
+    /// [`complete_signature`](Self::complete_signature); meanwhile the connection
+    /// reads nothing more.
+    pub fn set_inline_signing(&mut self, inline: bool) {
+        self.inline_signing = inline;
+    }
+
+    /// The handshake signature waiting to be made, if any (only with inline signing
+    /// off; see [`set_inline_signing`](Self::set_inline_signing)).
+    pub fn take_signature_request(&mut self) -> Option<qssl_handshake::SignRequest> {
+        self.core.take_signature_request()
+    }
+
+    /// Whether the handshake waits for a signature (taken or not).
+    pub fn awaits_signature(&self) -> bool {
+        self.core.awaits_signature()
+    }
+
+    /// Gives the handshake the signature it asked for (or the key's failure, which
+    /// ends the connection with internal_error); then call
+    /// [`process_new_packets`](Self::process_new_packets) for what arrived meanwhile.
+    pub fn complete_signature(
+        &mut self,
+        result: Result<Vec<u8>, qssl_crypto::error::CryptoError>,
+    ) -> Result<(), Error> {
+        self.core.complete_signature(result)
     }
 
     /// Sends a KeyUpdate asking the peer to update too (RFC 8446 §4.6.3).
@@ -316,6 +365,7 @@ impl ClientConnection {
             inner: ConnectionCommon {
                 core,
                 time: config.time.clone(),
+                inline_signing: true,
             },
         })
     }
@@ -396,6 +446,7 @@ impl ServerConnection {
             inner: ConnectionCommon {
                 core,
                 time: config.time.clone(),
+                inline_signing: true,
             },
         })
     }

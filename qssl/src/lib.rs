@@ -116,6 +116,7 @@ pub use qssl_handshake::verify::{
 pub use qssl_handshake::{
     CertificateCriteria, CertificateResolver, CertificateSet, CertifiedKey, EarlyDataStatus,
     HandshakeSummary, MAX_KEY_UPDATES_IN_A_ROW, NewSessionTicket, PeerIncompatible, PeerMisbehaved,
+    SignRequest,
 };
 pub use qssl_handshake::{
     CertificateSetError, ClientParams, ConnectionError, EncodeError, Error as HandshakeError,

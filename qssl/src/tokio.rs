@@ -202,6 +202,9 @@ impl<T: AsyncWrite + Unpin> Write for SyncWriteAdapter<'_, '_, T> {
 pub struct TlsStream<IO, C> {
     io: IO,
     conn: C,
+    /// A slow key's handshake signature, being made on tokio's blocking pool so
+    /// that this task's executor thread serves other connections meanwhile.
+    signing: Option<tokio::task::JoinHandle<Result<Vec<u8>, qssl_crypto::error::CryptoError>>>,
 }
 
 /// Client-side names, as in tokio-rustls.
@@ -284,9 +287,54 @@ where
         }
     }
 
+    /// A slow key's signature: started on the blocking pool when the handshake asks
+    /// for one, given back when done (then what arrived meanwhile is processed).
+    /// `Ready(Ok(true))` when the handshake can go on, `Ready(Ok(false))` when no
+    /// signature is involved, `Pending` while one is being made.
+    fn poll_signature(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
+        if self.signing.is_none() {
+            let Some(request) = self.conn.take_signature_request() else {
+                return Poll::Ready(Ok(false));
+            };
+            self.signing = Some(tokio::task::spawn_blocking(move || request.sign()));
+        }
+        let Some(task) = self.signing.as_mut() else {
+            return Poll::Ready(Ok(false));
+        };
+        let joined = match Pin::new(task).poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(joined) => joined,
+        };
+        self.signing = None;
+        // A signer that panicked (or a runtime shutting down) is a failed signature.
+        let result = joined.unwrap_or(Err(qssl_crypto::error::CryptoError::SigningFailed(
+            "the signing task did not finish",
+        )));
+        let done = self
+            .conn
+            .complete_signature(result)
+            .and_then(|()| self.conn.process_new_packets().map(drop));
+        if let Err(e) = done {
+            self.send_alert(cx);
+            return Poll::Ready(Err(tls_io_error(e)));
+        }
+        Poll::Ready(Ok(true))
+    }
+
     /// Drives the handshake to its end: everything written, nothing more expected.
     fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
+            // The flight so far goes out while a signature is being made.
+            match self.poll_signature(cx) {
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => {
+                    if let Poll::Ready(Err(e)) = self.poll_write_tls(cx) {
+                        return Poll::Ready(Err(e));
+                    }
+                    return Poll::Pending;
+                }
+            }
             let wrote_all = match self.poll_write_tls(cx) {
                 Poll::Ready(Ok(())) => true,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
@@ -486,7 +534,14 @@ impl TlsConnector {
         IO: AsyncRead + AsyncWrite + Unpin,
     {
         let state = match ClientConnection::new(self.config.clone(), server_name) {
-            Ok(conn) => MidHandshake::Handshaking(TlsStream { io, conn }),
+            Ok(mut conn) => {
+                conn.set_inline_signing(false);
+                MidHandshake::Handshaking(TlsStream {
+                    io,
+                    conn,
+                    signing: None,
+                })
+            }
             Err(e) => MidHandshake::Failed(tls_io_error(e), io),
         };
         Connect(state)
@@ -522,7 +577,14 @@ impl TlsAcceptor {
         IO: AsyncRead + AsyncWrite + Unpin,
     {
         let state = match ServerConnection::new(self.config.clone()) {
-            Ok(conn) => MidHandshake::Handshaking(TlsStream { io, conn }),
+            Ok(mut conn) => {
+                conn.set_inline_signing(false);
+                MidHandshake::Handshaking(TlsStream {
+                    io,
+                    conn,
+                    signing: None,
+                })
+            }
             Err(e) => MidHandshake::Failed(tls_io_error(e), io),
         };
         Accept(state)

@@ -88,6 +88,16 @@ pub trait SigningKey: Send + Sync + fmt::Debug {
     fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<SignatureScheme> {
         offered.iter().copied().find(|s| self.schemes().contains(s))
     }
+
+    /// Whether a signature takes long enough (milliseconds: a hardware token, a
+    /// network HSM, a remote signer) that a handshake should pause for it rather than
+    /// sign inline: the handshake then hands out the content to sign and continues
+    /// when the signature is supplied, so an async runtime can sign on its blocking
+    /// pool while its threads serve other connections. `false` (software keys, the
+    /// default): signed inline, the fast path.
+    fn signs_slowly(&self) -> bool {
+        false
+    }
 }
 
 /// Verifies signatures of one [`SignatureScheme`].

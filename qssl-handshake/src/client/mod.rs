@@ -18,7 +18,7 @@ use std::sync::Arc;
 use crate::HandshakeType;
 use crate::action::Action;
 use crate::codec::tls12::Tls12Message;
-use crate::common::Traffic;
+use crate::common::{Resume, Traffic};
 use crate::config::ClientParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::machine::SideState;
@@ -39,6 +39,9 @@ pub(crate) enum ClientState {
     Tls12ChangeCipherSpec(tls12::ExpectChangeCipherSpec),
     Tls12Finished(tls12::ExpectFinished),
     Tls12Traffic(Tls12Traffic),
+    /// A flight stopped for a slow key's signature; the rest of it, to run with the
+    /// signature.
+    AwaitSignature(Resume<Self>),
 }
 
 impl SideState for ClientState {
@@ -105,6 +108,17 @@ impl SideState for ClientState {
         }
     }
 
+    fn resume_signature(self, signature: Vec<u8>, out: &mut Vec<Action>) -> Result<Self, Error> {
+        match self {
+            Self::AwaitSignature(resume) => resume(signature, out),
+            _ => Err(Error::Misuse("a signature given when none was asked for")),
+        }
+    }
+
+    fn awaits_signature(&self) -> bool {
+        matches!(self, Self::AwaitSignature(_))
+    }
+
     fn traffic_mut(&mut self) -> Option<&mut Traffic> {
         match self {
             Self::Traffic(t) => Some(t),
@@ -145,6 +159,8 @@ impl SideState for ClientState {
             Self::Tls12Finished(_) => typ == HandshakeType::FINISHED,
             // A renegotiation request, refused once with a warning.
             Self::Tls12Traffic(_) => typ == HandshakeType::HELLO_REQUEST,
+            // The connection feeds nothing while a signature is pending.
+            Self::AwaitSignature(_) => false,
         };
         if allowed {
             Ok(())

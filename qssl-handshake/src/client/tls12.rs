@@ -17,6 +17,7 @@ use crate::codec::tls12::{
     ClientKeyExchange, ServerKeyExchange, Tls12Certificate, Tls12CertificateRequest, Tls12Message,
     Tls12NewSessionTicket,
 };
+use crate::common;
 use crate::config::ClientParams;
 use crate::error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use crate::key_schedule::Side;
@@ -333,21 +334,41 @@ fn send_flight(mut hs: ClientHs12, out: &mut Vec<Action>) -> Result<ClientState,
             &hs.server_random,
         )
     };
-    let mut client_scheme = None;
     if let Some(Some((ck, scheme))) = client_auth {
         let log = hs.log.take().ok_or(Error::Misuse(
             "client CertificateVerify without the message log",
         ))?;
-        let signature = ck.key.sign(scheme, &log)?;
-        handshake::send(
-            &Tls12Message::CertificateVerify(CertificateVerify { scheme, signature }),
-            &mut hs.transcript,
-            &mut None,
+        return common::sign_then(
+            &ck.key,
+            scheme,
+            log,
             out,
-        )?;
-        client_scheme = Some(scheme);
+            move |signature, out| {
+                let mut hs = hs;
+                handshake::send(
+                    &Tls12Message::CertificateVerify(CertificateVerify { scheme, signature }),
+                    &mut hs.transcript,
+                    &mut None,
+                    out,
+                )?;
+                finish_flight(hs, master, Some(scheme), out)
+            },
+            ClientState::AwaitSignature,
+        );
     }
+    finish_flight(hs, master, None, out)
+}
+
+/// The end of our flight, after the CertificateVerify if any: ChangeCipherSpec and
+/// Finished under the new keys.
+fn finish_flight(
+    mut hs: ClientHs12,
+    master: MasterSecret,
+    client_scheme: Option<SignatureScheme>,
+    out: &mut Vec<Action>,
+) -> Result<ClientState, Error> {
     hs.log = None;
+    let params = hs.start.params.clone();
     handshake::log_master_secret(params.key_log, &hs.start.random, &master, out);
     let block = master.key_block(&hs.start.random, &hs.server_random);
     out.push(Action::SendChangeCipherSpec);

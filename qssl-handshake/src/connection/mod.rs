@@ -183,6 +183,8 @@ pub struct Connection {
     /// Received plaintext not yet read (bounded by refusing to receive more).
     received: VecDeque<u8>,
     actions: Vec<Action>,
+    /// A signature the handshake waits for, until the application takes it.
+    pending_sign: Option<Box<crate::SignRequest>>,
     /// The first fatal error; every later call returns it.
     error: Option<ConnectionError>,
     summary: Option<Box<HandshakeSummary>>,
@@ -271,6 +273,7 @@ impl Connection {
             early_received: 0,
             received: VecDeque::new(),
             actions: Vec::new(),
+            pending_sign: None,
             error: None,
             summary: None,
             tickets: ReceivedTickets::default(),
@@ -345,8 +348,23 @@ impl Connection {
         })
     }
 
+    /// Hands the messages the joiner holds to the machine, one by one, until none is
+    /// left or the machine waits for a signature (the rest stay for later).
+    fn drain_joiner(&mut self, now: UnixTime) -> Result<(), ConnectionError> {
+        while !self.machine.awaits_signature() {
+            let Some(msg) = self.joiner.pop() else {
+                break;
+            };
+            self.machine.handle(&msg, now, &mut self.actions)?;
+            self.apply_actions()?;
+        }
+        Ok(())
+    }
+
     fn process_records(&mut self, now: UnixTime) -> Result<(), ConnectionError> {
-        while !self.peer_closed {
+        // Messages left over when a signature paused the handshake go first.
+        self.drain_joiner(now)?;
+        while !self.peer_closed && !self.machine.awaits_signature() {
             let Some(record) = self.deframer.next_record() else {
                 break;
             };
@@ -405,10 +423,7 @@ impl Connection {
             match typ {
                 ContentType::HANDSHAKE => {
                     self.joiner.push(data)?;
-                    while let Some(msg) = self.joiner.pop() {
-                        self.machine.handle(&msg, now, &mut self.actions)?;
-                        self.apply_actions()?;
-                    }
+                    self.drain_joiner(now)?;
                 }
                 ContentType::CHANGE_CIPHER_SPEC => {
                     self.machine.handle_change_cipher_spec(&mut self.actions)?;
@@ -450,11 +465,52 @@ impl Connection {
                 other => return Err(ConnectionError::UnexpectedRecord(other)),
             }
         }
+        self.send_held_plaintext()
+    }
+
+    /// Plaintext written during the handshake goes out once it is complete.
+    fn send_held_plaintext(&mut self) -> Result<(), ConnectionError> {
         if self.summary.is_some() && !self.held_plaintext.is_empty() && !self.early.undecided {
             let early = core::mem::take(&mut self.held_plaintext);
             self.send_plaintext(&early)?;
         }
         Ok(())
+    }
+
+    /// The signature the handshake waits for, if it does (a key that
+    /// [`signs_slowly`](qssl_crypto::sign::SigningKey::signs_slowly)): sign it
+    /// wherever blocking is fine and give the result to
+    /// [`complete_signature`](Self::complete_signature). Until then the connection
+    /// reads nothing more (received records stay buffered); what the flight had
+    /// before the signature is already in [`pending_tls`](Self::pending_tls).
+    pub fn take_signature_request(&mut self) -> Option<crate::SignRequest> {
+        self.pending_sign.take().map(|b| *b)
+    }
+
+    /// Whether the handshake waits for a signature (taken or not).
+    pub fn awaits_signature(&self) -> bool {
+        self.error.is_none() && self.machine.awaits_signature()
+    }
+
+    /// The signature for the request [`take_signature_request`](Self::take_signature_request)
+    /// handed out, or the key's failure (which ends the connection with
+    /// internal_error). The rest of the flight is queued; call
+    /// [`process`](Self::process) again for what arrived meanwhile.
+    pub fn complete_signature(
+        &mut self,
+        result: Result<Vec<u8>, qssl_crypto::error::CryptoError>,
+    ) -> Result<(), ConnectionError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        self.pending_sign = None;
+        let done = self
+            .machine
+            .complete_signature(result, &mut self.actions)
+            .map_err(ConnectionError::from)
+            .and_then(|()| self.apply_actions())
+            .and_then(|()| self.send_held_plaintext());
+        done.map_err(|e| self.fatal(e))
     }
 
     /// The version whose alert rules apply: TLS 1.2 once negotiated (its warning
@@ -566,6 +622,11 @@ impl Connection {
             }
             Action::SkipEarlyData { max } => self.skip_early = max,
             Action::SessionTicket(t) => self.tickets.push(*t),
+            Action::Sign(request) => {
+                // What the flight has so far goes out while the key signs.
+                self.flush_handshake()?;
+                self.pending_sign = Some(request);
+            }
             Action::KeyLog {
                 label,
                 client_random,

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use crate::HandshakeType;
 use crate::action::Action;
 use crate::codec::tls12::Tls12Message;
-use crate::common::Traffic;
+use crate::common::{Resume, Traffic};
 use crate::config::ServerParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::machine::SideState;
@@ -40,6 +40,9 @@ pub(crate) enum ServerState {
     Tls12ChangeCipherSpec(tls12::ExpectChangeCipherSpec),
     Tls12Finished(tls12::ExpectFinished),
     Tls12Traffic(Tls12Traffic),
+    /// A flight stopped for a slow key's signature; the rest of it, to run with the
+    /// signature.
+    AwaitSignature(Resume<Self>),
 }
 
 impl SideState for ServerState {
@@ -104,6 +107,17 @@ impl SideState for ServerState {
         }
     }
 
+    fn resume_signature(self, signature: Vec<u8>, out: &mut Vec<Action>) -> Result<Self, Error> {
+        match self {
+            Self::AwaitSignature(resume) => resume(signature, out),
+            _ => Err(Error::Misuse("a signature given when none was asked for")),
+        }
+    }
+
+    fn awaits_signature(&self) -> bool {
+        matches!(self, Self::AwaitSignature(_))
+    }
+
     fn traffic_mut(&mut self) -> Option<&mut Traffic> {
         match self {
             Self::Traffic(t) => Some(t),
@@ -151,6 +165,10 @@ impl SideState for ServerState {
             Self::Tls12Finished(_) => HandshakeType::FINISHED,
             // A renegotiation attempt, refused once with a warning.
             Self::Tls12Traffic(_) => HandshakeType::CLIENT_HELLO,
+            // The connection feeds nothing while a signature is pending.
+            Self::AwaitSignature(_) => {
+                return Err(PeerMisbehaved::UnexpectedMessage(typ).into());
+            }
         };
         if typ == expected {
             Ok(())

@@ -20,9 +20,10 @@ use super::ServerState;
 use super::negotiate::choose_alpn;
 use crate::action::Action;
 use crate::codec::tls12::{
-    ClientCertificateType, ServerEcdhParams, ServerKeyExchange, Tls12Certificate,
+    ClientCertificateType, DigitallySigned, ServerEcdhParams, ServerKeyExchange, Tls12Certificate,
     Tls12CertificateRequest, Tls12Message, Tls12NewSessionTicket,
 };
+use crate::common;
 use crate::config::ServerParams;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::key_schedule::Side;
@@ -33,8 +34,8 @@ use crate::tls12::handshake::{
     first_tls12_group,
 };
 use crate::tls12::signing::{
-    authentication_of, choose_tls12_scheme, server_key_exchange_content, sign_server_key_exchange,
-    usable_in_tls12, verify_tls12_signature,
+    authentication_of, choose_tls12_scheme, server_key_exchange_content, usable_in_tls12,
+    verify_tls12_signature,
 };
 use crate::tls12::{KeyBlock, MasterSecret};
 use crate::transcript::Transcript;
@@ -262,19 +263,62 @@ pub(crate) fn emit_server_flight(
         public: kx.pub_key().to_vec(),
     };
     let content = server_key_exchange_content(&ch.random, &server_random, &ecdh)?;
-    let signature = sign_server_key_exchange(&*neg.certificate.key, neg.scheme, &content)?;
+    if !usable_in_tls12(neg.scheme) {
+        return Err(Error::Misuse(
+            "ServerKeyExchange signature scheme not usable in TLS 1.2",
+        ));
+    }
+    let key = Arc::clone(&neg.certificate.key);
+    let scheme = neg.scheme;
+    let hs = ServerHs12 {
+        params,
+        neg,
+        client_random: ch.random,
+        server_random,
+        transcript,
+        log,
+        kx: Some(kx),
+        request_schemes: Vec::new(),
+        client_certificates: Vec::new(),
+        client_path: VerifiedPath::unverified(),
+        client_scheme: None,
+        session_id,
+        send_ticket,
+        resumed: None,
+    };
+    common::sign_then(
+        &key,
+        scheme,
+        content,
+        out,
+        move |signature, out| {
+            let signed = DigitallySigned { scheme, signature };
+            finish_server_flight(hs, ecdh, signed, out)
+        },
+        ServerState::AwaitSignature,
+    )
+}
+
+/// The server's flight from its ServerKeyExchange (signed) on: CertificateRequest
+/// when client authentication is on, ServerHelloDone.
+fn finish_server_flight(
+    mut hs: ServerHs12,
+    ecdh: ServerEcdhParams,
+    signature: DigitallySigned,
+    out: &mut Vec<Action>,
+) -> Result<ServerState, Error> {
     handshake::send(
         &Tls12Message::ServerKeyExchange(ServerKeyExchange {
             params: ecdh,
             signature,
         }),
-        &mut transcript,
-        &mut log,
+        &mut hs.transcript,
+        &mut hs.log,
         out,
     )?;
-    let mut request_schemes = Vec::new();
+    let params = hs.params.clone();
     if let Some(verifier) = &params.client_verifier {
-        request_schemes = verifier.supported_verify_schemes();
+        let mut request_schemes = verifier.supported_verify_schemes();
         // TLS 1.2 clients may sign with PKCS#1 v1.5 (RFC 5246 §7.4.8).
         for s in [
             SignatureScheme::RSA_PKCS1_SHA256,
@@ -296,35 +340,19 @@ pub(crate) fn emit_server_flight(
         };
         handshake::send(
             &Tls12Message::CertificateRequest(request),
-            &mut transcript,
-            &mut log,
+            &mut hs.transcript,
+            &mut hs.log,
             out,
         )?;
+        hs.request_schemes = request_schemes;
     }
     handshake::send(
         &Tls12Message::ServerHelloDone,
-        &mut transcript,
-        &mut log,
+        &mut hs.transcript,
+        &mut hs.log,
         out,
     )?;
-    let requested = params.client_verifier.is_some();
-    let hs = ServerHs12 {
-        params,
-        neg,
-        client_random: ch.random,
-        server_random,
-        transcript,
-        log,
-        kx: Some(kx),
-        request_schemes,
-        client_certificates: Vec::new(),
-        client_path: VerifiedPath::unverified(),
-        client_scheme: None,
-        session_id,
-        send_ticket,
-        resumed: None,
-    };
-    Ok(if requested {
+    Ok(if params.client_verifier.is_some() {
         ServerState::Tls12Certificate(ExpectCertificate { hs })
     } else {
         ServerState::Tls12ClientKeyExchange(ExpectClientKeyExchange { hs })

@@ -55,10 +55,45 @@ impl ExpectFinished {
             out.push(Action::SetWriteKey(traffic_key(hs.suite, client, None)?));
         }
         // Second flight, under the client handshake key (installed at ServerHello).
-        let client_scheme = match hs.cert_request.take() {
+        let to_sign = match hs.cert_request.take() {
             Some(request) => send_client_auth(&params, request, &mut hs.transcript, out)?,
             None => None,
         };
+        let now = now.as_secs();
+        match to_sign {
+            None => complete(hs, server_finished_hash, None, now, out),
+            Some((key, scheme, content)) => common::sign_then(
+                &key,
+                scheme,
+                content,
+                out,
+                move |signature, out| {
+                    let mut hs = hs;
+                    let cv = CertificateVerify { scheme, signature };
+                    common::send(
+                        &HandshakeMessage::CertificateVerify(cv),
+                        &mut hs.transcript,
+                        out,
+                    )?;
+                    complete(hs, server_finished_hash, Some(scheme), now, out)
+                },
+                ClientState::AwaitSignature,
+            ),
+        }
+    }
+}
+
+/// The rest of the client's second flight after its CertificateVerify (or without
+/// one): Finished, the application keys, the summary and the traffic state.
+fn complete(
+    mut hs: ClientHs,
+    server_finished_hash: qssl_crypto::hash::HashOutput,
+    client_scheme: Option<SignatureScheme>,
+    now: u64,
+    out: &mut Vec<Action>,
+) -> Result<ClientState, Error> {
+    let params = hs.start.params.clone();
+    {
         let master = hs.secrets.into_master(&server_finished_hash)?;
         send_finished(&hs.start, &master, &mut hs.transcript, out)?;
         let suite = hs.suite;
@@ -70,7 +105,6 @@ impl ExpectFinished {
         out.push(Action::SetWriteKey(traffic_key(suite, client, peer_limit)?));
         let server = master.traffic_secret(Side::Server);
         out.push(Action::SetReadKey(traffic_key(suite, server, own_limit)?));
-        let now = now.as_secs();
         // A resumption reports the session's authentication, which this handshake
         // did not repeat; its keys are post-quantum if the PSK's or this key
         // exchange's are.
@@ -148,14 +182,14 @@ impl ExpectFinished {
 }
 
 /// Answers the server's CertificateRequest: our resolver's chain for what the server
-/// verifies and a CertificateVerify, or an empty Certificate when we have none. The
-/// scheme signed with, if any.
+/// verifies, or an empty Certificate when we have none; returns what our
+/// CertificateVerify must sign, if we sent a chain.
 fn send_client_auth(
     params: &ClientParams,
     request: CertificateRequest,
     transcript: &mut Transcript,
     out: &mut Vec<Action>,
-) -> Result<Option<SignatureScheme>, Error> {
+) -> Result<Option<common::ToSign>, Error> {
     let criteria = request_criteria(&request);
     let auth = params
         .client_auth
@@ -185,10 +219,7 @@ fn send_client_auth(
         return Ok(None);
     };
     let content = signed_content(CLIENT_CV_CONTEXT, &common::hash(transcript)?);
-    let signature = ck.key.sign(scheme, &content)?;
-    let cv = CertificateVerify { scheme, signature };
-    common::send(&HandshakeMessage::CertificateVerify(cv), transcript, out)?;
-    Ok(Some(scheme))
+    Ok(Some((std::sync::Arc::clone(&ck.key), scheme, content)))
 }
 
 /// Our Finished, and the application secrets' key-log lines.

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use qssl_crypto::error::CryptoError;
+use qssl_crypto::ids::SignatureScheme;
 use qssl_crypto::kx::SupportedKxGroup;
 use qssl_crypto::suites::Tls13CipherSuite;
 
@@ -103,19 +104,14 @@ pub(crate) fn emit_server_flight(
     }
     let accepted = early_data == EarlyDataStatus::Accepted;
     send_encrypted_extensions(&params, &neg, accepted, &mut transcript, out)?;
-    if psk.is_none() {
-        send_certificate_request(&params, &mut transcript, out)?;
-        send_certificate(&neg, &mut transcript, out)?;
-    }
-    let master = send_finished(&params, &ch.random, secrets, &mut transcript, out)?;
-    let server_secret = master.traffic_secret(Side::Server);
-    out.push(Action::SetWriteKey(traffic_key(
-        suite,
-        server_secret,
-        limits.peer,
-    )?));
     let resumed = psk.is_some();
-    let hs = ServerHs {
+    let verify = if resumed {
+        None
+    } else {
+        send_certificate_request(&params, &mut transcript, out)?;
+        Some(send_certificate(&neg, &mut transcript, out)?)
+    };
+    let tail = FlightTail {
         params: params.clone(),
         suite,
         group: exchange.map(|(g, _)| g.name()),
@@ -124,23 +120,103 @@ pub(crate) fn emit_server_flight(
         send_tickets: PskModes::of(ch).allow_tickets(&params),
         early_data,
         transcript,
-        master,
         alpn_protocol: neg.alpn_protocol,
         sni: neg.server_name,
         record_size_limit: limits,
         hello_retry_request: neg.after_retry,
-        client_certificates: Vec::new(),
-        client_path: VerifiedPath::unverified(),
-        client_scheme: None,
+        secrets,
+        client_random: ch.random,
     };
-    Ok(match &params.client_verifier {
-        _ if accepted => ServerState::EndOfEarlyData(ExpectEndOfEarlyData {
-            remaining: params.max_early_data,
-            hs,
-        }),
-        Some(_) if !resumed => ServerState::Certificate(ExpectCertificate { hs }),
-        _ => ServerState::Finished(ExpectFinished { hs }),
-    })
+    match verify {
+        None => tail.finish(None, out),
+        Some((key, scheme, content)) => common::sign_then(
+            &key,
+            scheme,
+            content,
+            out,
+            move |signature, out| tail.finish(Some(CertificateVerify { scheme, signature }), out),
+            ServerState::AwaitSignature,
+        ),
+    }
+}
+
+/// What the server's flight still has to send after the Certificate — the
+/// CertificateVerify (once signed), Finished, the application write key — and what
+/// the states after it keep.
+struct FlightTail {
+    params: Arc<ServerParams>,
+    suite: &'static Tls13CipherSuite,
+    group: Option<qssl_crypto::ids::NamedGroup>,
+    scheme: SignatureScheme,
+    resumed: Option<crate::resumption::SessionState>,
+    send_tickets: bool,
+    early_data: EarlyDataStatus,
+    transcript: Transcript,
+    alpn_protocol: Option<Vec<u8>>,
+    sni: Option<String>,
+    record_size_limit: RecordSizeLimits,
+    hello_retry_request: bool,
+    secrets: HandshakeSecret,
+    client_random: [u8; 32],
+}
+
+impl FlightTail {
+    fn finish(
+        self,
+        verify: Option<CertificateVerify>,
+        out: &mut Vec<Action>,
+    ) -> Result<ServerState, Error> {
+        let mut transcript = self.transcript;
+        if let Some(cv) = verify {
+            common::send(
+                &HandshakeMessage::CertificateVerify(cv),
+                &mut transcript,
+                out,
+            )?;
+        }
+        let params = self.params;
+        let master = send_finished(
+            &params,
+            &self.client_random,
+            self.secrets,
+            &mut transcript,
+            out,
+        )?;
+        let server_secret = master.traffic_secret(Side::Server);
+        out.push(Action::SetWriteKey(traffic_key(
+            self.suite,
+            server_secret,
+            self.record_size_limit.peer,
+        )?));
+        let accepted = self.early_data == EarlyDataStatus::Accepted;
+        let resumed = self.resumed.is_some();
+        let hs = ServerHs {
+            params: params.clone(),
+            suite: self.suite,
+            group: self.group,
+            scheme: self.scheme,
+            resumed: self.resumed,
+            send_tickets: self.send_tickets,
+            early_data: self.early_data,
+            transcript,
+            master,
+            alpn_protocol: self.alpn_protocol,
+            sni: self.sni,
+            record_size_limit: self.record_size_limit,
+            hello_retry_request: self.hello_retry_request,
+            client_certificates: Vec::new(),
+            client_path: VerifiedPath::unverified(),
+            client_scheme: None,
+        };
+        Ok(match &params.client_verifier {
+            _ if accepted => ServerState::EndOfEarlyData(ExpectEndOfEarlyData {
+                remaining: params.max_early_data,
+                hs,
+            }),
+            Some(_) if !resumed => ServerState::Certificate(ExpectCertificate { hs }),
+            _ => ServerState::Finished(ExpectFinished { hs }),
+        })
+    }
 }
 
 /// Completes the client's share (unless `exchange` is `None`: psk_ke), sends the
@@ -300,12 +376,13 @@ fn send_certificate_request(
 }
 
 /// The negotiated chain (the OCSP staple on the end entity if the client asked and we
-/// have one), and the CertificateVerify over the transcript up to it.
+/// have one); returns what the CertificateVerify signs — the key, the scheme and the
+/// content over the transcript up to the chain.
 fn send_certificate(
     neg: &ServerNegotiation<'_>,
     transcript: &mut Transcript,
     out: &mut Vec<Action>,
-) -> Result<(), Error> {
+) -> Result<common::ToSign, Error> {
     let cert = &neg.certificate;
     let entries = cert
         .chain
@@ -329,10 +406,7 @@ fn send_certificate(
     };
     common::send(&HandshakeMessage::Certificate(certificate), transcript, out)?;
     let content = signed_content(SERVER_CV_CONTEXT, &common::hash(transcript)?);
-    let scheme = neg.scheme;
-    let signature = cert.key.sign(scheme, &content)?;
-    let cv = CertificateVerify { scheme, signature };
-    common::send(&HandshakeMessage::CertificateVerify(cv), transcript, out)
+    Ok((Arc::clone(&cert.key), neg.scheme, content))
 }
 
 /// Our Finished, then the master secret and the application secrets' key-log lines.
