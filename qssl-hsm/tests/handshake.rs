@@ -40,9 +40,22 @@ fn openssl_client_against_token_key(
     cert: Vec<u8>,
     sigalg: &str,
 ) -> SignatureScheme {
+    openssl_client_against_token_key_in(hsm, key, cert, sigalg, SslVersion::TLS1_3)
+}
+
+/// The same in `version`: TLS 1.3 signs the CertificateVerify on the token, TLS 1.2
+/// the ServerKeyExchange.
+fn openssl_client_against_token_key_in(
+    hsm: &common::Hsm,
+    key: Box<dyn SigningKey>,
+    cert: Vec<u8>,
+    sigalg: &str,
+    version: SslVersion,
+) -> SignatureScheme {
     let config = Arc::new(
         ServerConfig::builder()
             .with_single_cert(vec![CertificateDer::from(cert.clone())], key)
+            .with_tls12()
             .build()
             .unwrap(),
     );
@@ -64,9 +77,8 @@ fn openssl_client_against_token_key(
     });
 
     let mut connector = SslConnector::builder(SslMethod::tls_client()).unwrap();
-    connector
-        .set_min_proto_version(Some(SslVersion::TLS1_3))
-        .unwrap();
+    connector.set_min_proto_version(Some(version)).unwrap();
+    connector.set_max_proto_version(Some(version)).unwrap();
     connector.set_sigalgs_list(sigalg).unwrap();
     connector.set_verify_cert_store(ca_store(hsm)).unwrap();
     connector.set_verify(SslVerifyMode::PEER);
@@ -138,6 +150,39 @@ fn openssl_completes_handshakes_signed_on_the_token() {
     ] {
         let (key, cert) = hsm.key_with_certificate(algorithm, label);
         let signed = openssl_client_against_token_key(hsm, Box::new(key), cert, sigalg);
+        assert_eq!(signed, scheme, "{label}");
+    }
+}
+
+/// TLS 1.2: the ServerKeyExchange is signed on the token (ECDSA P-256 and RSA-PSS),
+/// and OpenSSL's TLS 1.2 client verifies it.
+#[test]
+fn openssl_tls12_server_key_exchange_signed_on_the_token() {
+    let Some(hsm) = common::hsm("openssl_tls12_server_key_exchange_signed_on_the_token") else {
+        return;
+    };
+    for (algorithm, label, sigalg, scheme) in [
+        (
+            KeyAlgorithm::EcdsaP256,
+            "tls12-p256",
+            "ecdsa_secp256r1_sha256",
+            SignatureScheme::ECDSA_SECP256R1_SHA256,
+        ),
+        (
+            KeyAlgorithm::Rsa,
+            "tls12-rsa",
+            "rsa_pss_rsae_sha256",
+            SignatureScheme::RSA_PSS_RSAE_SHA256,
+        ),
+    ] {
+        let (key, cert) = hsm.key_with_certificate(algorithm, label);
+        let signed = openssl_client_against_token_key_in(
+            hsm,
+            Box::new(key),
+            cert,
+            sigalg,
+            SslVersion::TLS1_2,
+        );
         assert_eq!(signed, scheme, "{label}");
     }
 }
