@@ -93,6 +93,8 @@ pub use roots::RootCertStore;
 
 use error::from_webpki;
 
+mod cache;
+
 /// Decides whether a server's certificate chain and handshake signature are
 /// acceptable. Used by the client state machine.
 pub trait ServerCertVerifier: Send + Sync + fmt::Debug {
@@ -309,6 +311,8 @@ pub struct WebPkiServerVerifier {
     require_ocsp: bool,
     /// SHA-256 over the trust anchors, the signature algorithms and the OCSP policy.
     binding: [u8; 32],
+    /// Chains validated before (shared by clones; `None` when turned off).
+    cache: Option<Arc<cache::ChainCache>>,
 }
 
 impl WebPkiServerVerifier {
@@ -319,6 +323,7 @@ impl WebPkiServerVerifier {
             algorithms: Algorithms::new(provider),
             require_ocsp: false,
             binding: [0; 32],
+            cache: Some(Arc::new(cache::ChainCache::new())),
         };
         v.binding = v.compute_binding();
         v
@@ -362,6 +367,21 @@ impl WebPkiServerVerifier {
         self.binding = self.compute_binding();
         self
     }
+
+    /// Whether a server chain validated before is trusted again without validating
+    /// its path (on by default, up to 64 chains): for the same server name and the
+    /// same certificates, while all of them are within their validity, without an
+    /// OCSP staple and without `require_ocsp`. The server's CertificateVerify is
+    /// checked on every connection either way. Off: every chain is validated.
+    pub fn with_chain_cache(mut self, on: bool) -> Self {
+        self.cache = on.then(|| Arc::new(cache::ChainCache::new()));
+        self
+    }
+
+    /// How many validated chains the cache holds now.
+    pub fn cached_chains(&self) -> usize {
+        self.cache.as_ref().map_or(0, |c| c.len())
+    }
 }
 
 impl ServerCertVerifier for WebPkiServerVerifier {
@@ -373,6 +393,18 @@ impl ServerCertVerifier for WebPkiServerVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<VerifiedPath, CertificateError> {
+        // A revocation status is fresh news each time: with a staple, or when one is
+        // required, the chain is validated in full.
+        let cache = self
+            .cache
+            .as_ref()
+            .filter(|_| ocsp_response.is_empty() && !self.require_ocsp);
+        let key = cache.map(|_| cache::ChainCache::key(end_entity, intermediates, server_name));
+        if let (Some(cache), Some(key)) = (cache, &key)
+            && let Some(path) = cache.get(key, now)
+        {
+            return Ok(path);
+        }
         let (path, ocsp) = self.algorithms.verify_chain(
             &self.roots,
             end_entity,
@@ -382,6 +414,9 @@ impl ServerCertVerifier for WebPkiServerVerifier {
             Some(server_name),
             ocsp_response,
         )?;
+        if let (Some(cache), Some(key), None) = (cache, key, &ocsp) {
+            cache.put(key, end_entity, intermediates, &path);
+        }
         // After the chain: a bad chain is the more useful error to report.
         match ocsp {
             None if self.require_ocsp => Err(CertificateError::OcspResponseRequired),
