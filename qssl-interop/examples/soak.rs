@@ -391,10 +391,8 @@ fn run_phase(
     let config = qssl_config(ca_pem).ok();
     thread::scope(|s| {
         s.spawn(|| good(addr, ca_pem, ca_path, phase, &stop));
-        if with_hostile {
-            if let Some(config) = &config {
-                s.spawn(|| hostile(addr, config, phase, &stop));
-            }
+        if let (true, Some(config)) = (with_hostile, &config) {
+            s.spawn(|| hostile(addr, config, phase, &stop));
         }
         thread::sleep(Duration::from_secs_f64(seconds));
         stop.store(true, Ordering::Relaxed);
