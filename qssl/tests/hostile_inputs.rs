@@ -392,6 +392,11 @@ struct StateCase {
     name: &'static str,
     versions: &'static [TlsVersion],
     client_auth: bool,
+    /// The server's groups make the client retry (HelloRetryRequest first).
+    hrr: bool,
+    /// Messages of that type left alone before the one retyped (the HRR, which is a
+    /// ServerHello).
+    skip: usize,
     /// Whose outgoing message is retyped (the other side detects).
     sender: Side,
     /// The type of that message.
@@ -410,11 +415,42 @@ fn state_cases() -> Vec<StateCase> {
         name,
         versions,
         client_auth,
+        hrr: false,
+        skip: 0,
         sender,
         typ,
         allowed,
     };
+    let after_hrr = |case: StateCase, skip| StateCase {
+        hrr: true,
+        skip,
+        ..case
+    };
     vec![
+        // After a HelloRetryRequest: the client waits for the real ServerHello, the
+        // server for the second ClientHello.
+        after_hrr(
+            c(
+                "1.3 client: ServerHello after HRR",
+                TLS13,
+                false,
+                Server,
+                T::SERVER_HELLO,
+                &[2],
+            ),
+            1,
+        ),
+        after_hrr(
+            c(
+                "1.3 server: ClientHello after HRR",
+                TLS13,
+                false,
+                Client,
+                T::CLIENT_HELLO,
+                &[1],
+            ),
+            0,
+        ),
         // TLS 1.3, the client's states.
         c(
             "1.3 client: ServerHello",
@@ -612,6 +648,14 @@ fn state_cases() -> Vec<StateCase> {
 fn state_configs(case: &StateCase) -> (ClientConfig, ServerConfig) {
     let p = ecdsa();
     let (cb, sb) = configs(&p);
+    let (cb, sb) = if case.hrr {
+        (
+            cb.with_groups(vec![kx::X25519, kx::SECP256R1]),
+            sb.with_groups(vec![kx::SECP256R1]),
+        )
+    } else {
+        (cb, sb)
+    };
     let (cb, sb) = if case.client_auth {
         (
             cb.with_client_auth_cert(p.chain.clone(), p.key()),
@@ -650,25 +694,29 @@ fn every_message_type_in_every_wrong_state_is_unexpected_message() {
                     bytes[0] = to;
                 }
             };
-            let (mut c, mut s) = if case.sender == Side::Client && from == T::CLIENT_HELLO {
-                pair_with_client_hello(client, server, |m| m[0] = to)
-            } else {
-                pair(client, server)
-            };
+            let (mut c, mut s) =
+                if case.sender == Side::Client && from == T::CLIENT_HELLO && !case.hrr {
+                    pair_with_client_hello(client, server, |m| m[0] = to)
+                } else {
+                    pair(client, server)
+                };
             let sender: &mut ConnectionCommon = match case.sender {
                 Side::Client => &mut c,
                 Side::Server => &mut s,
             };
-            // Retype only the first message of that type (a TLS 1.2 client
-            // Certificate is sent once; a TLS 1.3 post-handshake flight has two
-            // tickets).
-            let mut done = false;
+            // Retype only one message of that type, after `skip` (a TLS 1.3
+            // post-handshake flight has two tickets; the HRR comes before the
+            // ServerHello). With a retry, the client's hook sees only ClientHello2.
+            let mut seen = 0;
+            let skip = case.skip;
             set_handshake_hook(
                 sender,
                 Box::new(move |t, bytes| {
-                    if !done && t == from {
-                        done = true;
-                        retype(t, bytes);
+                    if t == from {
+                        if seen == skip {
+                            retype(t, bytes);
+                        }
+                        seen += 1;
                     }
                 }),
             );
