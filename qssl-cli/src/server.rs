@@ -4,9 +4,9 @@
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 use qssl::{EarlyDataStatus, ServerConfig, ServerConnection, StreamOwned, WebPkiClientVerifier};
@@ -79,6 +79,25 @@ pub(crate) struct ServerArgs {
     /// `pq: key exchange no`.
     #[arg(long)]
     tls12: bool,
+    /// Drop a client whose handshake is not complete this many seconds after it
+    /// connected (one that stalls mid-handshake or trickles bytes).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    handshake_timeout: u64,
+    /// At most this many handshakes at once: further connections wait in the
+    /// listen backlog until one completes or times out (established connections do
+    /// not count).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 256,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    max_handshakes: u32,
 }
 
 /// The most 0-RTT data `--early-data` may accept per connection: the server holds
@@ -140,9 +159,14 @@ pub(crate) fn run(args: &ServerArgs) -> Result<(), CliError> {
     }
     let _ = io::stdout().flush();
 
-    for sock in listener.incoming() {
-        let sock = match sock {
-            Ok(sock) => sock,
+    let slots = Arc::new(HandshakeSlots::new(args.max_handshakes as usize));
+    let handshake_timeout = Duration::from_secs(args.handshake_timeout);
+    loop {
+        // A free handshake slot before the next accept: over the limit, clients wait
+        // in the kernel's backlog instead of costing a thread each.
+        let slot = slots.acquire();
+        let sock = match listener.accept() {
+            Ok((sock, _)) => sock,
             Err(e) => {
                 eprintln!("qssl: accept failed: {e}");
                 continue;
@@ -154,22 +178,125 @@ pub(crate) fn run(args: &ServerArgs) -> Result<(), CliError> {
             let peer = sock
                 .peer_addr()
                 .map_or_else(|_| "unknown peer".to_owned(), |a| a.to_string());
-            match serve(config, sock, http, &peer) {
+            match serve(config, sock, http, &peer, slot, handshake_timeout) {
                 Ok(()) => {}
                 Err(e) => eprintln!("qssl: {peer}: {}", tls::describe(&e)),
             }
         });
     }
-    Ok(())
 }
 
-/// One connection: handshake, log what was negotiated, then echo or answer HTTP.
-fn serve(config: Arc<ServerConfig>, sock: TcpStream, http: bool, peer: &str) -> io::Result<()> {
-    sock.set_read_timeout(Some(IO_TIMEOUT))?;
-    sock.set_write_timeout(Some(IO_TIMEOUT))?;
+/// Counts the handshakes in progress against `--max-handshakes`.
+struct HandshakeSlots {
+    busy: Mutex<usize>,
+    freed: Condvar,
+    max: usize,
+}
+
+/// One handshake in progress; its slot is freed when dropped.
+struct HandshakeSlot(Arc<HandshakeSlots>);
+
+impl HandshakeSlots {
+    fn new(max: usize) -> Self {
+        Self {
+            busy: Mutex::new(0),
+            freed: Condvar::new(),
+            max,
+        }
+    }
+
+    /// Waits for a free slot and takes it.
+    fn acquire(self: &Arc<Self>) -> HandshakeSlot {
+        // The counter stays consistent even if a holder panicked: recover it.
+        let mut busy = self.busy.lock().unwrap_or_else(PoisonError::into_inner);
+        while *busy >= self.max {
+            busy = self
+                .freed
+                .wait(busy)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *busy += 1;
+        HandshakeSlot(self.clone())
+    }
+}
+
+impl Drop for HandshakeSlot {
+    fn drop(&mut self) {
+        let mut busy = self.0.busy.lock().unwrap_or_else(PoisonError::into_inner);
+        *busy -= 1;
+        self.0.freed.notify_one();
+    }
+}
+
+/// The socket during the handshake: every read and write waits at most until the
+/// deadline, so a peer trickling a byte at a time cannot keep the handshake (and its
+/// slot) for longer than `--handshake-timeout`.
+struct Deadline<'a> {
+    sock: &'a TcpStream,
+    until: Instant,
+}
+
+impl Deadline<'_> {
+    /// The time left, or the error that ends the handshake.
+    fn left(&self) -> io::Result<Duration> {
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "handshake deadline passed",
+            ));
+        }
+        Ok(left.min(IO_TIMEOUT))
+    }
+}
+
+impl Read for Deadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.sock.set_read_timeout(Some(self.left()?))?;
+        (&*self.sock).read(buf)
+    }
+}
+
+impl Write for Deadline<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.sock.set_write_timeout(Some(self.left()?))?;
+        (&*self.sock).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (&*self.sock).flush()
+    }
+}
+
+/// One connection: handshake (holding `slot`, for `timeout` at most), log what was
+/// negotiated, then echo or answer HTTP.
+fn serve(
+    config: Arc<ServerConfig>,
+    sock: TcpStream,
+    http: bool,
+    peer: &str,
+    slot: HandshakeSlot,
+    timeout: Duration,
+) -> io::Result<()> {
+    let deadline = Instant::now() + timeout;
     let conn = ServerConnection::new(config)?;
     let mut tls = StreamOwned::new(conn, sock);
-    tls.conn.complete_io(&mut tls.sock)?;
+    let mut io = Deadline {
+        sock: &tls.sock,
+        until: deadline,
+    };
+    if let Err(e) = tls.conn.complete_io(&mut io) {
+        if Instant::now() >= deadline {
+            return Err(io::Error::other(format!(
+                "handshake not complete within {} s: dropped",
+                timeout.as_secs()
+            )));
+        }
+        return Err(e);
+    }
+    drop(slot);
+    tls.sock.set_read_timeout(Some(IO_TIMEOUT))?;
+    tls.sock.set_write_timeout(Some(IO_TIMEOUT))?;
     let Some(mut negotiated) = tls::negotiated(&tls.conn, false) else {
         return Err(io::Error::other("handshake did not complete"));
     };

@@ -13,7 +13,7 @@ use qssl_alert::AlertDescription;
 /// | `Truncated` | `decode_error` | RFC 8446 §6.2: "the length of the message was incorrect" |
 /// | `TrailingBytes` | `decode_error` | same |
 /// | `LengthOutOfRange` | `decode_error` | a length below the field's RFC minimum (e.g. an empty `<1..>` vector, a `<2..>` list of one byte) is "out of the specified range" |
-/// | `TooLarge` | `decode_error` | a length above Q-SSL's cap for the field (constants in [`crate::limits`]): out of the range we accept |
+/// | `TooLarge` | `decode_error` | a length or an element count above Q-SSL's cap for the field (constants in [`crate::limits`]): out of the range we accept |
 /// | `HandshakeMessageTooLarge` | `decode_error` | a handshake header declaring more than [`DecodeLimits`](crate::DecodeLimits) allow, refused before buffering (rustls does the same; OpenSSL sends illegal_parameter) |
 /// | `UnknownServerNameType` | `decode_error` | RFC 6066 §3 gives no length for other name types, so the list cannot be parsed past one |
 /// | `DuplicateExtension` | `illegal_parameter` | RFC 8446 §4.2 (in the TLS 1.2 ClientHello RFC 5246 §7.4.1.4 says the same without naming an alert) |

@@ -13,6 +13,11 @@
 //! A TLS failure is an `io::Error` of kind `InvalidData` carrying a [`TlsError`], whose
 //! message names the alert sent or received (e.g. `... (sent alert unknown_ca)`).
 //!
+//! A server handshake has no deadline by default: a peer that stalls mid-handshake
+//! holds its [`Accept`] until the transport fails. [`TlsAcceptor::with_handshake_timeout`]
+//! sets one (the runtime needs its timer: `enable_time` / `enable_all`); past it the
+//! handshake ends with an `io::Error` of kind `TimedOut`.
+//!
 //! Enabled by the `tokio` feature. A client and a server in one process, over an
 //! in-memory pipe:
 //!
@@ -78,8 +83,10 @@ use std::ops::DerefMut;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use ::tokio::time::Sleep;
 
 use crate::config::{ClientConfig, ServerConfig};
 use crate::conn::{ClientConnection, ConnectionCommon, ServerConnection};
@@ -480,6 +487,34 @@ where
     IO: AsyncRead + AsyncWrite + Unpin,
     C: DerefMut<Target = ConnectionCommon> + Unpin,
 {
+    /// [`poll_fallible`](Self::poll_fallible), ended with a `TimedOut` error once
+    /// `deadline` (if any) has passed with the handshake still pending.
+    fn poll_with_deadline(
+        &mut self,
+        deadline: &mut Option<Deadline>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<TlsStream<IO, C>, (io::Error, IO)>> {
+        match self.poll_fallible(cx) {
+            Poll::Pending => {}
+            ready => return ready,
+        }
+        let Some(deadline) = deadline else {
+            return Poll::Pending;
+        };
+        if deadline.poll_elapsed(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let e = io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("TLS handshake not complete within {:?}", deadline.timeout),
+        );
+        match std::mem::replace(self, Self::Done) {
+            Self::Handshaking(stream) => Poll::Ready(Err((e, stream.io))),
+            Self::Failed(e, io) => Poll::Ready(Err((e, io))),
+            Self::Done => panic!("handshake future polled after completion"),
+        }
+    }
+
     fn poll_fallible(
         &mut self,
         cx: &mut Context<'_>,
@@ -508,6 +543,44 @@ impl<IO, C> fmt::Debug for MidHandshake<IO, C> {
             Self::Failed(..) => "Failed",
             Self::Done => "Done",
         })
+    }
+}
+
+/// A server handshake's deadline: a point in time fixed when the handshake starts, and
+/// the timer waiting for it, made on the first poll (inside the runtime).
+struct Deadline {
+    at: Instant,
+    timeout: Duration,
+    sleep: Option<Pin<Box<Sleep>>>,
+}
+
+impl Deadline {
+    fn new(timeout: Duration) -> Self {
+        Self {
+            at: Instant::now() + timeout,
+            timeout,
+            sleep: None,
+        }
+    }
+
+    fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let at = self.at;
+        self.sleep
+            .get_or_insert_with(|| {
+                Box::pin(::tokio::time::sleep_until(
+                    ::tokio::time::Instant::from_std(at),
+                ))
+            })
+            .as_mut()
+            .poll(cx)
+    }
+}
+
+impl fmt::Debug for Deadline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Deadline")
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
     }
 }
 
@@ -558,12 +631,32 @@ impl From<Arc<ClientConfig>> for TlsConnector {
 #[derive(Debug, Clone)]
 pub struct TlsAcceptor {
     config: Arc<ServerConfig>,
+    handshake_timeout: Option<Duration>,
 }
 
 impl TlsAcceptor {
-    /// An acceptor for `config`.
+    /// An acceptor for `config`, without a handshake deadline.
     pub fn new(config: Arc<ServerConfig>) -> Self {
-        Self { config }
+        Self {
+            config,
+            handshake_timeout: None,
+        }
+    }
+
+    /// Ends each handshake that is not complete `timeout` after
+    /// [`accept`](Self::accept) was called (a peer that stalls or trickles bytes
+    /// mid-handshake) with an `io::Error` of kind `TimedOut`. The runtime must have
+    /// its timer enabled (`Builder::enable_time` or `enable_all`; `#[tokio::main]`
+    /// does).
+    #[must_use]
+    pub fn with_handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.handshake_timeout = Some(timeout);
+        self
+    }
+
+    /// The handshake deadline, if any.
+    pub fn handshake_timeout(&self) -> Option<Duration> {
+        self.handshake_timeout
     }
 
     /// The configuration.
@@ -587,7 +680,7 @@ impl TlsAcceptor {
             }
             Err(e) => MidHandshake::Failed(tls_io_error(e), io),
         };
-        Accept(state)
+        Accept(state, self.handshake_timeout.map(Deadline::new))
     }
 }
 
@@ -635,15 +728,16 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for FallibleConnect<IO> {
 }
 
 /// The server handshake of [`TlsAcceptor::accept`]: resolves to the stream once the
-/// handshake is complete.
+/// handshake is complete, or to a `TimedOut` error at the acceptor's handshake
+/// deadline.
 #[derive(Debug)]
 #[must_use = "futures do nothing unless polled"]
-pub struct Accept<IO>(MidHandshake<IO, ServerConnection>);
+pub struct Accept<IO>(MidHandshake<IO, ServerConnection>, Option<Deadline>);
 
 impl<IO> Accept<IO> {
     /// A future that gives the transport back on failure.
     pub fn into_fallible(self) -> FallibleAccept<IO> {
-        FallibleAccept(self.0)
+        FallibleAccept(self.0, self.1)
     }
 }
 
@@ -651,9 +745,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for Accept<IO> {
     type Output = io::Result<server::TlsStream<IO>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.get_mut()
-            .0
-            .poll_fallible(cx)
+        let this = self.get_mut();
+        this.0
+            .poll_with_deadline(&mut this.1, cx)
             .map(|r| r.map_err(|(e, _io)| e))
     }
 }
@@ -661,12 +755,13 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for Accept<IO> {
 /// [`Accept`] that hands the transport back with the error.
 #[derive(Debug)]
 #[must_use = "futures do nothing unless polled"]
-pub struct FallibleAccept<IO>(MidHandshake<IO, ServerConnection>);
+pub struct FallibleAccept<IO>(MidHandshake<IO, ServerConnection>, Option<Deadline>);
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> Future for FallibleAccept<IO> {
     type Output = Result<server::TlsStream<IO>, (io::Error, IO)>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.get_mut().0.poll_fallible(cx)
+        let this = self.get_mut();
+        this.0.poll_with_deadline(&mut this.1, cx)
     }
 }

@@ -24,6 +24,13 @@
 //!   suite with `QSSL_KRYOPTIC_MODULE` set. The tests make their own throwaway tokens.
 //!   `cargo xtask test` runs the same tests within the workspace run, after the same
 //!   steps; with `CI` set they fail instead of skipping when a token is missing.
+//! - `cargo xtask soak [--seconds N] [--bin-dir DIR]`: builds `qssl` and the
+//!   `qssl-interop` example `soak` (or takes both from DIR) and runs a real
+//!   `qssl server` on loopback for N seconds (default 60): half under good Q-SSL and
+//!   OpenSSL clients only, half beside hostile ones (stalled and silent handshakes,
+//!   garbage, KeyUpdate and warning-alert floods). Prints handshakes/s, failures, the
+//!   server's peak RSS and threads; fails if a good client fails or the server's memory
+//!   keeps growing.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -38,6 +45,7 @@ fn main() -> ExitCode {
         Some("interop") => interop(),
         Some("fuzz") => fuzz(&args[1..]),
         Some("hsm") => hsm(),
+        Some("soak") => soak(&args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
             print_help();
             Ok(())
@@ -61,6 +69,7 @@ fn print_help() {
          interop the Q-SSL × OpenSSL / rustls matrix; writes docs/interop.md\n  \
          fuzz    [--seconds N] [TARGET]: build the fuzz targets, run each (or TARGET) N s\n  \
          hsm     the PKCS#11 (qssl-hsm) suite on SoftHSM2, installing softhsm2 if root and missing\n  \
+         soak    [--seconds N] [--bin-dir DIR]: a qssl server under good and hostile clients for N s\n  \
          bench   side-by-side benches vs rustls/OpenSSL + crate benches, rewrites BENCHMARKS.md\n          \
                  [--quick: short criterion runs] [--no-crates: qssl-interop benches only]"
     );
@@ -404,6 +413,60 @@ fn ensure_kryoptic() -> Result<PathBuf, String> {
 
 /// `cargo xtask hsm`: SoftHSM2 installed and kryoptic built if need be, then the
 /// qssl-hsm suite, with `CI` set so that a missing token fails rather than skips.
+/// `cargo xtask soak [--seconds N] [--bin-dir DIR]`.
+fn soak(args: &[String]) -> Result<(), String> {
+    let mut seconds: u64 = 60;
+    let mut bin_dir = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--seconds" => {
+                seconds = it
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|&n| n >= 2)
+                    .ok_or("soak: --seconds takes a number >= 2")?;
+            }
+            "--bin-dir" => {
+                bin_dir = Some(PathBuf::from(
+                    it.next().ok_or("soak: --bin-dir takes a directory")?,
+                ));
+            }
+            other => return Err(format!("soak: unknown option `{other}`")),
+        }
+    }
+    let (qssl, driver) = match bin_dir {
+        Some(dir) => (dir.join("qssl"), dir.join("soak")),
+        None => {
+            cargo(&[
+                "build",
+                "-p",
+                "qssl-cli",
+                "--bin",
+                "qssl",
+                "-p",
+                "qssl-interop",
+                "--example",
+                "soak",
+            ])?;
+            let debug = target_dir().join("debug");
+            (debug.join("qssl"), debug.join("examples").join("soak"))
+        }
+    };
+    eprintln!("xtask: soak for {seconds} s ({})", driver.display());
+    let status = Command::new(&driver)
+        .arg("--qssl")
+        .arg(&qssl)
+        .args(["--seconds", &seconds.to_string()])
+        .status()
+        .map_err(|e| format!("could not run {}: {e}", driver.display()))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("soak failed ({status})"))
+    }
+}
+
 fn hsm() -> Result<(), String> {
     ensure_softhsm2()?;
     let kryoptic = ensure_kryoptic()?;

@@ -11,10 +11,10 @@ use std::collections::BTreeSet;
 
 use qssl_crypto::ids::{NamedGroup, SignatureScheme};
 
-use super::limits::MAX_KEY_EXCHANGE_LEN;
+use super::limits::{MAX_EXTENSIONS, MAX_KEY_EXCHANGE_LEN, MAX_KEY_SHARES};
 use super::{
     Len, PResult, ProtocolVersion, atomic, be_u8, be_u16, be_u16_as, be_u32, exact, fail, list,
-    opaque, prefixed, put_opaque, put_u16, put_u32, with_len,
+    list_max, opaque, prefixed, put_opaque, put_u16, put_u32, with_len,
 };
 use crate::error::{EncodeError, InvalidMessage};
 
@@ -460,7 +460,7 @@ pub(crate) fn parse_extension_block(
     ctx: ExtensionContext,
 ) -> PResult<'_, Vec<Extension>> {
     let (i, body) = prefixed(i, Len::U16, 0, 0xffff)?;
-    let exts = list(body, |b| parse_extension(b, ctx))?;
+    let exts = list_max(body, MAX_EXTENSIONS, |b| parse_extension(b, ctx))?;
     let mut seen = BTreeSet::new();
     for e in &exts {
         if !seen.insert(e.typ().0) {
@@ -576,7 +576,7 @@ fn parse_body(d: &[u8], typ: ExtensionType, ctx: ExtensionContext) -> PResult<'_
         (T::KEY_SHARE, C::ClientHello) => {
             // KeyShareEntry client_shares<0..2^16-1>;
             let (d, body) = prefixed(d, Len::U16, 0, 0xffff)?;
-            let shares = list(body, key_share_entry)?;
+            let shares = list_max(body, MAX_KEY_SHARES, key_share_entry)?;
             Ok((d, Extension::KeyShareOffer(shares)))
         }
         (T::KEY_SHARE, C::ServerHello) => {

@@ -21,6 +21,23 @@ pub const MAX_SIGNATURE_LEN: usize = 8 * 1024;
 /// certificates are about 7.5 KB; 64 KiB leaves room for large SAN lists.
 pub const MAX_CERTIFICATE_LEN: usize = 64 * 1024;
 
+/// Most extensions in one extension block (any message; RFC 8446 §4.2 lets 2^16 - 1
+/// bytes hold 16,383 empty ones). Browsers send under 20 in a ClientHello, GREASE
+/// included, and the IANA registry names about 60 types; a peer sending more is
+/// refused before the 65th is stored.
+pub const MAX_EXTENSIONS: usize = 64;
+
+/// Most `KeyShareEntry`s in a ClientHello's key_share (`<0..2^16-1>` would allow
+/// about 13,000 tiny ones). Clients send one to three, plus a GREASE share; Q-SSL
+/// knows eight groups.
+pub const MAX_KEY_SHARES: usize = 16;
+
+/// Most certificates in a Certificate message (TLS 1.3 and TLS 1.2). Real chains have
+/// two to five; path building is bounded separately (`PathTooComplex`), this bounds
+/// what is parsed and stored (the message size cap alone would admit tens of
+/// thousands of one-byte certificates).
+pub const MAX_CERTIFICATE_ENTRIES: usize = 32;
+
 /// Default [`DecodeLimits::max_message_len`]: every handshake message other than
 /// Certificate. A ClientHello offering every hybrid share Q-SSL knows is about 6 KB.
 pub const DEFAULT_MAX_MESSAGE_LEN: usize = 64 * 1024;

@@ -77,6 +77,29 @@ pub(crate) fn list<'a, T>(
     codec::list(body, elem)
 }
 
+/// Like [`list`], but at most `max` elements: one more is
+/// [`InvalidMessage::TooLarge`], found before it is stored (a count cap from
+/// [`limits`] holds however small the peer makes its elements).
+pub(crate) fn list_max<'a, T>(
+    mut body: &'a [u8],
+    max: usize,
+    mut elem: impl FnMut(&'a [u8]) -> PResult<'a, T>,
+) -> Result<Vec<T>, nom::Err<WireError>> {
+    let mut out = Vec::new();
+    while !body.is_empty() {
+        if out.len() == max {
+            return fail(InvalidMessage::TooLarge);
+        }
+        let (rest, v) = elem(body)?;
+        if rest.len() >= body.len() {
+            return fail(InvalidMessage::LengthOutOfRange);
+        }
+        out.push(v);
+        body = rest;
+    }
+    Ok(out)
+}
+
 /// Runs `p` on `i` and requires it to use all of `i`.
 pub(crate) fn exact<'a, T>(
     i: &'a [u8],

@@ -9,9 +9,9 @@ use super::extensions::{
     Extension, ExtensionContext, ExtensionType, encode_extensions, find_extension,
     parse_extension_block,
 };
-use super::limits::{MAX_CERTIFICATE_LEN, MAX_SIGNATURE_LEN};
+use super::limits::{MAX_CERTIFICATE_ENTRIES, MAX_CERTIFICATE_LEN, MAX_SIGNATURE_LEN};
 use super::{
-    Len, PResult, atomic, be_u16_as, list, opaque, prefixed, put_opaque, put_u16, with_len,
+    Len, PResult, atomic, be_u16_as, list_max, opaque, prefixed, put_opaque, put_u16, with_len,
 };
 use crate::error::{EncodeError, InvalidMessage};
 
@@ -164,7 +164,7 @@ pub(crate) fn parse_certificate(i: &[u8]) -> PResult<'_, Certificate> {
     let (i, context) = opaque(i, Len::U8, 0, 0xff)?;
     // CertificateEntry certificate_list<0..2^24-1>;
     let (i, body) = prefixed(i, Len::U24, 0, 0xff_ffff)?;
-    let entries = list(body, |b| {
+    let entries = list_max(body, MAX_CERTIFICATE_ENTRIES, |b| {
         // opaque cert_data<1..2^24-1>;
         let (b, cert_data) = opaque(b, Len::U24, 1, MAX_CERTIFICATE_LEN)?;
         // Extension extensions<0..2^16-1>;

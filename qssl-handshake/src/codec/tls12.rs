@@ -14,12 +14,12 @@ use core::fmt;
 use qssl_crypto::ids::{NamedGroup, SignatureScheme};
 
 use super::hello::{ClientHello, ServerHello, parse_client_hello, parse_server_hello};
-use super::limits::{DecodeLimits, MAX_CERTIFICATE_LEN};
+use super::limits::{DecodeLimits, MAX_CERTIFICATE_ENTRIES, MAX_CERTIFICATE_LEN};
 use super::message::HandshakeHeader;
 use super::server_flight::{CertificateVerify, Finished, parse_certificate_verify};
 use super::{
     HandshakeType, Len, PResult, atomic, be_u8, be_u16_as, be_u24, be_u32, complete, fail, list,
-    opaque, prefixed, put_opaque, put_u16, put_u32, take, with_len,
+    list_max, opaque, prefixed, put_opaque, put_u16, put_u32, take, with_len,
 };
 use crate::error::{EncodeError, InvalidMessage};
 
@@ -222,7 +222,9 @@ fn parse_tls12_certificate(i: &[u8]) -> PResult<'_, Tls12Certificate> {
     // ASN.1Cert certificate_list<0..2^24-1>;
     let (i, body) = prefixed(i, Len::U24, 0, 0xff_ffff)?;
     // opaque ASN.1Cert<1..2^24-1>;
-    let chain = list(body, |b| opaque(b, Len::U24, 1, MAX_CERTIFICATE_LEN))?;
+    let chain = list_max(body, MAX_CERTIFICATE_ENTRIES, |b| {
+        opaque(b, Len::U24, 1, MAX_CERTIFICATE_LEN)
+    })?;
     Ok((i, Tls12Certificate { chain }))
 }
 
