@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use qssl_crypto::kx::SupportedKxGroup;
-use qssl_crypto::provider::{CryptoProvider, default_provider};
+use qssl_crypto::provider::CryptoProvider;
 use qssl_crypto::sign::SigningKey;
 use qssl_crypto::suites::Tls13CipherSuite;
 use qssl_handshake::session::{AntiReplay, ClientSessionStore, Ticketer};
@@ -96,7 +96,7 @@ impl ClientConfig {
     /// own, with a key exchange in every resumption (`psk_dhe_ke` only).
     pub fn builder() -> ClientConfigBuilder {
         ClientConfigBuilder {
-            provider: default_provider(),
+            provider: crate::default_crypto_provider(),
             common: Common::default(),
             roots: None,
             verifier: None,
@@ -379,7 +379,7 @@ impl ServerConfig {
     /// with a key exchange in every resumption (no `psk_ke`).
     pub fn builder() -> ServerConfigBuilder {
         ServerConfigBuilder {
-            provider: default_provider(),
+            provider: crate::default_crypto_provider(),
             common: Common::default(),
             certs: Vec::new(),
             cert_resolver: None,

@@ -6,9 +6,10 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
+use qssl::default_crypto_provider as default_provider;
 use qssl::{ClientConfig, RootCertStore, ServerConfig, WebPkiClientVerifier};
 use qssl_crypto::ids::SignatureScheme;
-use qssl_crypto::provider::{CryptoProvider, default_provider};
+use qssl_crypto::provider::CryptoProvider;
 use qssl_crypto::sign::KeyAlgorithm;
 
 /// Trusts the roots of every PKI in `pkis`.

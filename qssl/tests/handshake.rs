@@ -7,12 +7,10 @@ use std::io::{Read, Write};
 use std::sync::Arc;
 
 use common::*;
+use qssl::default_crypto_provider as default_provider;
 use qssl::{AlertDescription, Error, WebPkiClientVerifier};
 use qssl_crypto::ids::{NamedGroup, SignatureScheme};
-use qssl_crypto::kx;
-use qssl_crypto::provider::default_provider;
 use qssl_crypto::sign::KeyAlgorithm;
-use qssl_crypto::suites::ALL_TLS13_SUITES;
 
 const ALGS: [(KeyAlgorithm, SignatureScheme); 7] = [
     (KeyAlgorithm::MlDsa44, SignatureScheme::MLDSA44),
@@ -40,14 +38,15 @@ fn alert_of(r: Result<(), Error>) -> Option<AlertDescription> {
 
 #[test]
 fn every_group_suite_and_scheme() {
-    let groups = default_provider().kx_groups;
+    let provider = default_provider();
+    let (groups, suites) = (provider.kx_groups, provider.tls13_cipher_suites);
     let mut count = 0;
     for (alg, scheme) in ALGS {
         let p = pki_for(alg);
         // The whole product: every group × every suite × every signature scheme.
         for (group, suite) in groups
             .iter()
-            .flat_map(|g| ALL_TLS13_SUITES.iter().map(move |s| (g, *s)))
+            .flat_map(|g| suites.iter().map(move |s| (g, *s)))
         {
             let (cb, sb) = configs(&p);
             let client = cb
@@ -87,7 +86,10 @@ fn default_config_is_hybrid_with_x25519_share_reuse() {
     let (cb, sb) = configs(&p);
     // The server accepts only x25519: it must use the reused X25519 component share
     // (no HelloRetryRequest).
-    let server = sb.with_groups(vec![kx::X25519]).build().unwrap();
+    let server = sb
+        .with_groups(vec![group(qssl::NamedGroup::X25519)])
+        .build()
+        .unwrap();
     let (mut c, mut s) = pair(cb.build().unwrap(), server);
     do_handshake(&mut c, &mut s);
     assert_eq!(c.negotiated_key_exchange_group(), Some(NamedGroup::X25519));
@@ -123,10 +125,16 @@ fn hello_retry_request_when_first_group_unsupported() {
     let p = pki_for(KeyAlgorithm::EcdsaP256);
     let (cb, sb) = configs(&p);
     let client = cb
-        .with_groups(vec![kx::SECP384R1MLKEM1024, kx::X25519])
+        .with_groups(vec![
+            group(qssl::NamedGroup::SECP384R1MLKEM1024),
+            group(qssl::NamedGroup::X25519),
+        ])
         .build()
         .unwrap();
-    let server = sb.with_groups(vec![kx::X25519]).build().unwrap();
+    let server = sb
+        .with_groups(vec![group(qssl::NamedGroup::X25519)])
+        .build()
+        .unwrap();
     let (mut c, mut s) = pair(client, server);
     do_handshake(&mut c, &mut s);
     assert!(c.handshake_summary().unwrap().hello_retry_request);
@@ -166,10 +174,13 @@ fn retry_configs(stateless: bool) -> (qssl::ClientConfig, qssl::ServerConfig) {
     let p = pki_for(KeyAlgorithm::EcdsaP256);
     let (cb, sb) = configs(&p);
     let client = cb
-        .with_groups(vec![kx::SECP384R1MLKEM1024, kx::X25519])
+        .with_groups(vec![
+            group(qssl::NamedGroup::SECP384R1MLKEM1024),
+            group(qssl::NamedGroup::X25519),
+        ])
         .build()
         .unwrap();
-    let mut sb = sb.with_groups(vec![kx::X25519]);
+    let mut sb = sb.with_groups(vec![group(qssl::NamedGroup::X25519)]);
     if stateless {
         sb = sb.with_stateless_retry(true);
     }
@@ -553,7 +564,10 @@ fn pq_only_refuses_classical_peers() {
     // pq_only client, classical-only server: no common group.
     let (cb, sb) = configs(&p);
     let server = sb
-        .with_groups(vec![kx::X25519, kx::SECP384R1])
+        .with_groups(vec![
+            group(qssl::NamedGroup::X25519),
+            group(qssl::NamedGroup::SECP384R1),
+        ])
         .build()
         .unwrap();
     let (mut c, mut s) = pair(cb.pq_only(true).build().unwrap(), server);
@@ -566,7 +580,10 @@ fn pq_only_refuses_classical_peers() {
 
     // pq_only server, classical-only client.
     let (cb, sb) = configs(&p);
-    let client = cb.with_groups(vec![kx::X25519]).build().unwrap();
+    let client = cb
+        .with_groups(vec![group(qssl::NamedGroup::X25519)])
+        .build()
+        .unwrap();
     let (mut c, mut s) = pair(client, sb.pq_only(true).build().unwrap());
     let (cr, sr) = run(&mut c, &mut s);
     assert_eq!(
