@@ -152,6 +152,7 @@ fn each_chain_carries_its_own_ocsp_staple() {
     );
     let pq = ClientConfig::builder()
         .with_root_certificates(roots(&[&mldsa]))
+        .request_ocsp(true)
         .build()
         .unwrap();
     let (c, _) = handshake(pq, &server);
@@ -159,6 +160,7 @@ fn each_chain_carries_its_own_ocsp_staple() {
     let classical = ClientConfig::builder()
         .with_provider(classical_provider())
         .with_root_certificates(roots(&[&ecdsa]))
+        .request_ocsp(true)
         .build()
         .unwrap();
     let (c, _) = handshake(classical, &server);

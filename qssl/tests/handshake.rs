@@ -488,6 +488,7 @@ fn ocsp_pair(
     roots.add(pem_cert(ocsp_vector!("root.pem"))).unwrap();
     let client = qssl::ClientConfig::builder()
         .with_root_certificates(Arc::new(roots))
+        .request_ocsp(true)
         .require_ocsp(require)
         .build()
         .unwrap();
@@ -501,6 +502,80 @@ fn ocsp_pair(
         .unwrap();
     let s = qssl::ServerConnection::new(Arc::new(server.build().unwrap())).unwrap();
     (c, s)
+}
+
+/// `c`'s first flight as sent, and the ClientHello parsed from its records.
+fn sent_client_hello(c: &mut qssl::ClientConnection) -> (Vec<u8>, qssl_handshake::ClientHello) {
+    let mut wire = Vec::new();
+    while c.wants_write() {
+        c.write_tls(&mut wire).unwrap();
+    }
+    let mut d = qssl_record::Deframer::for_version(qssl::TlsVersion::Tls13);
+    assert_eq!(d.extend(&wire), wire.len());
+    let mut handshake = Vec::new();
+    while let Some(r) = d.next_record() {
+        let r = r.unwrap();
+        if r.header.typ == qssl::ContentType::HANDSHAKE {
+            handshake.extend_from_slice(r.payload);
+        }
+    }
+    let len = 4
+        + usize::from(handshake[1]) * 65536
+        + usize::from(handshake[2]) * 256
+        + usize::from(handshake[3]);
+    match qssl_handshake::HandshakeMessage::parse(&handshake[..len]).unwrap() {
+        qssl_handshake::HandshakeMessage::ClientHello(ch) => (wire, ch),
+        other => panic!("first message {other:?}"),
+    }
+}
+
+/// A client asks for an OCSP staple only when told to: the default ClientHello has
+/// no status_request and a server with a staple sends none; `request_ocsp(true)`
+/// puts it in, and the staple arrives.
+#[test]
+fn the_ocsp_staple_is_requested_only_when_asked_for() {
+    use qssl_handshake::ExtensionType;
+    let staple = ocsp_vector!("good.der");
+    for request in [None, Some(false), Some(true)] {
+        let mut roots = qssl::RootCertStore::new();
+        roots.add(pem_cert(ocsp_vector!("root.pem"))).unwrap();
+        let mut client = qssl::ClientConfig::builder().with_root_certificates(Arc::new(roots));
+        if let Some(r) = request {
+            client = client.request_ocsp(r);
+        }
+        let key = qssl_crypto::keys::load_private_key_pem(
+            std::str::from_utf8(ocsp_vector!("good.key")).unwrap(),
+        )
+        .unwrap();
+        let chain = vec![
+            pem_cert(ocsp_vector!("good.pem")),
+            pem_cert(ocsp_vector!("ca.pem")),
+        ];
+        let server = qssl::ServerConfig::builder()
+            .with_single_cert(chain, Box::new(key))
+            .with_ocsp_response(staple.to_vec())
+            .build()
+            .unwrap();
+        let mut c = qssl::ClientConnection::new(
+            Arc::new(client.build().unwrap()),
+            "ocsp.qssl.example".try_into().unwrap(),
+        )
+        .unwrap();
+        let mut s = qssl::ServerConnection::new(Arc::new(server)).unwrap();
+        let (wire, hello) = sent_client_hello(&mut c);
+        let asked = request == Some(true);
+        assert_eq!(
+            hello.extension(ExtensionType::STATUS_REQUEST).is_some(),
+            asked,
+            "request_ocsp {request:?}"
+        );
+        // The server gets exactly the bytes parsed above.
+        transfer_bytes(&wire, &mut s).1.unwrap();
+        do_handshake(&mut c, &mut s);
+        assert_eq!(c.ocsp_response(), asked.then_some(&staple[..]));
+        assert_eq!(c.peer_verified_path().unwrap().ocsp_good(), asked);
+        send_and_check(&mut c, &mut s, b"after the handshake");
+    }
 }
 
 #[test]
