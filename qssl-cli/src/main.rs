@@ -6,6 +6,7 @@
 //! qssl server --listen 127.0.0.1:4433 --cert pki/chain.pem --key pki/key.pem [--http] [--early-data]
 //! qssl client 127.0.0.1:4433 --ca pki/ca.pem --server-name localhost --send hello [--reconnect 2]
 //! qssl client 127.0.0.1:4433 --ca pki/ca.pem --server-name localhost --early-data req.txt --reconnect 1
+//! qssl speed [ALGORITHM...] [--provider default|portable] [--seconds S]
 //! ```
 //!
 //! `client` prints `version:`, `suite:`, `group:`, `signature:`, `pq:`,
@@ -27,6 +28,7 @@ mod files;
 mod net;
 mod report;
 mod server;
+mod speed;
 mod tls;
 
 use std::process::ExitCode;
@@ -57,6 +59,9 @@ enum Command {
     Server(server::ServerArgs),
     /// Connect, print what was negotiated, send TEXT (or stdin), print the reply.
     Client(client::ClientArgs),
+    /// Like `openssl speed`: ML-KEM and hybrid key exchange, signatures, AEADs and
+    /// in-memory full handshakes per second, as a table.
+    Speed(speed::SpeedArgs),
 }
 
 fn run(command: Command) -> Result<(), CliError> {
@@ -65,6 +70,7 @@ fn run(command: Command) -> Result<(), CliError> {
         Command::Demo => demo::run(),
         Command::Server(args) => server::run(&args),
         Command::Client(args) => client::run(&args),
+        Command::Speed(args) => speed::run(&args),
     }
 }
 
