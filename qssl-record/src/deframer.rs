@@ -5,10 +5,6 @@ use crate::header::{HEADER_LEN, RecordHeader};
 use crate::limits::{MAX_CIPHERTEXT_LEN_TLS12, MAX_CIPHERTEXT_LEN_TLS13};
 use qssl_alert::TlsVersion;
 
-/// The bytes offered to a read into an empty buffer: a small record whole, or the
-/// start of a large one (then the header says how much more to make room for).
-pub const READ_SIZE: usize = 4096;
-
 /// One whole record, borrowed from the [`Deframer`]'s buffer.
 ///
 /// `payload` is mutable so that it can be decrypted where it lies
@@ -37,10 +33,9 @@ pub struct InboundRecord<'a> {
 ///
 /// The buffer costs nothing while the connection is idle: it is freed once every
 /// byte received has been handed out as a record (the `None` of
-/// [`next_record`](Self::next_record) that follows), and allocated again by the
-/// next read. A read into an empty buffer asks for [`READ_SIZE`] bytes (as rustls
-/// does); once a record's header is in, the buffer grows at once to hold the whole
-/// record, so a large record costs one reallocation, not one per read.
+/// [`next_record`](Self::next_record) that follows), and allocated again, whole, by
+/// the next read, so that one read still takes up to a full record (callers that
+/// read once per flight keep working).
 #[derive(Debug)]
 pub struct Deframer {
     buf: Vec<u8>,
@@ -135,27 +130,11 @@ impl Deframer {
     pub fn spare_capacity(&mut self) -> &mut [u8] {
         self.compact(usize::MAX);
         let cap = self.capacity();
-        let wanted = self
-            .end
-            .saturating_add(READ_SIZE)
-            .max(self.partial_record_end())
-            .min(cap);
-        if self.buf.len() < wanted {
-            self.buf.resize(wanted, 0);
+        if self.buf.len() < cap {
+            self.buf.resize(cap, 0);
         }
-        let limit = self.buf.len().min(cap);
-        let end = self.end.min(limit);
-        &mut self.buf[end..limit]
-    }
-
-    /// Where the record whose header is buffered ends, in `buf` (0 while fewer than
-    /// [`HEADER_LEN`] bytes are in or the header is refused: `next_record` reports
-    /// that). Capped by the caller at the buffer's bound, whatever the header says.
-    fn partial_record_end(&self) -> usize {
-        match RecordHeader::parse(&self.buf[self.start..self.end]) {
-            Ok(Some(h)) => self.start + HEADER_LEN + usize::from(h.len),
-            _ => 0,
-        }
+        let end = self.end.min(cap);
+        &mut self.buf[end..cap]
     }
 
     /// Bytes of heap the buffer holds now (0 when idle).
@@ -329,23 +308,16 @@ mod tests {
     }
 
     #[test]
-    fn the_buffer_is_freed_when_idle_and_grows_once_per_large_record() {
+    fn the_buffer_is_freed_when_idle_and_allocated_again_by_the_next_read() {
         let mut d = Deframer::for_version(TlsVersion::Tls13);
         assert_eq!(d.allocated(), 0);
         let body = vec![7u8; 16 * 1024];
         let wire = record(23, 0x0303, &body);
-        // The first read is offered READ_SIZE bytes.
+        // One read can take a whole record.
         let spare = d.spare_capacity();
-        assert_eq!(spare.len(), READ_SIZE);
-        spare.copy_from_slice(&wire[..READ_SIZE]);
-        d.commit(READ_SIZE);
-        assert!(d.next_record().is_none());
-        // The header is in: the next read has room for the whole rest of the record.
-        let spare = d.spare_capacity();
-        assert!(spare.len() >= wire.len() - READ_SIZE, "{}", spare.len());
-        spare[..wire.len() - READ_SIZE].copy_from_slice(&wire[READ_SIZE..]);
-        d.commit(wire.len() - READ_SIZE);
-        assert_eq!(d.allocated(), wire.len());
+        assert!(spare.len() >= wire.len());
+        spare[..wire.len()].copy_from_slice(&wire);
+        d.commit(wire.len());
         assert_eq!(d.next_record().unwrap().unwrap().payload, &body[..]);
         // All handed out: the next look frees the buffer.
         assert!(d.next_record().is_none());
@@ -358,16 +330,11 @@ mod tests {
         assert_eq!(d.next_record().unwrap().unwrap().payload, &body[..]);
         assert!(d.next_record().is_none());
         assert_eq!(d.allocated(), 0);
-    }
-
-    #[test]
-    fn a_header_claiming_too_much_grows_the_buffer_only_to_its_bound() {
-        let mut d = Deframer::new(100);
-        d.extend(&[23, 3, 3, 0xff, 0xff]);
-        let spare = d.spare_capacity();
-        assert_eq!(spare.len(), 100);
-        assert!(d.allocated() <= 105 + READ_SIZE);
-        assert!(d.next_record().unwrap().is_err());
+        // And the next read has the whole bound again.
+        assert_eq!(
+            d.spare_capacity().len(),
+            HEADER_LEN + MAX_CIPHERTEXT_LEN_TLS13
+        );
     }
 
     /// A strategy for whole records with any supported type and SSL3/TLS version.

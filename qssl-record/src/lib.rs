@@ -61,7 +61,7 @@ mod types;
 #[cfg(test)]
 mod tests;
 
-pub use crate::deframer::{Deframer, InboundRecord, READ_SIZE};
+pub use crate::deframer::{Deframer, InboundRecord};
 pub use crate::error::RecordError;
 pub use crate::header::{HEADER_LEN, RecordHeader};
 pub use crate::layer::RecordLayer;
