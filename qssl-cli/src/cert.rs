@@ -48,7 +48,7 @@ impl Alg {
         }
     }
 
-    fn key_algorithm(self) -> KeyAlgorithm {
+    pub(crate) fn key_algorithm(self) -> KeyAlgorithm {
         match self {
             Alg::Mldsa65 => KeyAlgorithm::MlDsa65,
             Alg::Mldsa44 => KeyAlgorithm::MlDsa44,

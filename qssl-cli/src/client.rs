@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
+use qssl::default_crypto_provider as default_provider;
 use qssl::pki_types::ServerName;
 use qssl::{ClientConfig, ClientConnection, EarlyDataStatus, StreamOwned};
-use qssl_crypto::provider::default_provider;
 
 use crate::error::CliError;
 use crate::pkcs11;

@@ -107,6 +107,9 @@ pub(crate) enum CliError {
     /// The demo saw something other than what it sent come back.
     #[error("demo failed: {0}")]
     Demo(&'static str),
+    /// `qssl speed` could not name or run a measurement.
+    #[error("speed: {0}")]
+    Speed(String),
     /// The system clock is before 1970.
     #[error("the system clock is before 1970")]
     Clock,

@@ -10,6 +10,7 @@
 //! read -rs QSSL_PKCS11_PIN && export QSSL_PKCS11_PIN   # the token PIN, never an argument
 //! qssl server --listen 127.0.0.1:4433 --cert pki/chain.pem --key 'pkcs11:token=qssl;object=server' \
 //!     --pkcs11-module /usr/lib/softhsm/libsofthsm2.so
+//! qssl speed [ALGORITHM...] [--provider default|portable] [--seconds S]
 //! ```
 //!
 //! `client` prints `version:`, `suite:`, `group:`, `signature:`, `pq:`,
@@ -34,6 +35,7 @@ mod net;
 mod pkcs11;
 mod report;
 mod server;
+mod speed;
 mod tls;
 
 use std::process::ExitCode;
@@ -64,6 +66,9 @@ enum Command {
     Server(server::ServerArgs),
     /// Connect, print what was negotiated, send TEXT (or stdin), print the reply.
     Client(client::ClientArgs),
+    /// Like `openssl speed`: ML-KEM and hybrid key exchange, signatures, AEADs and
+    /// in-memory full handshakes per second, as a table.
+    Speed(speed::SpeedArgs),
 }
 
 fn run(command: Command) -> Result<(), CliError> {
@@ -72,6 +77,7 @@ fn run(command: Command) -> Result<(), CliError> {
         Command::Demo => demo::run(),
         Command::Server(args) => server::run(&args),
         Command::Client(args) => client::run(&args),
+        Command::Speed(args) => speed::run(&args),
     }
 }
 

@@ -5,8 +5,8 @@ use std::io::{self, Read, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use qssl::default_crypto_provider as default_provider;
 use qssl_crypto::ids::{NamedGroup, SignatureScheme};
-use qssl_crypto::provider::default_provider;
 
 /// Parses an OpenSSL-style `-groups` list (`X25519MLKEM768:x25519`), keeping only
 /// groups the default provider implements.

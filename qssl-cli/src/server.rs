@@ -9,8 +9,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Args;
+use qssl::default_crypto_provider as default_provider;
 use qssl::{EarlyDataStatus, ServerConfig, ServerConnection, StreamOwned, WebPkiClientVerifier};
-use qssl_crypto::provider::default_provider;
 
 use crate::error::CliError;
 use crate::pkcs11;

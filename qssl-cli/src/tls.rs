@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use qssl::default_crypto_provider as default_provider;
 use qssl::pki_types::CertificateDer;
 use qssl::{ConnectionCommon, RootCertStore};
 use qssl_crypto::ids::{NamedGroup, SignatureScheme};
 use qssl_crypto::kx::SupportedKxGroup;
-use qssl_crypto::provider::default_provider;
 
 use crate::error::CliError;
 use crate::files;

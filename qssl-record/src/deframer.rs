@@ -30,6 +30,12 @@ pub struct InboundRecord<'a> {
 /// Two ways to feed it: [`extend`](Self::extend) copies from a slice, and
 /// [`spare_capacity`](Self::spare_capacity) + [`commit`](Self::commit) let a
 /// caller read from a socket straight into the buffer.
+///
+/// The buffer costs nothing while the connection is idle: it is freed once every
+/// byte received has been handed out as a record (the `None` of
+/// [`next_record`](Self::next_record) that follows), and allocated again, whole, by
+/// the next read, so that one read still takes up to a full record (callers that
+/// read once per flight keep working).
 #[derive(Debug)]
 pub struct Deframer {
     buf: Vec<u8>,
@@ -131,6 +137,11 @@ impl Deframer {
         &mut self.buf[end..cap]
     }
 
+    /// Bytes of heap the buffer holds now (0 when idle).
+    pub fn allocated(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// Marks `n` bytes written into [`spare_capacity`](Self::spare_capacity) as received.
     ///
     /// # Panics
@@ -152,7 +163,16 @@ impl Deframer {
         let avail = &self.buf[self.start..self.end];
         let header = match RecordHeader::parse(avail) {
             Ok(Some(h)) => h,
-            Ok(None) => return None,
+            Ok(None) => {
+                if avail.is_empty() {
+                    // Everything received was handed out: release the buffer until
+                    // the next read (an idle connection keeps no 16 KiB buffer).
+                    self.buf = Vec::new();
+                    self.start = 0;
+                    self.end = 0;
+                }
+                return None;
+            }
             Err(e) => return Some(Err(self.fail(e))),
         };
         if !header.typ.is_supported() {
@@ -285,6 +305,36 @@ mod tests {
             }
         }
         assert_eq!(got, vec![vec![0u8; 60], vec![1u8; 60], vec![2u8; 60]]);
+    }
+
+    #[test]
+    fn the_buffer_is_freed_when_idle_and_allocated_again_by_the_next_read() {
+        let mut d = Deframer::for_version(TlsVersion::Tls13);
+        assert_eq!(d.allocated(), 0);
+        let body = vec![7u8; 16 * 1024];
+        let wire = record(23, 0x0303, &body);
+        // One read can take a whole record.
+        let spare = d.spare_capacity();
+        assert!(spare.len() >= wire.len());
+        spare[..wire.len()].copy_from_slice(&wire);
+        d.commit(wire.len());
+        assert_eq!(d.next_record().unwrap().unwrap().payload, &body[..]);
+        // All handed out: the next look frees the buffer.
+        assert!(d.next_record().is_none());
+        assert_eq!(d.allocated(), 0);
+        // A partial record keeps it.
+        d.extend(&wire[..100]);
+        assert!(d.next_record().is_none());
+        assert!(d.allocated() >= 100);
+        d.extend(&wire[100..]);
+        assert_eq!(d.next_record().unwrap().unwrap().payload, &body[..]);
+        assert!(d.next_record().is_none());
+        assert_eq!(d.allocated(), 0);
+        // And the next read has the whole bound again.
+        assert_eq!(
+            d.spare_capacity().len(),
+            HEADER_LEN + MAX_CIPHERTEXT_LEN_TLS13
+        );
     }
 
     /// A strategy for whole records with any supported type and SSL3/TLS version.

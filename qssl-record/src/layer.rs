@@ -127,6 +127,18 @@ impl RecordLayer {
         let mut status = SealStatus::Ok;
         match &mut self.write {
             Some(p) => {
+                // One reservation for every record of this write: a large write
+                // grows the output buffer once, not once per record.
+                let full = data.len() / max;
+                let rest = data.len() % max;
+                let total = full.saturating_mul(p.sealed_len(max)).saturating_add(
+                    if rest > 0 || data.is_empty() {
+                        p.sealed_len(rest)
+                    } else {
+                        0
+                    },
+                );
+                out.reserve(total);
                 let mut chunks = data.chunks(max);
                 let first = chunks.next().unwrap_or(&[]);
                 for chunk in core::iter::once(first).chain(chunks) {

@@ -728,3 +728,23 @@ proptest! {
         }
     }
 }
+
+/// A write of several records reserves the output once: the buffer ends exactly as
+/// large as the records (growing per record would have left it at a power-of-two
+/// multiple of one record), and the records open in order.
+#[test]
+fn a_large_write_reserves_its_records_once() {
+    for version in [TlsVersion::Tls13, TlsVersion::Tls12] {
+        let (mut w, mut r) = pair(AES_256_GCM, version);
+        let data: Vec<u8> = (0..4 * 16384 + 4464).map(|i| i as u8).collect();
+        let mut out = BytesMut::new();
+        let _ = w
+            .write(ContentType::APPLICATION_DATA, &data, &mut out)
+            .unwrap();
+        assert_eq!(out.capacity(), out.len(), "{version:?}");
+        let records = read_all(&mut r, &out).unwrap();
+        assert_eq!(records.len(), 5);
+        let got: Vec<u8> = records.into_iter().flat_map(|(_, d)| d).collect();
+        assert_eq!(got, data, "{version:?}");
+    }
+}

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use qssl_crypto::kx::SupportedKxGroup;
-use qssl_crypto::provider::{CryptoProvider, default_provider};
+use qssl_crypto::provider::CryptoProvider;
 use qssl_crypto::sign::SigningKey;
 use qssl_crypto::suites::{Tls12CipherSuite, Tls13CipherSuite};
 use qssl_handshake::session::{AntiReplay, ClientSessionStore, Ticketer};
@@ -116,11 +116,12 @@ impl ClientConfig {
     /// own, with a key exchange in every resumption (`psk_dhe_ke` only).
     pub fn builder() -> ClientConfigBuilder {
         ClientConfigBuilder {
-            provider: default_provider(),
+            provider: crate::default_crypto_provider(),
             common: Common::default(),
             roots: None,
             verifier: None,
             require_ocsp: false,
+            request_ocsp: false,
             client_certs: Vec::new(),
             client_cert_resolver: None,
             enable_sni: None,
@@ -148,6 +149,7 @@ pub struct ClientConfigBuilder {
     roots: Option<Arc<RootCertStore>>,
     verifier: Option<Arc<dyn ServerCertVerifier>>,
     require_ocsp: bool,
+    request_ocsp: bool,
     client_certs: Vec<CertifiedKey>,
     client_cert_resolver: Option<Arc<dyn CertificateResolver>>,
     enable_sni: Option<bool>,
@@ -185,11 +187,22 @@ impl ClientConfigBuilder {
     /// Refuses servers that do not staple a valid OCSP response (RFC 6960: signed by
     /// the issuer or its delegated responder, for this certificate, current) saying
     /// good; applies with root certificates, a custom verifier decides for itself.
-    /// Off by default: the client still asks for a staple and validates it, refuses
-    /// a valid "revoked" status, and ignores a staple that fails validation
+    /// Requiring a staple asks for one ([`request_ocsp`](Self::request_ocsp)). Off by
+    /// default: a staple asked for with `request_ocsp` is validated, a valid "revoked"
+    /// status refused, and a staple that fails validation ignored
     /// ([`WebPkiServerVerifier::require_ocsp`](crate::WebPkiServerVerifier::require_ocsp)).
     pub fn require_ocsp(mut self, require: bool) -> Self {
         self.require_ocsp = require;
+        self
+    }
+
+    /// Asks the server for an OCSP staple (status_request, RFC 6066 §8 and RFC 8446
+    /// §4.4.2.1). Off by default: most clients do not check revocation, and a
+    /// staple makes the server's flight bigger for nothing. A staple received is
+    /// validated, and a valid "revoked" refuses the server (`certificate_revoked`).
+    /// [`require_ocsp`](Self::require_ocsp) asks for one whatever this says.
+    pub fn request_ocsp(mut self, request: bool) -> Self {
+        self.request_ocsp = request;
         self
     }
 
@@ -376,9 +389,8 @@ impl ClientConfigBuilder {
         };
         let mut params = ClientParams::new(Arc::new(self.provider), verifier);
         params.client_auth = client_auth;
-        // Ask for a staple: it is validated, and a valid "revoked" is refused even
-        // when OCSP is not required.
-        params.request_ocsp = true;
+        // A staple that is required must be asked for.
+        params.request_ocsp = self.request_ocsp || self.require_ocsp;
         if let Some(v) = self.enable_sni {
             params.enable_sni = v;
         }
@@ -434,7 +446,7 @@ impl ServerConfig {
     /// with a key exchange in every resumption (no `psk_ke`).
     pub fn builder() -> ServerConfigBuilder {
         ServerConfigBuilder {
-            provider: default_provider(),
+            provider: crate::default_crypto_provider(),
             common: Common::default(),
             certs: Vec::new(),
             cert_resolver: None,

@@ -83,6 +83,7 @@ mod config;
 mod conn;
 mod error;
 mod key_log;
+mod provider;
 mod stream;
 #[doc(hidden)]
 pub mod testing;
@@ -101,6 +102,7 @@ pub use conn::{
 };
 pub use error::Error;
 pub use key_log::{KeyLog, KeyLogFile};
+pub use provider::{DEFAULT_PROVIDER_NAME, default_crypto_provider};
 pub use qssl_handshake::{
     DEFAULT_CLIENT_GROUPS, DEFAULT_TICKET_KEY_PERIOD, default_client_groups, default_server_groups,
 };

@@ -97,3 +97,33 @@ fn configs_expose_their_params_through_the_facade() {
     assert_eq!(err, Error::Config("no server certificate"));
     let _: fn(&ServerConfig) -> &ServerParams = ServerConfig::params;
 }
+
+/// What a user gets by default: a configuration built without `with_provider`
+/// computes with aws-lc when the feature `aws-lc` is on (the default) and with the
+/// portable provider otherwise: its groups, suites and verifiers are that provider's
+/// own objects, not the other's.
+#[test]
+fn configs_default_to_the_builds_provider() {
+    let expected = if cfg!(feature = "aws-lc") {
+        "aws-lc"
+    } else {
+        "portable"
+    };
+    assert_eq!(qssl::DEFAULT_PROVIDER_NAME, expected);
+    let providers = qssl_crypto::provider::compiled_providers();
+    assert_eq!(
+        providers.len(),
+        if cfg!(feature = "aws-lc") { 2 } else { 1 }
+    );
+    let client = ClientConfig::builder()
+        .with_root_certificates(Arc::new(qssl::RootCertStore::new()))
+        .build()
+        .unwrap();
+    let used = &client.params().provider;
+    for (name, p) in &providers {
+        let same = core::ptr::addr_eq(used.kx_groups[0], p.kx_groups[0])
+            && core::ptr::addr_eq(used.tls13_cipher_suites[0], p.tls13_cipher_suites[0])
+            && core::ptr::addr_eq(used.signature_verifiers[0], p.signature_verifiers[0]);
+        assert_eq!(same, *name == expected, "provider {name}");
+    }
+}

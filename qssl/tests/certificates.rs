@@ -6,9 +6,10 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
+use qssl::default_crypto_provider as default_provider;
 use qssl::{ClientConfig, RootCertStore, ServerConfig, WebPkiClientVerifier};
 use qssl_crypto::ids::SignatureScheme;
-use qssl_crypto::provider::{CryptoProvider, default_provider};
+use qssl_crypto::provider::CryptoProvider;
 use qssl_crypto::sign::KeyAlgorithm;
 
 /// Trusts the roots of every PKI in `pkis`.
@@ -151,6 +152,7 @@ fn each_chain_carries_its_own_ocsp_staple() {
     );
     let pq = ClientConfig::builder()
         .with_root_certificates(roots(&[&mldsa]))
+        .request_ocsp(true)
         .build()
         .unwrap();
     let (c, _) = handshake(pq, &server);
@@ -158,6 +160,7 @@ fn each_chain_carries_its_own_ocsp_staple() {
     let classical = ClientConfig::builder()
         .with_provider(classical_provider())
         .with_root_certificates(roots(&[&ecdsa]))
+        .request_ocsp(true)
         .build()
         .unwrap();
     let (c, _) = handshake(classical, &server);

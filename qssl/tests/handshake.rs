@@ -7,12 +7,10 @@ use std::io::{Read, Write};
 use std::sync::Arc;
 
 use common::*;
+use qssl::default_crypto_provider as default_provider;
 use qssl::{AlertDescription, Error, WebPkiClientVerifier};
 use qssl_crypto::ids::{NamedGroup, SignatureScheme};
-use qssl_crypto::kx;
-use qssl_crypto::provider::default_provider;
 use qssl_crypto::sign::KeyAlgorithm;
-use qssl_crypto::suites::ALL_TLS13_SUITES;
 
 const ALGS: [(KeyAlgorithm, SignatureScheme); 7] = [
     (KeyAlgorithm::MlDsa44, SignatureScheme::MLDSA44),
@@ -40,14 +38,15 @@ fn alert_of(r: Result<(), Error>) -> Option<AlertDescription> {
 
 #[test]
 fn every_group_suite_and_scheme() {
-    let groups = default_provider().kx_groups;
+    let provider = default_provider();
+    let (groups, suites) = (provider.kx_groups, provider.tls13_cipher_suites);
     let mut count = 0;
     for (alg, scheme) in ALGS {
         let p = pki_for(alg);
         // The whole product: every group × every suite × every signature scheme.
         for (group, suite) in groups
             .iter()
-            .flat_map(|g| ALL_TLS13_SUITES.iter().map(move |s| (g, *s)))
+            .flat_map(|g| suites.iter().map(move |s| (g, *s)))
         {
             let (cb, sb) = configs(&p);
             let client = cb
@@ -87,7 +86,10 @@ fn default_config_is_hybrid_with_x25519_share_reuse() {
     let (cb, sb) = configs(&p);
     // The server accepts only x25519: it must use the reused X25519 component share
     // (no HelloRetryRequest).
-    let server = sb.with_groups(vec![kx::X25519]).build().unwrap();
+    let server = sb
+        .with_groups(vec![group(qssl::NamedGroup::X25519)])
+        .build()
+        .unwrap();
     let (mut c, mut s) = pair(cb.build().unwrap(), server);
     do_handshake(&mut c, &mut s);
     assert_eq!(c.negotiated_key_exchange_group(), Some(NamedGroup::X25519));
@@ -123,10 +125,16 @@ fn hello_retry_request_when_first_group_unsupported() {
     let p = pki_for(KeyAlgorithm::EcdsaP256);
     let (cb, sb) = configs(&p);
     let client = cb
-        .with_groups(vec![kx::SECP384R1MLKEM1024, kx::X25519])
+        .with_groups(vec![
+            group(qssl::NamedGroup::SECP384R1MLKEM1024),
+            group(qssl::NamedGroup::X25519),
+        ])
         .build()
         .unwrap();
-    let server = sb.with_groups(vec![kx::X25519]).build().unwrap();
+    let server = sb
+        .with_groups(vec![group(qssl::NamedGroup::X25519)])
+        .build()
+        .unwrap();
     let (mut c, mut s) = pair(client, server);
     do_handshake(&mut c, &mut s);
     assert!(c.handshake_summary().unwrap().hello_retry_request);
@@ -166,10 +174,13 @@ fn retry_configs(stateless: bool) -> (qssl::ClientConfig, qssl::ServerConfig) {
     let p = pki_for(KeyAlgorithm::EcdsaP256);
     let (cb, sb) = configs(&p);
     let client = cb
-        .with_groups(vec![kx::SECP384R1MLKEM1024, kx::X25519])
+        .with_groups(vec![
+            group(qssl::NamedGroup::SECP384R1MLKEM1024),
+            group(qssl::NamedGroup::X25519),
+        ])
         .build()
         .unwrap();
-    let mut sb = sb.with_groups(vec![kx::X25519]);
+    let mut sb = sb.with_groups(vec![group(qssl::NamedGroup::X25519)]);
     if stateless {
         sb = sb.with_stateless_retry(true);
     }
@@ -477,6 +488,7 @@ fn ocsp_pair(
     roots.add(pem_cert(ocsp_vector!("root.pem"))).unwrap();
     let client = qssl::ClientConfig::builder()
         .with_root_certificates(Arc::new(roots))
+        .request_ocsp(true)
         .require_ocsp(require)
         .build()
         .unwrap();
@@ -490,6 +502,80 @@ fn ocsp_pair(
         .unwrap();
     let s = qssl::ServerConnection::new(Arc::new(server.build().unwrap())).unwrap();
     (c, s)
+}
+
+/// `c`'s first flight as sent, and the ClientHello parsed from its records.
+fn sent_client_hello(c: &mut qssl::ClientConnection) -> (Vec<u8>, qssl_handshake::ClientHello) {
+    let mut wire = Vec::new();
+    while c.wants_write() {
+        c.write_tls(&mut wire).unwrap();
+    }
+    let mut d = qssl_record::Deframer::for_version(qssl::TlsVersion::Tls13);
+    assert_eq!(d.extend(&wire), wire.len());
+    let mut handshake = Vec::new();
+    while let Some(r) = d.next_record() {
+        let r = r.unwrap();
+        if r.header.typ == qssl::ContentType::HANDSHAKE {
+            handshake.extend_from_slice(r.payload);
+        }
+    }
+    let len = 4
+        + usize::from(handshake[1]) * 65536
+        + usize::from(handshake[2]) * 256
+        + usize::from(handshake[3]);
+    match qssl_handshake::HandshakeMessage::parse(&handshake[..len]).unwrap() {
+        qssl_handshake::HandshakeMessage::ClientHello(ch) => (wire, ch),
+        other => panic!("first message {other:?}"),
+    }
+}
+
+/// A client asks for an OCSP staple only when told to: the default ClientHello has
+/// no status_request and a server with a staple sends none; `request_ocsp(true)`
+/// puts it in, and the staple arrives.
+#[test]
+fn the_ocsp_staple_is_requested_only_when_asked_for() {
+    use qssl_handshake::ExtensionType;
+    let staple = ocsp_vector!("good.der");
+    for request in [None, Some(false), Some(true)] {
+        let mut roots = qssl::RootCertStore::new();
+        roots.add(pem_cert(ocsp_vector!("root.pem"))).unwrap();
+        let mut client = qssl::ClientConfig::builder().with_root_certificates(Arc::new(roots));
+        if let Some(r) = request {
+            client = client.request_ocsp(r);
+        }
+        let key = qssl_crypto::keys::load_private_key_pem(
+            std::str::from_utf8(ocsp_vector!("good.key")).unwrap(),
+        )
+        .unwrap();
+        let chain = vec![
+            pem_cert(ocsp_vector!("good.pem")),
+            pem_cert(ocsp_vector!("ca.pem")),
+        ];
+        let server = qssl::ServerConfig::builder()
+            .with_single_cert(chain, Box::new(key))
+            .with_ocsp_response(staple.to_vec())
+            .build()
+            .unwrap();
+        let mut c = qssl::ClientConnection::new(
+            Arc::new(client.build().unwrap()),
+            "ocsp.qssl.example".try_into().unwrap(),
+        )
+        .unwrap();
+        let mut s = qssl::ServerConnection::new(Arc::new(server)).unwrap();
+        let (wire, hello) = sent_client_hello(&mut c);
+        let asked = request == Some(true);
+        assert_eq!(
+            hello.extension(ExtensionType::STATUS_REQUEST).is_some(),
+            asked,
+            "request_ocsp {request:?}"
+        );
+        // The server gets exactly the bytes parsed above.
+        transfer_bytes(&wire, &mut s).1.unwrap();
+        do_handshake(&mut c, &mut s);
+        assert_eq!(c.ocsp_response(), asked.then_some(&staple[..]));
+        assert_eq!(c.peer_verified_path().unwrap().ocsp_good(), asked);
+        send_and_check(&mut c, &mut s, b"after the handshake");
+    }
 }
 
 #[test]
@@ -553,7 +639,10 @@ fn pq_only_refuses_classical_peers() {
     // pq_only client, classical-only server: no common group.
     let (cb, sb) = configs(&p);
     let server = sb
-        .with_groups(vec![kx::X25519, kx::SECP384R1])
+        .with_groups(vec![
+            group(qssl::NamedGroup::X25519),
+            group(qssl::NamedGroup::SECP384R1),
+        ])
         .build()
         .unwrap();
     let (mut c, mut s) = pair(cb.pq_only(true).build().unwrap(), server);
@@ -566,7 +655,10 @@ fn pq_only_refuses_classical_peers() {
 
     // pq_only server, classical-only client.
     let (cb, sb) = configs(&p);
-    let client = cb.with_groups(vec![kx::X25519]).build().unwrap();
+    let client = cb
+        .with_groups(vec![group(qssl::NamedGroup::X25519)])
+        .build()
+        .unwrap();
     let (mut c, mut s) = pair(client, sb.pq_only(true).build().unwrap());
     let (cr, sr) = run(&mut c, &mut s);
     assert_eq!(

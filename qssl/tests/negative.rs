@@ -8,7 +8,6 @@ mod common;
 
 use common::*;
 use qssl::{AlertDescription as A, ConnectionCommon, Error};
-use qssl_crypto::kx;
 use qssl_crypto::sign::KeyAlgorithm;
 use qssl_handshake::{Extension, ExtensionType, HandshakeMessage, HandshakeType as T};
 
@@ -655,10 +654,16 @@ fn hrr_cookie_too_large_for_second_client_hello_is_illegal_parameter() {
     let p = pki_for(KeyAlgorithm::EcdsaP256);
     let (cb, sb) = configs(&p);
     let client = cb
-        .with_groups(vec![kx::X25519, kx::SECP256R1])
+        .with_groups(vec![
+            group(qssl::NamedGroup::X25519),
+            group(qssl::NamedGroup::SECP256R1),
+        ])
         .build()
         .unwrap();
-    let server = sb.with_groups(vec![kx::SECP256R1]).build().unwrap();
+    let server = sb
+        .with_groups(vec![group(qssl::NamedGroup::SECP256R1)])
+        .build()
+        .unwrap();
     let (mut c, mut s) = pair(client, server);
     set_handshake_hook(
         &mut s,
@@ -712,11 +717,14 @@ fn stateless_retry_bad_cookie_is_illegal_parameter() {
         let p = pki_for(KeyAlgorithm::EcdsaP256);
         let (cb, sb) = configs(&p);
         let client = cb
-            .with_groups(vec![kx::SECP384R1MLKEM1024, kx::X25519])
+            .with_groups(vec![
+                group(qssl::NamedGroup::SECP384R1MLKEM1024),
+                group(qssl::NamedGroup::X25519),
+            ])
             .build()
             .unwrap();
         let server = sb
-            .with_groups(vec![kx::X25519])
+            .with_groups(vec![group(qssl::NamedGroup::X25519)])
             .with_stateless_retry(true)
             .build()
             .unwrap();

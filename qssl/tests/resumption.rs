@@ -120,7 +120,7 @@ fn default_configs_resume_the_second_connection_without_certificates() {
 #[test]
 fn a_resumed_server_reports_the_original_client_certificate() {
     let p = pki_mldsa();
-    let provider = qssl::crypto::provider::default_provider();
+    let provider = qssl::default_crypto_provider();
     let cc = Arc::new(
         ClientConfig::builder()
             .with_root_certificates(p.roots())

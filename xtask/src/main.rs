@@ -5,7 +5,9 @@
 //! - `cargo xtask test`: everything CI checks, in the order that fails fastest:
 //!   `cargo fmt --check`, `cargo clippy --workspace --all-targets --all-features -- -D warnings`,
 //!   `cargo test --workspace --all-features` (so the `tokio` adapter's tests run too; this
-//!   includes the interoperability matrix), then a smoke run of every fuzz target
+//!   includes the interoperability matrix; the facade computes with aws-lc, its default),
+//!   `cargo test -p qssl --no-default-features --features tokio` (the facade's tests
+//!   again on the portable provider), then a smoke run of every fuzz target
 //!   ([`FUZZ_SMOKE_SECONDS`] each).
 //! - `cargo xtask fuzz [--seconds N] [TARGET]`: builds the cargo-fuzz targets of `fuzz/`
 //!   (installing cargo-fuzz if missing) and runs each one, or `TARGET`, for N seconds
@@ -143,6 +145,16 @@ fn test() -> Result<(), String> {
         )?,
         None => cargo(&["test", "--workspace", "--all-features"])?,
     }
+    // The facade's tests once more on the portable provider, one feature switch away
+    // (`default-features = false`): every facade test runs on both providers.
+    cargo(&[
+        "test",
+        "-p",
+        "qssl",
+        "--no-default-features",
+        "--features",
+        "tokio",
+    ])?;
     fuzz_smoke()
 }
 

@@ -355,7 +355,7 @@ pub(crate) fn qssl_configs_with(
     suite: Option<CipherSuite>,
     resumption: bool,
 ) -> (Arc<qssl::ClientConfig>, Arc<qssl::ServerConfig>) {
-    let provider = qssl::crypto::provider::default_provider();
+    let (_, provider) = qssl_provider();
     let kx = provider.kx_group(group).expect("Q-SSL group");
     let suites = suite.map(|s| vec![provider.tls13_suite(s).expect("Q-SSL suite")]);
 
@@ -366,15 +366,21 @@ pub(crate) fn qssl_configs_with(
             .unwrap();
     }
     let mut client = qssl::ClientConfig::builder()
+        .with_provider(provider.clone())
         .with_root_certificates(Arc::new(roots))
         .with_groups(vec![kx]);
     let chain = pem_ders(&pki.server.chain_pem)
         .into_iter()
         .map(qssl::pki_types::CertificateDer::from)
         .collect();
-    let key = qssl::crypto::keys::load_private_key_pem(&pki.server.key_pem).expect("Q-SSL key");
+    // Loaded by the provider measured, so that it also signs.
+    let key = provider
+        .key_provider
+        .load_private_key_pem(&pki.server.key_pem)
+        .expect("Q-SSL key");
     let mut server = qssl::ServerConfig::builder()
-        .with_single_cert(chain, Box::new(key))
+        .with_provider(provider.clone())
+        .with_single_cert(chain, key)
         .with_groups(vec![kx]);
     if let Some(suites) = suites {
         client = client.with_cipher_suites(suites.clone());
@@ -388,6 +394,21 @@ pub(crate) fn qssl_configs_with(
         Arc::new(client.build().expect("Q-SSL client config")),
         Arc::new(server.build().expect("Q-SSL server config")),
     )
+}
+
+/// The Q-SSL provider the benches measure, with its name: the facade's default
+/// (`qssl::default_crypto_provider`, aws-lc in a default build), or the one named by
+/// `QSSL_BENCH_PROVIDER` (`portable` or `aws-lc`), so that one build can measure
+/// each: `QSSL_BENCH_PROVIDER=portable cargo bench -p qssl-interop`. Groups, suites,
+/// verifiers and the server's key all come from it.
+pub(crate) fn qssl_provider() -> (&'static str, qssl::crypto::provider::CryptoProvider) {
+    match std::env::var("QSSL_BENCH_PROVIDER") {
+        Ok(wanted) => qssl::crypto::provider::compiled_providers()
+            .into_iter()
+            .find(|(name, _)| *name == wanted)
+            .unwrap_or_else(|| panic!("QSSL_BENCH_PROVIDER={wanted}: not compiled in")),
+        Err(_) => (qssl::DEFAULT_PROVIDER_NAME, qssl::default_crypto_provider()),
+    }
 }
 
 /// A fresh Q-SSL client/server pair.

@@ -23,8 +23,13 @@ pub struct Pki {
 }
 
 impl Pki {
+    /// The leaf key, loaded by the build's default provider (so an aws-lc build
+    /// signs with aws-lc, a portable build with the pure-Rust crates).
     pub fn key(&self) -> Box<dyn SigningKey> {
-        Box::new(keys::load_private_key_der(&self.leaf_key).unwrap())
+        qssl::default_crypto_provider()
+            .key_provider
+            .load_private_key_der(&self.leaf_key)
+            .unwrap()
     }
 
     pub fn roots(&self) -> Arc<RootCertStore> {
@@ -32,6 +37,15 @@ impl Pki {
         roots.add(self.root.clone()).unwrap();
         Arc::new(roots)
     }
+}
+
+/// The key exchange group `name` of the build's default provider
+/// ([`qssl::default_crypto_provider`]: aws-lc by default, portable without the
+/// feature), so that a test choosing groups runs on the provider its build is about.
+pub fn group(name: qssl::NamedGroup) -> &'static dyn qssl_crypto::kx::SupportedKxGroup {
+    qssl::default_crypto_provider()
+        .kx_group(name)
+        .expect("every provider has the design profile's groups")
 }
 
 pub fn now() -> u64 {
