@@ -568,7 +568,8 @@ impl Connection {
             &self.pending_handshake,
             &mut self.sendable,
         )?;
-        self.pending_handshake.clear();
+        // Freed, not cleared: a server's flight with an ML-DSA chain is ~10 KiB.
+        self.pending_handshake = Vec::new();
         Ok(())
     }
 
@@ -582,6 +583,11 @@ impl Connection {
     /// The first `n` bytes of [`pending_tls`](Self::pending_tls) were sent.
     pub fn consume_tls(&mut self, n: usize) {
         self.sendable.advance(n.min(self.sendable.len()));
+        if self.sendable.is_empty() {
+            // All sent: free the buffer (a flight or a burst of records may have
+            // grown it past 16 KiB); the next record allocates what it needs.
+            self.sendable = BytesMut::new();
+        }
     }
 
     /// Test hook: queues raw bytes for the peer after what is already queued.
@@ -612,6 +618,11 @@ impl Connection {
         let m = b.len().min(buf.len() - n);
         buf[n..n + m].copy_from_slice(&b[..m]);
         self.received.drain(..n + m);
+        if self.received.is_empty() {
+            // All read: an idle connection keeps no plaintext buffer (a VecDeque
+            // never gives its capacity back by itself).
+            self.received = VecDeque::new();
+        }
         n + m
     }
 
