@@ -1,5 +1,8 @@
 //! Sans-I/O reassembly of records from a byte stream.
 
+use std::collections::VecDeque;
+use std::ops::Range;
+
 use crate::error::RecordError;
 use crate::header::{HEADER_LEN, RecordHeader};
 use crate::limits::{MAX_CIPHERTEXT_LEN_TLS12, MAX_CIPHERTEXT_LEN_TLS13};
@@ -31,6 +34,12 @@ pub struct InboundRecord<'a> {
 /// [`spare_capacity`](Self::spare_capacity) + [`commit`](Self::commit) let a
 /// caller read from a socket straight into the buffer.
 ///
+/// Decrypted application data can stay where it was decrypted until the reader takes
+/// it ([`hold`](Self::hold), [`read_held`](Self::read_held)): one copy, into the
+/// reader's buffer, between the AEAD and the application. Held plaintext does not
+/// count against the one-record bound, which applies to the bytes not yet handed
+/// out as records; the caller bounds how much it holds ([`held_len`](Self::held_len)).
+///
 /// The buffer costs nothing while the connection is idle: it is freed once every
 /// byte received has been handed out as a record (the `None` of
 /// [`next_record`](Self::next_record) that follows), and allocated again, whole, by
@@ -43,6 +52,13 @@ pub struct Deframer {
     end: usize,
     max_record_len: usize,
     failed: Option<RecordError>,
+    /// Held plaintext, oldest first: ranges of `buf`, all before `start`, the first
+    /// one shortened from the front as it is read.
+    held: VecDeque<Range<usize>>,
+    /// Their total length.
+    held_len: usize,
+    /// The payload of the record last handed out, while it may be held.
+    last_payload: Option<Range<usize>>,
 }
 
 impl Deframer {
@@ -55,6 +71,9 @@ impl Deframer {
             end: 0,
             max_record_len: max_record_len.min(usize::from(u16::MAX)),
             failed: None,
+            held: VecDeque::new(),
+            held_len: 0,
+            last_payload: None,
         }
     }
 
@@ -93,20 +112,113 @@ impl Deframer {
         self.buffered_len() > 0
     }
 
-    /// Moves unread bytes to the front when the free tail is too small to be
-    /// worth reading into. Consumed bytes are only skipped over until then.
+    /// Where the bytes not yet handed out as records may reach in `buf`: one record
+    /// past `start`; without held plaintext, one record from the buffer's front (so
+    /// the buffer never exceeds one record).
+    fn limit(&self) -> usize {
+        if self.held.is_empty() {
+            self.capacity()
+        } else {
+            self.start + self.capacity()
+        }
+    }
+
+    /// Moves the bytes still needed (held plaintext and bytes not yet handed out) to
+    /// the front. Without held plaintext: when the free tail is too small to be
+    /// worth reading into. With it: once the bytes no longer needed before `start`
+    /// (headers, tags, records not held, plaintext read) are as many as those kept,
+    /// so the buffer stays within twice what is kept, and each byte is moved a
+    /// bounded number of times on average however the reader and the peer
+    /// interleave. Consumed bytes are only skipped over until then.
     fn compact(&mut self, wanted: usize) {
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
+        // A compaction moves the last record's payload: it can no longer be held.
+        self.last_payload = None;
+        if self.held.is_empty() {
+            if self.start == self.end {
+                self.start = 0;
+                self.end = 0;
+            }
+            let cap = self.capacity();
+            let tail = cap.saturating_sub(self.end);
+            if self.start > 0 && (tail < wanted.min(cap / 2) || tail == 0) {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            }
+            return;
         }
-        let cap = self.capacity();
-        let tail = cap.saturating_sub(self.end);
-        if self.start > 0 && (tail < wanted.min(cap / 2) || tail == 0) {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
+        let dead = self.start - self.held_len;
+        let kept = self.held_len + (self.end - self.start);
+        if dead > 0 && dead >= kept {
+            // The held ranges become one, at the front, then the unread bytes.
+            let mut at = 0;
+            for r in &self.held {
+                self.buf.copy_within(r.clone(), at);
+                at += r.len();
+            }
+            self.held.clear();
+            self.held.push_back(0..at);
+            self.buf.copy_within(self.start..self.end, at);
+            self.end = at + (self.end - self.start);
+            self.start = at;
         }
+    }
+
+    /// Keeps `range` of the payload of the record [`next_record`](Self::next_record)
+    /// handed out last (its decrypted content, e.g. `0..len` for TLS 1.3) for
+    /// [`read_held`](Self::read_held), after the plaintext held already. Call it
+    /// before anything else touches the deframer. `false` (nothing held) if there is
+    /// no such record or `range` is not inside its payload: a caller's bug.
+    pub fn hold(&mut self, range: Range<usize>) -> bool {
+        let Some(payload) = self.last_payload.take() else {
+            return false;
+        };
+        if range.start > range.end || range.end > payload.len() {
+            return false;
+        }
+        if range.start < range.end {
+            self.held_len += range.end - range.start;
+            self.held
+                .push_back(payload.start + range.start..payload.start + range.end);
+        }
+        true
+    }
+
+    /// Bytes of held plaintext not yet read.
+    pub fn held_len(&self) -> usize {
+        self.held_len
+    }
+
+    /// Moves held plaintext, oldest first, into `out`; returns how many bytes. The
+    /// buffer is freed once nothing is held or waiting.
+    pub fn read_held(&mut self, out: &mut [u8]) -> usize {
+        let mut n = 0;
+        while n < out.len() {
+            let Some(front) = self.held.front_mut() else {
+                break;
+            };
+            let take = front.len().min(out.len() - n);
+            out[n..n + take].copy_from_slice(&self.buf[front.start..front.start + take]);
+            front.start += take;
+            n += take;
+            if front.start == front.end {
+                self.held.pop_front();
+            }
+        }
+        self.held_len -= n;
+        if self.held.is_empty() && self.start == self.end {
+            self.release();
+        }
+        n
+    }
+
+    /// Frees the buffer: nothing is held and every byte received was handed out.
+    fn release(&mut self) {
+        self.buf = Vec::new();
+        self.held = VecDeque::new();
+        self.start = 0;
+        self.end = 0;
+        self.last_payload = None;
     }
 
     /// Copies as much of `data` as fits and returns how many bytes were taken.
@@ -114,7 +226,7 @@ impl Deframer {
     /// records with [`next_record`](Self::next_record), then offer the rest again.
     pub fn extend(&mut self, data: &[u8]) -> usize {
         self.compact(data.len());
-        let room = self.capacity().saturating_sub(self.end);
+        let room = self.limit().saturating_sub(self.end);
         let n = data.len().min(room);
         if self.buf.len() < self.end + n {
             self.buf.resize(self.end + n, 0);
@@ -129,12 +241,12 @@ impl Deframer {
     /// has not been taken yet.
     pub fn spare_capacity(&mut self) -> &mut [u8] {
         self.compact(usize::MAX);
-        let cap = self.capacity();
-        if self.buf.len() < cap {
-            self.buf.resize(cap, 0);
+        let limit = self.limit();
+        if self.buf.len() < limit {
+            self.buf.resize(limit, 0);
         }
-        let end = self.end.min(cap);
-        &mut self.buf[end..cap]
+        let end = self.end.min(limit);
+        &mut self.buf[end..limit]
     }
 
     /// Bytes of heap the buffer holds now (0 when idle).
@@ -148,7 +260,7 @@ impl Deframer {
     /// If `n` is larger than the slice `spare_capacity` returned (a caller bug).
     pub fn commit(&mut self, n: usize) {
         assert!(
-            self.end + n <= self.buf.len().min(self.capacity()),
+            self.end + n <= self.buf.len().min(self.limit()),
             "Deframer::commit beyond spare capacity"
         );
         self.end += n;
@@ -164,12 +276,11 @@ impl Deframer {
         let header = match RecordHeader::parse(avail) {
             Ok(Some(h)) => h,
             Ok(None) => {
-                if avail.is_empty() {
-                    // Everything received was handed out: release the buffer until
-                    // the next read (an idle connection keeps no 16 KiB buffer).
-                    self.buf = Vec::new();
-                    self.start = 0;
-                    self.end = 0;
+                if avail.is_empty() && self.held.is_empty() {
+                    // Everything received was handed out and nothing is held: release
+                    // the buffer until the next read (an idle connection keeps no
+                    // 16 KiB buffer).
+                    self.release();
                 }
                 return None;
             }
@@ -190,6 +301,7 @@ impl Deframer {
         }
         let body = self.start + HEADER_LEN;
         self.start = body + len;
+        self.last_payload = Some(body..body + len);
         Some(Ok(InboundRecord {
             header,
             payload: &mut self.buf[body..body + len],
@@ -337,6 +449,54 @@ mod tests {
         );
     }
 
+    #[test]
+    fn hold_takes_only_the_last_records_payload() {
+        let mut d = Deframer::for_version(TlsVersion::Tls13);
+        assert!(!d.hold(0..0), "no record handed out yet");
+        d.extend(&record(23, 0x0303, b"hello world"));
+        d.extend(&record(23, 0x0303, b"xyz"));
+        assert_eq!(d.next_record().unwrap().unwrap().payload, b"hello world");
+        assert!(!d.hold(0..12), "beyond the payload");
+        // A refused hold uses up the chance: the record is gone.
+        assert!(!d.hold(0..5));
+        assert_eq!(d.next_record().unwrap().unwrap().payload, b"xyz");
+        assert!(d.hold(1..3));
+        assert!(!d.hold(0..1), "once per record");
+        assert!(d.next_record().is_none());
+        assert_eq!(d.held_len(), 2);
+        assert!(d.allocated() > 0, "held plaintext keeps the buffer");
+        let mut out = [0u8; 8];
+        assert_eq!(d.read_held(&mut out), 2);
+        assert_eq!(&out[..2], b"yz");
+        assert_eq!(d.allocated(), 0, "freed once read");
+    }
+
+    /// A peer sending records that are not held (handshake messages, say) behind
+    /// held plaintext that is never read cannot grow the buffer with them: the
+    /// bytes no longer needed are squeezed out.
+    #[test]
+    fn records_behind_unread_plaintext_do_not_accumulate() {
+        let mut d = Deframer::new(400);
+        d.extend(&record(23, 0x0303, b"kept"));
+        assert_eq!(d.next_record().unwrap().unwrap().payload, b"kept");
+        assert!(d.hold(0..4));
+        let other = record(22, 0x0303, &[0x55; 300]);
+        for _ in 0..1000 {
+            let mut fed = 0;
+            while fed < other.len() {
+                fed += d.extend(&other[fed..]);
+                while let Some(r) = d.next_record() {
+                    assert_eq!(r.unwrap().payload.len(), 300);
+                }
+            }
+            assert!(d.allocated() < 4096, "{} bytes", d.allocated());
+        }
+        let mut out = [0u8; 8];
+        assert_eq!(d.read_held(&mut out), 4);
+        assert_eq!(&out[..4], b"kept");
+        assert_eq!(d.allocated(), 0);
+    }
+
     /// A strategy for whole records with any supported type and SSL3/TLS version.
     fn records() -> impl Strategy<Value = Vec<(u8, u16, Vec<u8>)>> {
         proptest::collection::vec(
@@ -381,6 +541,63 @@ mod tests {
             }
             prop_assert_eq!(got, recs);
             prop_assert!(!d.has_partial_record());
+        }
+
+        /// Records held in part (any range of their payload) and read back in reads
+        /// of any size, interleaved with more bytes arriving: the reader gets exactly
+        /// the held ranges, in order, and the buffer stays within a bound of what is
+        /// kept (a small multiple of the held bytes and one record).
+        #[test]
+        fn held_plaintext_reads_back_in_order_within_a_bound(
+            recs in records(),
+            holds in proptest::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>(), any::<bool>()), 8),
+            cuts in proptest::collection::vec(1usize..600, 1..40),
+            reads in proptest::collection::vec(1usize..700, 1..40),
+        ) {
+            let wire: Vec<u8> = recs.iter().flat_map(|(t, v, b)| record(*t, *v, b)).collect();
+            let mut d = Deframer::new(400);
+            let (mut expected, mut got) = (Vec::new(), Vec::new());
+            let mut fed = 0;
+            let mut taken = 0;
+            let mut cuts = cuts.into_iter().cycle();
+            let mut reads = reads.into_iter().cycle();
+            let mut out = vec![0u8; 700];
+            while fed < wire.len() || d.held_len() > 0 {
+                if fed < wire.len() {
+                    let want = cuts.next().unwrap_or(1).min(wire.len() - fed);
+                    let spare = d.spare_capacity();
+                    let n = want.min(spare.len());
+                    spare[..n].copy_from_slice(&wire[fed..fed + n]);
+                    d.commit(n);
+                    fed += n;
+                    prop_assert!(n > 0, "no progress");
+                }
+                while let Some(r) = d.next_record() {
+                    let len = r.unwrap().payload.len();
+                    let (a, b, keep) = holds[taken % holds.len()];
+                    let body = &recs[taken].2;
+                    taken += 1;
+                    if keep {
+                        let (x, y) = if len == 0 { (0, 0) } else {
+                            let (x, y) = (a.index(len + 1), b.index(len + 1));
+                            (x.min(y), x.max(y))
+                        };
+                        prop_assert!(d.hold(x..y));
+                        expected.extend_from_slice(&body[x..y]);
+                    }
+                }
+                let n = reads.next().unwrap_or(1);
+                let k = d.read_held(&mut out[..n]);
+                prop_assert!(k == n.min(k + d.held_len()));
+                got.extend_from_slice(&out[..k]);
+                prop_assert!(
+                    d.allocated() <= 8 * (d.held_len() + HEADER_LEN + 400),
+                    "{} bytes allocated for {} held", d.allocated(), d.held_len()
+                );
+            }
+            prop_assert_eq!(taken, recs.len());
+            prop_assert_eq!(got, expected);
+            prop_assert_eq!(d.allocated(), 0);
         }
 
         #[test]

@@ -30,7 +30,6 @@
 mod error;
 mod tickets;
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use bytes::{Buf, BytesMut};
@@ -180,8 +179,6 @@ pub struct Connection {
     skip_early: usize,
     /// Server: bytes of the received stream that arrived as accepted 0-RTT data.
     early_received: usize,
-    /// Received plaintext not yet read (bounded by refusing to receive more).
-    received: VecDeque<u8>,
     actions: Vec<Action>,
     /// A signature the handshake waits for, until the application takes it.
     pending_sign: Option<Box<crate::SignRequest>>,
@@ -271,7 +268,6 @@ impl Connection {
             early: EarlyWriter::default(),
             skip_early: 0,
             early_received: 0,
-            received: VecDeque::new(),
             actions: Vec::new(),
             pending_sign: None,
             error: None,
@@ -293,7 +289,7 @@ impl Connection {
     /// transport can read straight into it. Hand over what was written with
     /// [`commit_received`](Self::commit_received).
     pub fn receive_buffer(&mut self) -> Result<&mut [u8], ReceiveBlocked> {
-        if self.received.len() >= MAX_RECEIVED_PLAINTEXT {
+        if self.deframer.held_len() >= MAX_RECEIVED_PLAINTEXT {
             return Err(ReceiveBlocked::PlaintextFull);
         }
         let spare = self.deframer.spare_capacity();
@@ -343,7 +339,7 @@ impl Connection {
         }
         Ok(IoState {
             tls_bytes_to_write: self.sendable.len(),
-            plaintext_bytes_to_read: self.received.len(),
+            plaintext_bytes_to_read: self.deframer.held_len(),
             peer_has_closed: self.peer_closed,
         })
     }
@@ -396,6 +392,9 @@ impl Connection {
                         ))?;
                 continue;
             }
+            // Where the payload starts, to tell the deframer which part of it the
+            // plaintext is (it stays there until read).
+            let payload_at = record.payload.as_ptr() as usize;
             let opened = if plaintext_alert {
                 Ok((ContentType::ALERT, &mut *record.payload))
             } else {
@@ -453,14 +452,16 @@ impl Connection {
                     if !data.is_empty() {
                         self.machine.application_data_received();
                     }
-                    self.received.extend(data.iter());
+                    let held = held_range(data, payload_at);
+                    self.hold(held)?;
                 }
                 // Accepted 0-RTT data, within max_early_data_size.
                 ContentType::APPLICATION_DATA
                     if self.machine.early_data_received(data.len())? =>
                 {
                     self.early_received += data.len();
-                    self.received.extend(data.iter());
+                    let held = held_range(data, payload_at);
+                    self.hold(held)?;
                 }
                 other => return Err(ConnectionError::UnexpectedRecord(other)),
             }
@@ -521,6 +522,21 @@ impl Connection {
             TlsVersion::Tls12
         } else {
             TlsVersion::Tls13
+        }
+    }
+
+    /// Leaves a record's decrypted application data in the record buffer, where the
+    /// reader takes it from (one copy, into the reader's buffer).
+    fn hold(&mut self, range: core::ops::Range<usize>) -> Result<(), ConnectionError> {
+        if self.deframer.hold(range) {
+            Ok(())
+        } else {
+            // Cannot happen: the record layer opens in place, so the plaintext is
+            // part of the payload it was given. Should it, the data is not dropped
+            // silently: the connection ends with internal_error.
+            Err(ConnectionError::Record(
+                qssl_record::RecordError::RefusedToSend(ContentType::APPLICATION_DATA),
+            ))
         }
     }
 
@@ -667,7 +683,8 @@ impl Connection {
             &self.pending_handshake,
             &mut self.sendable,
         )?;
-        self.pending_handshake.clear();
+        // Freed, not cleared: a server's flight with an ML-DSA chain is ~10 KiB.
+        self.pending_handshake = Vec::new();
         Ok(())
     }
 
@@ -681,6 +698,11 @@ impl Connection {
     /// The first `n` bytes of [`pending_tls`](Self::pending_tls) were sent.
     pub fn consume_tls(&mut self, n: usize) {
         self.sendable.advance(n.min(self.sendable.len()));
+        if self.sendable.is_empty() {
+            // All sent: free the buffer (a flight or a burst of records may have
+            // grown it past 16 KiB); the next record allocates what it needs.
+            self.sendable = BytesMut::new();
+        }
     }
 
     /// Test hook: queues raw bytes for the peer after what is already queued.
@@ -708,20 +730,15 @@ impl Connection {
 
     /// Received plaintext bytes not yet read.
     pub fn plaintext_len(&self) -> usize {
-        self.received.len()
+        self.deframer.held_len()
     }
 
     /// Moves received plaintext into `buf`; returns how many bytes (0 if none is
     /// buffered: see [`peer_has_closed`](Self::peer_has_closed),
     /// [`transport_ended`](Self::transport_ended) and [`error`](Self::error)).
     pub fn read_plaintext(&mut self, buf: &mut [u8]) -> usize {
-        let (a, b) = self.received.as_slices();
-        let n = a.len().min(buf.len());
-        buf[..n].copy_from_slice(&a[..n]);
-        let m = b.len().min(buf.len() - n);
-        buf[n..n + m].copy_from_slice(&b[..m]);
-        self.received.drain(..n + m);
-        n + m
+        // Straight from the record buffer, where the records were decrypted.
+        self.deframer.read_held(buf)
     }
 
     /// Plaintext to send: sealed into records at once after the handshake, buffered
@@ -1001,4 +1018,17 @@ impl Connection {
     pub fn take_received_tickets(&mut self) -> Vec<NewSessionTicket> {
         self.tickets.take()
     }
+}
+
+/// Where `data`, the decrypted content of a record whose payload started at address
+/// `payload_at`, lies in that payload (the record layer opens in place: TLS 1.3
+/// content at its start, TLS 1.2 after an explicit nonce).
+fn held_range(data: &[u8], payload_at: usize) -> core::ops::Range<usize> {
+    // Addresses only, never dereferenced. An empty slice may point anywhere: it
+    // holds nothing.
+    let start = (data.as_ptr() as usize).wrapping_sub(payload_at);
+    if data.is_empty() {
+        return 0..0;
+    }
+    start..start.saturating_add(data.len())
 }
