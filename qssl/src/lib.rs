@@ -83,6 +83,8 @@ mod config;
 mod conn;
 mod error;
 mod key_log;
+pub mod pool;
+pub mod reconnect;
 mod stream;
 #[doc(hidden)]
 pub mod testing;
