@@ -88,6 +88,7 @@ pub mod reconnect;
 mod stream;
 #[doc(hidden)]
 pub mod testing;
+pub mod tfo;
 mod time;
 /// Async streams over tokio (`TlsConnector`, `TlsAcceptor`, `TlsStream`); feature `tokio`.
 #[cfg(feature = "tokio")]
