@@ -33,7 +33,9 @@ mod files;
 mod net;
 mod pkcs11;
 mod report;
+mod retry;
 mod server;
+mod tfo;
 mod tls;
 
 use std::process::ExitCode;
