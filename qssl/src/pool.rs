@@ -43,6 +43,9 @@
 //! # Ok(()) }
 //! ```
 
+/// The tokio flavour (feature `tokio`).
+#[cfg(feature = "tokio")]
+pub mod tokio;
 mod track;
 
 use std::collections::{HashMap, VecDeque};
@@ -58,7 +61,7 @@ use crate::conn::ClientConnection;
 use crate::pki_types::ServerName;
 use crate::reconnect::{Clock, StdClock};
 use crate::stream::Stream;
-use track::Tracked;
+use track::{NonBlocking, Tracked};
 
 /// Limits of a [`Pool`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,9 +207,9 @@ impl Discarded {
 
 /// One connection with its transport.
 #[derive(Debug)]
-struct Conn {
+struct Conn<S> {
     tls: ClientConnection,
-    sock: Tracked<TcpStream>,
+    sock: Tracked<S>,
     created: Instant,
     id: u64,
     /// Keeps the configuration's address from being reused while the connection
@@ -214,16 +217,15 @@ struct Conn {
     _config: Arc<ClientConfig>,
 }
 
-impl Conn {
+impl<S: NonBlocking> Conn<S> {
     /// Best effort close_notify, then the socket closes on drop. Never blocks: the
     /// peer may be gone.
     fn close(mut self) {
         if self.tls.error().is_none() && !self.tls.core.close_notify_sent() {
             self.tls.send_close_notify();
         }
-        if self.sock.inner.set_nonblocking(true).is_ok() {
-            let _ = self.tls.write_tls(&mut self.sock);
-        }
+        let tls = &mut self.tls;
+        let _ = S::nonblocking(&mut self.sock, |io| tls.write_tls(io));
     }
 
     /// Why a connection that is being put back cannot be reused, if it cannot.
@@ -253,73 +255,132 @@ impl Conn {
     /// idle, without waiting, and processes it. Each turn of the loop reads bytes or
     /// ends it.
     fn check_alive(&mut self) -> Result<(), Reason> {
-        self.sock
-            .inner
-            .set_nonblocking(true)
-            .map_err(|_| Reason::Broken)?;
-        let verdict = loop {
-            match self.tls.read_tls(&mut self.sock) {
-                Ok(0) => break Err(Reason::ClosedByPeer),
-                Ok(_) => match self.tls.process_new_packets() {
+        let tls = &mut self.tls;
+        S::nonblocking(&mut self.sock, |io| {
+            loop {
+                match tls.read_tls(io) {
+                    Ok(0) => break Err(Reason::ClosedByPeer),
+                    Ok(_) => match tls.process_new_packets() {
+                        Err(_) => break Err(Reason::Broken),
+                        Ok(st) if st.peer_has_closed => break Err(Reason::ClosedByPeer),
+                        Ok(st) if st.plaintext_bytes_to_read > 0 => break Err(Reason::UnreadData),
+                        Ok(_) => {}
+                    },
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(_) => break Err(Reason::Broken),
-                    Ok(st) if st.peer_has_closed => break Err(Reason::ClosedByPeer),
-                    Ok(st) if st.plaintext_bytes_to_read > 0 => break Err(Reason::UnreadData),
-                    Ok(_) => {}
-                },
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => break Err(Reason::Broken),
+                }
             }
-        };
-        verdict?;
-        self.sock
-            .inner
-            .set_nonblocking(false)
-            .map_err(|_| Reason::Broken)?;
-        Ok(())
+        })
+        .map_err(|_| Reason::Broken)?
     }
 }
 
 #[derive(Debug)]
-struct Idle {
-    conn: Conn,
+struct Idle<S> {
+    conn: Conn<S>,
     since: Instant,
 }
 
-#[derive(Debug, Default)]
-struct KeyState {
-    idle: VecDeque<Idle>,
+#[derive(Debug)]
+struct KeyState<S> {
+    idle: VecDeque<Idle<S>>,
     connecting: usize,
 }
 
-#[derive(Debug, Default)]
-struct State {
-    keys: HashMap<PoolKey, KeyState>,
+impl<S> Default for KeyState<S> {
+    fn default() -> Self {
+        Self {
+            idle: VecDeque::new(),
+            connecting: 0,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct State<S> {
+    keys: HashMap<PoolKey, KeyState<S>>,
     idle_total: usize,
     stats: PoolStats,
 }
 
-struct Inner {
+impl<S> Default for State<S> {
+    fn default() -> Self {
+        Self {
+            keys: HashMap::new(),
+            idle_total: 0,
+            stats: PoolStats::default(),
+        }
+    }
+}
+
+/// What an acquirer does next.
+enum Step<S> {
+    /// Vet this idle connection.
+    Idle(Conn<S>, Instant),
+    /// Make a new connection (a handshake slot is reserved).
+    Connect,
+    /// Wait for a change.
+    Wait,
+}
+
+/// The state and logic both flavours share; they differ in how they wait and
+/// connect.
+struct Inner<S> {
     config: PoolConfig,
     clock: Arc<dyn Clock>,
-    state: Mutex<State>,
+    state: Mutex<State<S>>,
     changed: Condvar,
+    #[cfg(feature = "tokio")]
+    notify: ::tokio::sync::Notify,
     next_id: AtomicU64,
 }
 
-impl Inner {
-    fn lock(&self) -> MutexGuard<'_, State> {
+impl<S: NonBlocking> Inner<S> {
+    fn new(config: PoolConfig, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            config,
+            clock,
+            state: Mutex::new(State::default()),
+            changed: Condvar::new(),
+            #[cfg(feature = "tokio")]
+            notify: ::tokio::sync::Notify::new(),
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<S>> {
         // A panic while the lock was held leaves consistent counters: every update
         // is a single statement.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn discard(&self, conn: Conn, why: Reason) {
+    fn wake(&self) {
+        self.changed.notify_all();
+        #[cfg(feature = "tokio")]
+        self.notify.notify_waiters();
+    }
+
+    fn key(
+        config: &Arc<ClientConfig>,
+        host: &str,
+        port: u16,
+        server_name: &ServerName<'static>,
+    ) -> PoolKey {
+        PoolKey {
+            host: host.to_owned(),
+            port,
+            server_name: server_name.to_str().into_owned(),
+            config_id: Arc::as_ptr(config) as usize,
+        }
+    }
+
+    fn discard(&self, conn: Conn<S>, why: Reason) {
         self.lock().stats.discarded.count(why);
         conn.close();
     }
 
-    fn expired(&self, conn: &Conn, since: Option<Instant>, now: Instant) -> Option<Reason> {
+    fn expired(&self, conn: &Conn<S>, since: Option<Instant>, now: Instant) -> Option<Reason> {
         if let (Some(max), Some(since)) = (self.config.idle_timeout, since)
             && now.saturating_duration_since(since) >= max
         {
@@ -333,32 +394,127 @@ impl Inner {
         None
     }
 
-    fn put_back(&self, key: &PoolKey, conn: Conn) {
-        if let Some(why) = conn.unfit_for_return() {
-            return self.discard(conn, why);
-        }
-        let now = self.clock.now();
-        if let Some(why) = self.expired(&conn, None, now) {
-            return self.discard(conn, why);
-        }
-        let mut st = self.lock();
-        let full_total = st.idle_total >= self.config.max_idle_total;
+    /// Under the lock: the newest idle connection of `key`, else a reserved
+    /// handshake slot, else wait (counted once per acquire).
+    fn step(&self, st: &mut State<S>, key: &PoolKey, waited: &mut bool) -> Step<S> {
+        let cap = self.config.max_connecting_per_key.max(1);
         let ks = st.keys.entry(key.clone()).or_default();
-        if full_total || ks.idle.len() >= self.config.max_idle_per_key {
-            st.stats.discarded.count(Reason::OverCapacity);
-            drop(st);
-            conn.close();
-            return;
+        if let Some(idle) = ks.idle.pop_back() {
+            st.idle_total -= 1;
+            st.stats.idle = st.idle_total as u64;
+            return Step::Idle(idle.conn, idle.since);
         }
-        ks.idle.push_back(Idle { conn, since: now });
-        st.idle_total += 1;
-        st.stats.idle = st.idle_total as u64;
-        drop(st);
-        self.changed.notify_all();
+        if ks.connecting < cap {
+            ks.connecting += 1;
+            return Step::Connect;
+        }
+        if !*waited {
+            *waited = true;
+            st.stats.waited += 1;
+        }
+        Step::Wait
     }
 
-    /// Drops a key that holds nothing, so its configuration can go.
-    fn tidy(st: &mut State, key: &PoolKey) {
+    /// An idle connection that is neither expired nor dead, counted as reused; or
+    /// `None` (it was discarded).
+    fn vet(&self, mut conn: Conn<S>, since: Instant) -> Option<Conn<S>> {
+        let verdict = match self.expired(&conn, Some(since), self.clock.now()) {
+            Some(why) => Err(why),
+            None => conn.check_alive(),
+        };
+        match verdict {
+            Ok(()) => {
+                self.lock().stats.reused += 1;
+                Some(conn)
+            }
+            Err(why) => {
+                self.discard(conn, why);
+                None
+            }
+        }
+    }
+
+    /// Ends a connection attempt that held a handshake slot.
+    fn connected(&self, key: &PoolKey, made: io::Result<(Conn<S>, bool)>) -> io::Result<Conn<S>> {
+        let mut st = self.lock();
+        if let Some(ks) = st.keys.get_mut(key) {
+            ks.connecting -= 1;
+        }
+        let result = match made {
+            Ok((conn, tfo_refused)) => {
+                st.stats.created += 1;
+                if conn.tls.connection_info().is_some_and(|i| i.resumed) {
+                    st.stats.resumed += 1;
+                }
+                if tfo_refused {
+                    st.stats.tfo_refused += 1;
+                }
+                Ok(conn)
+            }
+            Err(e) => {
+                if e.kind() == io::ErrorKind::TimedOut {
+                    st.stats.timed_out += 1;
+                }
+                st.stats.connect_failed += 1;
+                Self::tidy(&mut st, key);
+                Err(e)
+            }
+        };
+        drop(st);
+        self.wake();
+        result
+    }
+
+    fn timed_out(&self) -> io::Error {
+        self.lock().stats.timed_out += 1;
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            "pool: acquire timed out waiting for a turn to connect",
+        )
+    }
+
+    fn new_conn(
+        &self,
+        config: &Arc<ClientConfig>,
+        tls: ClientConnection,
+        sock: Tracked<S>,
+    ) -> Conn<S> {
+        Conn {
+            tls,
+            sock,
+            created: self.clock.now(),
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            _config: config.clone(),
+        }
+    }
+
+    fn put_back(&self, key: &PoolKey, conn: Conn<S>) {
+        if let Some(why) = conn.unfit_for_return() {
+            self.discard(conn, why);
+        } else if let Some(why) = self.expired(&conn, None, self.clock.now()) {
+            self.discard(conn, why);
+        } else {
+            let now = self.clock.now();
+            let mut st = self.lock();
+            let full_total = st.idle_total >= self.config.max_idle_total;
+            let ks = st.keys.entry(key.clone()).or_default();
+            if full_total || ks.idle.len() >= self.config.max_idle_per_key {
+                st.stats.discarded.count(Reason::OverCapacity);
+                drop(st);
+                conn.close();
+            } else {
+                ks.idle.push_back(Idle { conn, since: now });
+                st.idle_total += 1;
+                st.stats.idle = st.idle_total as u64;
+                drop(st);
+                self.wake();
+            }
+        }
+        Self::tidy(&mut self.lock(), key);
+    }
+
+    /// Drops a key that holds nothing.
+    fn tidy(st: &mut State<S>, key: &PoolKey) {
         if st
             .keys
             .get(key)
@@ -373,7 +529,7 @@ impl Inner {
 /// threads.
 #[derive(Clone)]
 pub struct Pool {
-    inner: Arc<Inner>,
+    inner: Arc<Inner<TcpStream>>,
 }
 
 impl fmt::Debug for Pool {
@@ -395,13 +551,7 @@ impl Pool {
     /// acquire timeout is always in real time).
     pub fn with_clock(config: PoolConfig, clock: Arc<dyn Clock>) -> Self {
         Self {
-            inner: Arc::new(Inner {
-                config,
-                clock,
-                state: Mutex::new(State::default()),
-                changed: Condvar::new(),
-                next_id: AtomicU64::new(1),
-            }),
+            inner: Arc::new(Inner::new(config, clock)),
         }
     }
 
@@ -429,88 +579,41 @@ impl Pool {
     ) -> io::Result<PooledConnection> {
         let inner = &self.inner;
         let deadline = Instant::now() + inner.config.acquire_timeout;
-        let key = PoolKey {
-            host: host.to_owned(),
-            port,
-            server_name: server_name.to_str().into_owned(),
-            config_id: Arc::as_ptr(config) as usize,
-        };
+        let key = Inner::<TcpStream>::key(config, host, port, &server_name);
         let mut waited = false;
         let mut st = inner.lock();
         loop {
-            let ks = st.keys.entry(key.clone()).or_default();
-            if let Some(idle) = ks.idle.pop_back() {
-                st.idle_total -= 1;
-                st.stats.idle = st.idle_total as u64;
-                drop(st);
-                let mut conn = idle.conn;
-                let verdict = match inner.expired(&conn, Some(idle.since), inner.clock.now()) {
-                    Some(why) => Err(why),
-                    None => conn.check_alive(),
-                };
-                match verdict {
-                    Ok(()) => {
-                        inner.lock().stats.reused += 1;
+            match inner.step(&mut st, &key, &mut waited) {
+                Step::Idle(conn, since) => {
+                    drop(st);
+                    if let Some(conn) = inner.vet(conn, since) {
                         return Ok(self.hand_out(key, conn, true));
                     }
-                    Err(why) => inner.discard(conn, why),
+                    st = inner.lock();
                 }
-                st = inner.lock();
-                continue;
-            }
-            if ks.connecting < inner.config.max_connecting_per_key.max(1) {
-                ks.connecting += 1;
-                drop(st);
-                let made = self.connect(config, host, port, server_name.clone(), deadline);
-                let mut st = inner.lock();
-                if let Some(ks) = st.keys.get_mut(&key) {
-                    ks.connecting -= 1;
+                Step::Connect => {
+                    drop(st);
+                    let made = self.connect(config, host, port, server_name, deadline);
+                    let conn = inner.connected(&key, made)?;
+                    return Ok(self.hand_out(key, conn, false));
                 }
-                let result = match made {
-                    Ok((conn, tfo_refused)) => {
-                        st.stats.created += 1;
-                        if conn.tls.connection_info().is_some_and(|i| i.resumed) {
-                            st.stats.resumed += 1;
-                        }
-                        if tfo_refused {
-                            st.stats.tfo_refused += 1;
-                        }
-                        Ok(conn)
+                Step::Wait => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        drop(st);
+                        return Err(inner.timed_out());
                     }
-                    Err(e) => {
-                        if e.kind() == io::ErrorKind::TimedOut {
-                            st.stats.timed_out += 1;
-                        }
-                        st.stats.connect_failed += 1;
-                        Inner::tidy(&mut st, &key);
-                        Err(e)
-                    }
-                };
-                drop(st);
-                inner.changed.notify_all();
-                return result.map(|conn| self.hand_out(key, conn, false));
+                    st = inner
+                        .changed
+                        .wait_timeout(st, deadline - now)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
+                }
             }
-            let now = Instant::now();
-            if now >= deadline {
-                st.stats.timed_out += 1;
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "pool: acquire timed out waiting for a turn to connect",
-                ));
-            }
-            if !waited {
-                waited = true;
-                st.stats.waited += 1;
-            }
-            st = inner
-                .changed
-                .wait_timeout(st, deadline - now)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
         }
     }
 
-    fn hand_out(&self, key: PoolKey, conn: Conn, reused: bool) -> PooledConnection {
+    fn hand_out(&self, key: PoolKey, conn: Conn<TcpStream>, reused: bool) -> PooledConnection {
         PooledConnection {
             conn: Some(conn),
             key,
@@ -528,7 +631,7 @@ impl Pool {
         port: u16,
         server_name: ServerName<'static>,
         deadline: Instant,
-    ) -> io::Result<(Conn, bool)> {
+    ) -> io::Result<(Conn<TcpStream>, bool)> {
         let left = || {
             deadline
                 .checked_duration_since(Instant::now())
@@ -566,17 +669,7 @@ impl Pool {
         }
         sock.inner.set_read_timeout(None)?;
         sock.inner.set_write_timeout(None)?;
-        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-        Ok((
-            Conn {
-                tls,
-                sock,
-                created: self.inner.clock.now(),
-                id,
-                _config: config.clone(),
-            },
-            tfo_refused,
-        ))
+        Ok((self.inner.new_conn(config, tls, sock), tfo_refused))
     }
 }
 
@@ -592,10 +685,10 @@ fn tcp_connect(addr: &SocketAddr, timeout: Duration, tfo: bool) -> io::Result<(T
 /// A connection out of a [`Pool`]: `Read` and `Write` of plaintext. Dropping it
 /// puts it back (or closes it, see the [module](self) documentation).
 pub struct PooledConnection {
-    conn: Option<Conn>,
+    conn: Option<Conn<TcpStream>>,
     key: PoolKey,
     reused: bool,
-    pool: Arc<Inner>,
+    pool: Arc<Inner<TcpStream>>,
 }
 
 impl fmt::Debug for PooledConnection {
@@ -609,12 +702,12 @@ impl fmt::Debug for PooledConnection {
 }
 
 impl PooledConnection {
-    fn conn(&self) -> &Conn {
+    fn conn(&self) -> &Conn<TcpStream> {
         // Taken out only by `discard` and `drop`, which consume the value.
         self.conn.as_ref().unwrap_or_else(|| unreachable!())
     }
 
-    fn conn_mut(&mut self) -> &mut Conn {
+    fn conn_mut(&mut self) -> &mut Conn<TcpStream> {
         self.conn.as_mut().unwrap_or_else(|| unreachable!())
     }
 
@@ -673,8 +766,6 @@ impl Drop for PooledConnection {
     fn drop(&mut self) {
         if let Some(c) = self.conn.take() {
             self.pool.put_back(&self.key, c);
-            let mut st = self.pool.lock();
-            Inner::tidy(&mut st, &self.key);
         }
     }
 }

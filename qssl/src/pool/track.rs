@@ -5,10 +5,9 @@
 
 use std::io::{self, Read, Write};
 
-/// A transport whose reads are followed record by record.
-#[derive(Debug)]
-pub(crate) struct Tracked<T> {
-    pub(crate) inner: T,
+/// Follows record headers through the bytes it is shown.
+#[derive(Debug, Default)]
+pub(crate) struct RecordTracker {
     /// Header bytes of the record being received (0 at a boundary).
     header: [u8; 5],
     header_len: usize,
@@ -16,22 +15,13 @@ pub(crate) struct Tracked<T> {
     body_left: usize,
 }
 
-impl<T> Tracked<T> {
-    pub(crate) fn new(inner: T) -> Self {
-        Self {
-            inner,
-            header: [0; 5],
-            header_len: 0,
-            body_left: 0,
-        }
-    }
-
-    /// Whether every byte read so far belongs to a whole record.
+impl RecordTracker {
+    /// Whether every byte shown so far belongs to a whole record.
     pub(crate) fn at_record_boundary(&self) -> bool {
         self.header_len == 0 && self.body_left == 0
     }
 
-    fn follow(&mut self, mut bytes: &[u8]) {
+    pub(crate) fn follow(&mut self, mut bytes: &[u8]) {
         // Each turn consumes at least one byte.
         while !bytes.is_empty() {
             if self.body_left > 0 {
@@ -53,10 +43,54 @@ impl<T> Tracked<T> {
     }
 }
 
+/// A transport whose reads are followed record by record.
+#[derive(Debug)]
+pub(crate) struct Tracked<T> {
+    pub(crate) inner: T,
+    pub(crate) tracker: RecordTracker,
+}
+
+impl<T> Tracked<T> {
+    pub(crate) fn new(inner: T) -> Self {
+        Self {
+            inner,
+            tracker: RecordTracker::default(),
+        }
+    }
+
+    /// Whether every byte read so far belongs to a whole record.
+    pub(crate) fn at_record_boundary(&self) -> bool {
+        self.tracker.at_record_boundary()
+    }
+}
+
+/// A `Read + Write` view of a socket whose reads feed a [`RecordTracker`].
+pub(crate) struct Follow<'a, T> {
+    pub(crate) io: T,
+    pub(crate) tracker: &'a mut RecordTracker,
+}
+
+impl<T: Read> Read for Follow<'_, T> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.io.read(buf)?;
+        self.tracker.follow(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl<T: Write> Write for Follow<'_, T> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.io.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.io.flush()
+    }
+}
+
 impl<T: Read> Read for Tracked<T> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.follow(&buf[..n]);
+        self.tracker.follow(&buf[..n]);
         Ok(n)
     }
 }
@@ -67,6 +101,94 @@ impl<T: Write> Write for Tracked<T> {
     }
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+/// The pool's view of a socket: reads and writes that never wait, for the liveness
+/// check and the close_notify of a discarded connection.
+pub(crate) trait NonBlocking: Send + 'static {
+    /// Runs `f` over a non-blocking, tracked view of the socket.
+    fn nonblocking<R>(
+        this: &mut Tracked<Self>,
+        f: impl FnOnce(&mut dyn ReadWrite) -> R,
+    ) -> io::Result<R>
+    where
+        Self: Sized;
+}
+
+/// `Read + Write` as one trait object.
+pub(crate) trait ReadWrite: Read + Write {}
+impl<T: Read + Write> ReadWrite for T {}
+
+impl NonBlocking for std::net::TcpStream {
+    fn nonblocking<R>(
+        this: &mut Tracked<Self>,
+        f: impl FnOnce(&mut dyn ReadWrite) -> R,
+    ) -> io::Result<R> {
+        this.inner.set_nonblocking(true)?;
+        let r = f(&mut Follow {
+            io: &mut this.inner,
+            tracker: &mut this.tracker,
+        });
+        this.inner.set_nonblocking(false)?;
+        Ok(r)
+    }
+}
+
+/// tokio's sockets are non-blocking already; the reads go to the socket directly
+/// (through `socket2::SockRef`), not through tokio's readiness cache, which may not
+/// have seen yet what the kernel has.
+#[cfg(feature = "tokio")]
+impl NonBlocking for ::tokio::net::TcpStream {
+    fn nonblocking<R>(
+        this: &mut Tracked<Self>,
+        f: impl FnOnce(&mut dyn ReadWrite) -> R,
+    ) -> io::Result<R> {
+        let sock = socket2::SockRef::from(&this.inner);
+        Ok(f(&mut Follow {
+            io: &*sock,
+            tracker: &mut this.tracker,
+        }))
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<T: ::tokio::io::AsyncRead + Unpin> ::tokio::io::AsyncRead for Tracked<T> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut ::tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let this = &mut *self;
+        let r = std::pin::Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let std::task::Poll::Ready(Ok(())) = r {
+            this.tracker.follow(&buf.filled()[before..]);
+        }
+        r
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<T: ::tokio::io::AsyncWrite + Unpin> ::tokio::io::AsyncWrite for Tracked<T> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 
@@ -88,7 +210,7 @@ mod tests {
         stream.extend(record(300));
         let boundaries = [15usize, 20, stream.len()];
         for split in 0..=stream.len() {
-            let mut t = Tracked::new(io::empty());
+            let mut t = RecordTracker::default();
             t.follow(&stream[..split]);
             assert_eq!(
                 t.at_record_boundary(),
@@ -99,7 +221,7 @@ mod tests {
             assert!(t.at_record_boundary());
         }
         // Byte by byte.
-        let mut t = Tracked::new(io::empty());
+        let mut t = RecordTracker::default();
         for (i, b) in stream.iter().enumerate() {
             t.follow(std::slice::from_ref(b));
             assert_eq!(t.at_record_boundary(), boundaries.contains(&(i + 1)));
