@@ -23,8 +23,8 @@
 //! is closing, the peer's bytes are still unread, or its last read stopped inside a
 //! record; then it is closed.
 //!
-//! The pool counts what it does ([`Pool::stats`]). A tokio flavour with the same
-//! semantics is not part of this module yet.
+//! The pool counts what it does ([`Pool::stats`]). [`tokio::Pool`] (feature `tokio`)
+//! is the same pool for tokio tasks: the same logic, waiting on a `Notify`.
 //!
 //! ```no_run
 //! use std::io::{Read, Write};

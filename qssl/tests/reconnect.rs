@@ -234,6 +234,7 @@ fn an_unknown_ca_is_tried_exactly_once() {
         GaveUp::NotRetryable(Failure::AlertSent(AlertDescription::UNKNOWN_CA))
     );
     assert!(clock.sleeps().is_empty());
+    server.wait_seen(1);
     let seen = server.stop();
     // The server saw one connection, ended by our unknown_ca alert.
     assert_eq!(
@@ -295,5 +296,6 @@ fn a_server_that_comes_up_after_three_refusals_is_reached_on_the_fourth_attempt(
     drop(tls);
     let server = server.lock().unwrap().take().unwrap();
     assert_eq!(server.accepted(), 1);
+    server.wait_seen(1);
     assert_eq!(server.stop(), [Ok(false)]);
 }

@@ -104,6 +104,17 @@ impl LoopbackServer {
         self.seen.lock().unwrap().clone()
     }
 
+    /// Waits (at most a minute, for a stuck test) until `n` handshakes have ended on
+    /// the server's side: a client can finish its handshake, or fail it, before the
+    /// server has read its last flight.
+    pub fn wait_seen(&self, n: usize) -> Vec<Seen> {
+        let start = std::time::Instant::now();
+        while self.seen.lock().unwrap().len() < n && start.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.seen()
+    }
+
     /// Stops accepting, shuts every live connection down (the clients see the end of
     /// the stream) and waits for the server's threads.
     pub fn stop(mut self) -> Vec<Seen> {
