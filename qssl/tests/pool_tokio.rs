@@ -280,3 +280,33 @@ fn async_retry_reaches_a_server_that_comes_up_after_three_refusals() {
     server.wait_seen(1);
     assert_eq!(server.stop(), [Ok(false)]);
 }
+
+#[test]
+fn tcp_fast_open_through_the_tokio_pool() {
+    let (client, server_config) = setup();
+    let server = LoopbackServer::start(server_config);
+    let port = server.addr().port();
+    let pool = Pool::new(PoolConfig {
+        tcp_fast_open: true,
+        max_idle_per_key: 0,
+        ..PoolConfig::default()
+    });
+    multi_thread().block_on(async {
+        for i in 0..3 {
+            let mut c = acquire(&pool, &client, port).await;
+            echo(&mut c, format!("tfo {i}").as_bytes()).await;
+        }
+    });
+    let s = pool.stats();
+    assert_eq!(s.created, 3);
+    if qssl::tfo::sysctl_value().is_some_and(|v| v & 1 != 0) {
+        assert_eq!(s.tfo_refused, 0, "the kernel allows client Fast Open");
+    } else {
+        eprintln!(
+            "note: no client Fast Open on this kernel ({} refused)",
+            s.tfo_refused
+        );
+        assert_eq!(s.tfo_refused, 3);
+    }
+    assert_eq!(server.stop().len(), 3);
+}
