@@ -317,7 +317,7 @@ impl<S> Default for State<S> {
 /// What an acquirer does next.
 enum Step<S> {
     /// Vet this idle connection.
-    Idle(Conn<S>, Instant),
+    Idle(Box<Conn<S>>, Instant),
     /// Make a new connection (a handshake slot is reserved).
     Connect,
     /// Wait for a change.
@@ -402,7 +402,7 @@ impl<S: NonBlocking> Inner<S> {
         if let Some(idle) = ks.idle.pop_back() {
             st.idle_total -= 1;
             st.stats.idle = st.idle_total as u64;
-            return Step::Idle(idle.conn, idle.since);
+            return Step::Idle(Box::new(idle.conn), idle.since);
         }
         if ks.connecting < cap {
             ks.connecting += 1;
@@ -586,7 +586,7 @@ impl Pool {
             match inner.step(&mut st, &key, &mut waited) {
                 Step::Idle(conn, since) => {
                     drop(st);
-                    if let Some(conn) = inner.vet(conn, since) {
+                    if let Some(conn) = inner.vet(*conn, since) {
                         return Ok(self.hand_out(key, conn, true));
                     }
                     st = inner.lock();

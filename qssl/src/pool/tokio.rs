@@ -85,7 +85,7 @@ impl Pool {
             };
             match step {
                 Step::Idle(conn, since) => {
-                    if let Some(conn) = inner.vet(conn, since) {
+                    if let Some(conn) = inner.vet(*conn, since) {
                         return Ok(self.hand_out(key, conn, true));
                     }
                 }
