@@ -355,3 +355,45 @@ fn tcp_fast_open_connections_work_and_a_refusal_is_counted() {
     let seen = server.stop();
     assert_eq!(seen.len(), 3);
 }
+
+#[test]
+fn a_connection_returned_inside_a_record_is_closed() {
+    let (client, server_config) = setup();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // After the handshake and one request, the server answers with a whole record
+    // and, in the same write, the first bytes of another.
+    let server = std::thread::spawn(move || {
+        let (mut sock, _) = listener.accept().unwrap();
+        let mut conn = qssl::ServerConnection::new(server_config).unwrap();
+        while conn.is_handshaking() {
+            conn.complete_io(&mut sock).unwrap();
+        }
+        let mut tls = qssl::StreamOwned::new(conn, sock);
+        let mut req = [0u8; 3];
+        tls.read_exact(&mut req).unwrap();
+        let mut out = Vec::new();
+        tls.conn.writer().write_all(b"ok").unwrap();
+        while tls.conn.wants_write() {
+            tls.conn.write_tls(&mut out).unwrap();
+        }
+        // An application_data header announcing 100 bytes, and 3 of them.
+        out.extend_from_slice(&[23, 3, 3, 0, 100, 1, 2, 3]);
+        tls.sock.write_all(&out).unwrap();
+        // Hold the connection until the client is done with it.
+        let mut rest = Vec::new();
+        let _ = tls.sock.read_to_end(&mut rest);
+    });
+    let pool = Pool::new(PoolConfig::default());
+    let mut c = pool
+        .acquire(&client, "127.0.0.1", port, localhost())
+        .unwrap();
+    c.write_all(b"req").unwrap();
+    let mut ok = [0u8; 2];
+    c.read_exact(&mut ok).unwrap();
+    assert_eq!(&ok, b"ok");
+    drop(c);
+    let s = pool.stats();
+    assert_eq!((s.discarded.mid_record, s.idle), (1, 0), "{s:?}");
+    server.join().unwrap();
+}
