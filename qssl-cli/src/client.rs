@@ -83,6 +83,20 @@ pub(crate) struct ClientArgs {
     /// `pq: key exchange no`: TLS 1.2 has no post-quantum key exchange.
     #[arg(long)]
     tls12: bool,
+    /// Retry a failed connection (TCP connect and handshake) up to N times, waiting
+    /// a jittered, doubling delay from `--retry-delay` between attempts. Failures a
+    /// retry cannot fix (an untrusted or revoked certificate, no shared parameters,
+    /// a refused protocol version) are not retried. One line per attempt on stderr.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    retries: u32,
+    /// The first retry's delay cap in milliseconds (doubling up to 30 s).
+    #[arg(long, value_name = "MS", default_value_t = 200)]
+    retry_delay: u64,
+    /// Connect with TCP Fast Open (TCP_FASTOPEN_CONNECT): once the server gave a
+    /// cookie, the ClientHello (and any 0-RTT data) travels in the SYN. Says on
+    /// stderr whether the kernel took the option; connects without it otherwise.
+    #[arg(long)]
+    tfo: bool,
 }
 
 /// Runs `qssl client`.
@@ -150,6 +164,7 @@ pub(crate) fn run(args: &ClientArgs) -> Result<(), CliError> {
         }
         let reply_ended_line = exchange(
             &args.connect,
+            args,
             &config,
             &server_name,
             &name,
@@ -179,8 +194,10 @@ fn out_err(source: io::Error) -> CliError {
 /// configuration's session store keeps for the next connection. With `early`, as
 /// much of `data` as the ticket allows goes as 0-RTT data, and the report says what
 /// became of it. Returns whether the reply was empty or ended with a newline.
+#[allow(clippy::too_many_arguments)]
 fn exchange(
     addr: &str,
+    args: &ClientArgs,
     config: &Arc<ClientConfig>,
     server_name: &ServerName<'static>,
     name: &str,
@@ -188,27 +205,39 @@ fn exchange(
     early: bool,
     stdout: &mut impl Write,
 ) -> Result<bool, CliError> {
-    let sock = connect(addr)?;
-    let peer = sock
+    // Connect and handshake, as often as `--retries` allows.
+    let policy = crate::retry::policy(args.retries, args.retry_delay);
+    let (mut tls, early_sent, elapsed) = crate::retry::run(&policy, &mut io::stderr(), || {
+        let sock = connect(addr, args.tfo)?;
+        let peer = sock
+            .peer_addr()
+            .map_or_else(|_| addr.to_owned(), |a| a.to_string());
+        let tls_err = |source: io::Error| CliError::Tls {
+            peer: peer.clone(),
+            source,
+        };
+        let mut conn =
+            ClientConnection::new(config.clone(), server_name.clone()).map_err(CliError::Config)?;
+        // Before the first write_tls, so it leaves with the ClientHello; 0 without a
+        // ticket that allows 0-RTT.
+        let early_sent = if early {
+            conn.write_early_data(data).map_err(|e| tls_err(e.into()))?
+        } else {
+            0
+        };
+        let mut tls = StreamOwned::new(conn, sock);
+        let start = Instant::now();
+        tls.conn.complete_io(&mut tls.sock).map_err(tls_err)?;
+        Ok((tls, early_sent, start.elapsed()))
+    })?;
+    let peer = tls
+        .sock
         .peer_addr()
         .map_or_else(|_| addr.to_owned(), |a| a.to_string());
     let tls_err = |source: io::Error| CliError::Tls {
         peer: peer.clone(),
         source,
     };
-    let mut conn =
-        ClientConnection::new(config.clone(), server_name.clone()).map_err(CliError::Config)?;
-    // Before the first write_tls, so it leaves with the ClientHello; 0 without a
-    // ticket that allows 0-RTT.
-    let early_sent = if early {
-        conn.write_early_data(data).map_err(|e| tls_err(e.into()))?
-    } else {
-        0
-    };
-    let mut tls = StreamOwned::new(conn, sock);
-    let start = Instant::now();
-    tls.conn.complete_io(&mut tls.sock).map_err(tls_err)?;
-    let elapsed = start.elapsed();
     let mut negotiated = tls::negotiated(&tls.conn, true)
         .ok_or_else(|| tls_err(io::Error::other("handshake did not complete")))?;
     // What went early is `data[..early_sent]`; the rest follows as ordinary data.
@@ -314,8 +343,9 @@ fn split_host_port(addr: &str) -> Result<(&str, u16), CliError> {
     Ok((host, port))
 }
 
-/// Connects to the first address of `addr` that answers, each attempt bounded.
-fn connect(addr: &str) -> Result<TcpStream, CliError> {
+/// Connects to the first address of `addr` that answers, each attempt bounded;
+/// with `tfo`, through TCP Fast Open.
+fn connect(addr: &str, tfo: bool) -> Result<TcpStream, CliError> {
     let net_err = |action, source| CliError::Net {
         action,
         addr: addr.to_owned(),
@@ -327,7 +357,12 @@ fn connect(addr: &str) -> Result<TcpStream, CliError> {
         .collect();
     let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
     for a in addrs {
-        match TcpStream::connect_timeout(&a, CONNECT_TIMEOUT) {
+        let sock = if tfo {
+            crate::tfo::connect(&a, CONNECT_TIMEOUT, &mut io::stderr())
+        } else {
+            TcpStream::connect_timeout(&a, CONNECT_TIMEOUT)
+        };
+        match sock {
             Ok(sock) => {
                 sock.set_read_timeout(Some(IO_TIMEOUT))
                     .and_then(|()| sock.set_write_timeout(Some(IO_TIMEOUT)))

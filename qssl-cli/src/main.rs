@@ -34,8 +34,10 @@ mod files;
 mod net;
 mod pkcs11;
 mod report;
+mod retry;
 mod server;
 mod speed;
+mod tfo;
 mod tls;
 
 use std::process::ExitCode;

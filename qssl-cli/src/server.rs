@@ -98,6 +98,12 @@ pub(crate) struct ServerArgs {
         value_parser = clap::value_parser!(u32).range(1..)
     )]
     max_handshakes: u32,
+    /// Ask for TCP Fast Open on the listener. Q-SSL sets no per-listener
+    /// TCP_FASTOPEN (no safe setter in the sockets crates it uses), so this reports
+    /// on stderr whether the kernel enables it for every listener
+    /// (net.ipv4.tcp_fastopen with 0x2 and 0x400) and serves either way.
+    #[arg(long)]
+    tfo: bool,
 }
 
 /// The most 0-RTT data `--early-data` may accept per connection: the server holds
@@ -150,6 +156,9 @@ pub(crate) fn run(args: &ServerArgs) -> Result<(), CliError> {
         addr: args.listen.clone(),
         source,
     })?;
+    if args.tfo {
+        crate::tfo::report_server(&mut io::stderr());
+    }
     let mode = if args.http { "http" } else { "echo" };
     match args.early_data {
         Some(max) if max > 0 => {

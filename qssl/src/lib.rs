@@ -83,10 +83,13 @@ mod config;
 mod conn;
 mod error;
 mod key_log;
+pub mod pool;
 mod provider;
+pub mod reconnect;
 mod stream;
 #[doc(hidden)]
 pub mod testing;
+pub mod tfo;
 mod time;
 /// Async streams over tokio (`TlsConnector`, `TlsAcceptor`, `TlsStream`); feature `tokio`.
 #[cfg(feature = "tokio")]

@@ -765,3 +765,15 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for FallibleAccept<IO> {
         this.0.poll_with_deadline(&mut this.1, cx)
     }
 }
+
+impl<IO, C> TlsStream<IO, C> {
+    /// Rejoins what [`into_inner`](Self::into_inner) split, for a connection whose
+    /// handshake is done (`qssl::pool::tokio` keeps its idle connections apart).
+    pub(crate) fn from_parts(io: IO, conn: C) -> Self {
+        Self {
+            io,
+            conn,
+            signing: None,
+        }
+    }
+}
