@@ -80,6 +80,20 @@ pub(crate) struct SpeedArgs {
     /// Seconds of measured time per operation.
     #[arg(long, value_name = "S", default_value_t = 1.0, value_parser = positive_seconds)]
     pub(crate) seconds: f64,
+    /// A private key on a PKCS#11 token (an RFC 7512 `pkcs11:` URI): its signatures
+    /// per second through the token, beside a software key of the same algorithm on
+    /// the provider measured. Needs `--cert` (the key's certificate, checked against
+    /// the token's public key) and the module (`--pkcs11-module`, or the URI's
+    /// `module-path`); the PIN comes from `QSSL_PKCS11_PIN`. Alone, only these two
+    /// rows are measured.
+    #[arg(long, value_name = "URI", requires = "cert")]
+    pub(crate) key: Option<std::path::PathBuf>,
+    /// The certificate (chain, leaf first, PEM) of `--key`.
+    #[arg(long, value_name = "chain.pem", requires = "key")]
+    pub(crate) cert: Option<std::path::PathBuf>,
+    /// The PKCS#11 module (shared library) holding `--key`.
+    #[arg(long, value_name = "PATH", requires = "key")]
+    pub(crate) pkcs11_module: Option<std::path::PathBuf>,
 }
 
 /// `--seconds`: a positive number of seconds, at most an hour.
@@ -211,7 +225,12 @@ pub(crate) fn run(args: &SpeedArgs) -> Result<(), CliError> {
         ProviderChoice::Default => (qssl::DEFAULT_PROVIDER_NAME, default_crypto_provider()),
         ProviderChoice::Portable => ("portable", qssl_crypto::provider::default_provider()),
     };
-    let targets = chosen_targets(&provider, &args.algorithms)?;
+    // With only a token key named, only it (and its software twin) is measured.
+    let targets = if args.key.is_some() && args.algorithms.is_empty() {
+        Vec::new()
+    } else {
+        chosen_targets(&provider, &args.algorithms)?
+    };
     let budget = Duration::from_secs_f64(args.seconds);
     println!(
         "provider: {name}; {} s of measured time per operation",
@@ -222,25 +241,71 @@ pub(crate) fn run(args: &SpeedArgs) -> Result<(), CliError> {
         "algorithm", "operation", "ops/s", "us/op", "MB/s"
     );
     let provider = Arc::new(provider);
+    if let (Some(key), Some(cert)) = (&args.key, &args.cert) {
+        let chain = crate::tls::load_chain(cert)?;
+        let token = crate::pkcs11::signing_key(key, &chain, args.pkcs11_module.as_deref())?;
+        let software = match SIGNATURE_ALGS
+            .iter()
+            .find(|a| a.key_algorithm() == token.algorithm())
+        {
+            Some(alg) => Some(provider_key(&provider, *alg)?),
+            None => None,
+        };
+        for (label, key) in [("token", Some(token)), ("software", software)] {
+            let Some(key) = key else { continue };
+            let row = sign_row(&*key, label, budget)?;
+            print_row(&row);
+        }
+    }
     for target in targets {
         // Each row is printed as soon as it is measured: a full run takes a while.
         for row in measure_target(&provider, target, budget)? {
-            let per_second = row.per_second();
-            let mb = row.bytes_per_op.map_or_else(
-                || "-".to_owned(),
-                |b| format!("{:.1}", per_second * b as f64 / 1e6),
-            );
-            println!(
-                "{:<22} {:<10} {:>12.1} {:>12.2} {:>10}",
-                row.algorithm,
-                row.operation,
-                per_second,
-                1e6 / per_second,
-                mb
-            );
+            print_row(&row);
         }
     }
     Ok(())
+}
+
+fn print_row(row: &Row) {
+    let per_second = row.per_second();
+    let mb = row.bytes_per_op.map_or_else(
+        || "-".to_owned(),
+        |b| format!("{:.1}", per_second * b as f64 / 1e6),
+    );
+    println!(
+        "{:<22} {:<10} {:>12.1} {:>12.2} {:>10}",
+        row.algorithm,
+        row.operation,
+        per_second,
+        1e6 / per_second,
+        mb
+    );
+}
+
+/// Signatures per second of `key` with its preferred scheme, in a row named
+/// `<algorithm> (<label>)`: the token's key and its software twin side by side.
+fn sign_row(key: &dyn SigningKey, label: &str, budget: Duration) -> Result<Row, CliError> {
+    let scheme = *key
+        .schemes()
+        .first()
+        .ok_or_else(|| CliError::Speed(format!("{label}: the key signs no scheme")))?;
+    let message = [0x20u8; SIGNED_LEN];
+    let (ops, elapsed) = measure(
+        budget,
+        || Ok(()),
+        |()| {
+            key.sign(scheme, &message)
+                .map(drop)
+                .map_err(|e| crypto("sign", e))
+        },
+    )?;
+    Ok(Row {
+        algorithm: format!("{scheme} ({label})"),
+        operation: "sign",
+        ops,
+        elapsed,
+        bytes_per_op: None,
+    })
 }
 
 fn measure_target(

@@ -227,4 +227,40 @@ fn server_and_client_sign_on_the_token() {
     );
     let line = run.one_error_line();
     assert!(line.contains("no private key"), "{line}");
+
+    // `qssl speed` times signatures through the token beside the same algorithm in
+    // software.
+    let run = run_qssl(
+        dir.path(),
+        &conf,
+        Some(PIN),
+        &[
+            "speed",
+            "--key",
+            server_key,
+            "--cert",
+            "srv/chain.pem",
+            "--pkcs11-module",
+            module,
+            "--seconds",
+            "0.05",
+        ],
+    );
+    assert!(run.status.success(), "{run:?}");
+    let rows: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("ecdsa_secp384r1_sha384 ("))
+        .collect();
+    assert_eq!(rows.len(), 2, "{}", run.stdout);
+    assert!(
+        rows[0].contains("(token)") && rows[0].contains(" sign "),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[1].contains("(software)") && rows[1].contains(" sign "),
+        "{}",
+        rows[1]
+    );
 }
