@@ -93,92 +93,89 @@ fn complete(
     out: &mut Vec<Action>,
 ) -> Result<ClientState, Error> {
     let params = hs.start.params.clone();
-    {
-        let master = hs.secrets.into_master(&server_finished_hash)?;
-        send_finished(&hs.start, &master, &mut hs.transcript, out)?;
-        let suite = hs.suite;
-        let peer_limit = hs.peer_record_size_limit;
-        // RFC 8449 §4: our limit applies only if the server sent the extension too
-        // (it then knows our limit); otherwise it may send full-size records.
-        let own_limit = params.record_size_limit.filter(|_| peer_limit.is_some());
-        let client = master.traffic_secret(Side::Client);
-        out.push(Action::SetWriteKey(traffic_key(suite, client, peer_limit)?));
-        let server = master.traffic_secret(Side::Server);
-        out.push(Action::SetReadKey(traffic_key(suite, server, own_limit)?));
-        // A resumption reports the session's authentication, which this handshake
-        // did not repeat; its keys are post-quantum if the PSK's or this key
-        // exchange's are.
-        let resumed = hs.resumed.is_some();
-        let session = match hs.resumed.take() {
-            Some(r) => r,
-            None => SessionState::after_full_handshake(
-                suite.suite,
-                now,
-                hs.group
-                    .ok_or(Error::Misuse("full handshake without a group"))?,
-                hs.server_scheme
-                    .ok_or(Error::Misuse("no server signature"))?,
-                client_scheme,
-                core::mem::take(&mut hs.peer_certificates),
-                hs.verified_path,
-            ),
-        };
-        let kx_post_quantum =
-            session.kx_post_quantum || hs.group.is_some_and(|g| g.is_post_quantum());
-        let server_scheme = session.server_scheme;
-        out.push(Action::HandshakeComplete(Box::new(HandshakeSummary {
-            version: TlsVersion::Tls13,
-            suite: SupportedCipherSuite::Tls13(suite),
-            group: hs.group,
-            resumed,
-            server_signature_scheme: server_scheme,
-            client_signature_scheme: session.client_scheme,
-            alpn_protocol: hs.alpn_protocol.clone(),
-            peer_certificates: session.peer_certificates.clone(),
-            server_name: hs.start.sni.clone(),
-            ocsp_response: hs.ocsp_response,
-            hello_retry_request: hs.hello_retry_request,
-            early_data: hs.early_data,
-            peer_record_size_limit: peer_limit,
-            kx_post_quantum,
-            peer_auth_post_quantum: session.peer_path.is_post_quantum()
-                && server_scheme.is_post_quantum(),
-            peer_verified_path: session.peer_path(),
-        })));
-        let tickets = match &params.session_store {
-            Some(store) => {
-                if let Some(g) = hs.group {
-                    store.set_kx_group(&hs.start.store_key, g);
-                }
-                let rms = master.resumption_master_secret(&common::hash(&hs.transcript)?)?;
-                Some(Box::new(ClientTickets {
-                    store: store.clone(),
-                    key: hs.start.store_key.clone(),
-                    resumption_master_secret: rms,
-                    template: SessionState {
-                        suite: suite.suite,
-                        kx_post_quantum,
-                        alpn: hs.alpn_protocol,
-                        server_name: hs.start.sni.clone(),
-                        ..session
-                    },
-                }))
+    let master = hs.secrets.into_master(&server_finished_hash)?;
+    send_finished(&hs.start, &master, &mut hs.transcript, out)?;
+    let suite = hs.suite;
+    let peer_limit = hs.peer_record_size_limit;
+    // RFC 8449 §4: our limit applies only if the server sent the extension too
+    // (it then knows our limit); otherwise it may send full-size records.
+    let own_limit = params.record_size_limit.filter(|_| peer_limit.is_some());
+    let client = master.traffic_secret(Side::Client);
+    out.push(Action::SetWriteKey(traffic_key(suite, client, peer_limit)?));
+    let server = master.traffic_secret(Side::Server);
+    out.push(Action::SetReadKey(traffic_key(suite, server, own_limit)?));
+    // A resumption reports the session's authentication, which this handshake
+    // did not repeat; its keys are post-quantum if the PSK's or this key
+    // exchange's are.
+    let resumed = hs.resumed.is_some();
+    let session = match hs.resumed.take() {
+        Some(r) => r,
+        None => SessionState::after_full_handshake(
+            suite.suite,
+            now,
+            hs.group
+                .ok_or(Error::Misuse("full handshake without a group"))?,
+            hs.server_scheme
+                .ok_or(Error::Misuse("no server signature"))?,
+            client_scheme,
+            core::mem::take(&mut hs.peer_certificates),
+            hs.verified_path,
+        ),
+    };
+    let kx_post_quantum = session.kx_post_quantum || hs.group.is_some_and(|g| g.is_post_quantum());
+    let server_scheme = session.server_scheme;
+    out.push(Action::HandshakeComplete(Box::new(HandshakeSummary {
+        version: TlsVersion::Tls13,
+        suite: SupportedCipherSuite::Tls13(suite),
+        group: hs.group,
+        resumed,
+        server_signature_scheme: server_scheme,
+        client_signature_scheme: session.client_scheme,
+        alpn_protocol: hs.alpn_protocol.clone(),
+        peer_certificates: session.peer_certificates.clone(),
+        server_name: hs.start.sni.clone(),
+        ocsp_response: hs.ocsp_response,
+        hello_retry_request: hs.hello_retry_request,
+        early_data: hs.early_data,
+        peer_record_size_limit: peer_limit,
+        kx_post_quantum,
+        peer_auth_post_quantum: session.peer_path.is_post_quantum()
+            && server_scheme.is_post_quantum(),
+        peer_verified_path: session.peer_path(),
+    })));
+    let tickets = match &params.session_store {
+        Some(store) => {
+            if let Some(g) = hs.group {
+                store.set_kx_group(&hs.start.store_key, g);
             }
-            None => None,
-        };
-        let (client, server) = master.into_traffic_secrets();
-        Ok(ClientState::Traffic(Traffic {
-            side: Side::Client,
-            suite,
-            read_secret: server,
-            write_secret: client,
-            read_limit: own_limit,
-            write_limit: peer_limit,
-            answer_pending: false,
-            key_updates_in_a_row: 0,
-            tickets,
-        }))
-    }
+            let rms = master.resumption_master_secret(&common::hash(&hs.transcript)?)?;
+            Some(Box::new(ClientTickets {
+                store: store.clone(),
+                key: hs.start.store_key.clone(),
+                resumption_master_secret: rms,
+                template: SessionState {
+                    suite: suite.suite,
+                    kx_post_quantum,
+                    alpn: hs.alpn_protocol,
+                    server_name: hs.start.sni.clone(),
+                    ..session
+                },
+            }))
+        }
+        None => None,
+    };
+    let (client, server) = master.into_traffic_secrets();
+    Ok(ClientState::Traffic(Traffic {
+        side: Side::Client,
+        suite,
+        read_secret: server,
+        write_secret: client,
+        read_limit: own_limit,
+        write_limit: peer_limit,
+        answer_pending: false,
+        key_updates_in_a_row: 0,
+        tickets,
+    }))
 }
 
 /// Answers the server's CertificateRequest: our resolver's chain for what the server
