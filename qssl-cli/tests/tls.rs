@@ -1111,34 +1111,7 @@ fn tls12_client_with_system_openssl_s_server() {
     };
     let dir = TempDir::new("tls12-s-server");
     make_pki(dir.path(), "ec", "ecdsa-p384");
-    let mut child = std::process::Command::new(&openssl)
-        .current_dir(dir.path())
-        .args(["s_server", "-tls1_2", "-accept", "127.0.0.1:0", "-www"])
-        .args(["-cert", "ec/chain.pem", "-cert_chain", "ec/chain.pem"])
-        .args(["-key", "ec/key.pem"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn openssl s_server");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = line.strip_prefix("ACCEPT ") {
-                let _ = tx.send(addr.to_owned());
-            }
-        }
-    });
-    // Killed however the test ends.
-    let server = Server {
-        child,
-        port: 0,
-        log: mpsc::channel().1,
-    };
-    let addr = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("openssl s_server printed no ACCEPT line");
+    let (server, addr) = tls12_www_server(&openssl, dir.path());
     let common_args = [
         addr.as_str(),
         "--ca",
@@ -1210,8 +1183,35 @@ fn tls12_client_reconnects_and_resumes_with_system_openssl() {
     };
     let dir = TempDir::new("tls12-client-reconnect");
     make_pki(dir.path(), "ec", "ecdsa-p256");
-    let mut child = std::process::Command::new(&openssl)
-        .current_dir(dir.path())
+    let (server, addr) = tls12_www_server(&openssl, dir.path());
+    let run = client(
+        dir.path(),
+        &[
+            &addr,
+            "--ca",
+            "ec/ca.pem",
+            "--server-name",
+            "localhost",
+            "--tls12",
+            "--send",
+            "GET / HTTP/1.0\r\n\r\n",
+            "--reconnect",
+            "2",
+        ],
+    );
+    drop(server);
+    assert!(run.status.success(), "{run:?}");
+    let out = &run.stdout;
+    assert_eq!(resumed_lines(out), ["no", "yes", "yes"], "{out}");
+    assert_eq!(out.matches("version: TLSv1.2").count(), 3, "{out}");
+    assert_eq!(out.matches("Reused, TLSv1.2").count(), 2, "{out}");
+}
+
+/// `openssl s_server -tls1_2 -www` with `ec/`'s chain and key in `dir`: the server
+/// (killed when dropped, however the test ends) and the address it accepts on.
+fn tls12_www_server(openssl: &Path, dir: &Path) -> (Server, String) {
+    let mut child = std::process::Command::new(openssl)
+        .current_dir(dir)
         .args(["s_server", "-tls1_2", "-accept", "127.0.0.1:0", "-www"])
         .args(["-cert", "ec/chain.pem", "-cert_chain", "ec/chain.pem"])
         .args(["-key", "ec/key.pem"])
@@ -1237,25 +1237,5 @@ fn tls12_client_reconnects_and_resumes_with_system_openssl() {
     let addr = rx
         .recv_timeout(Duration::from_secs(30))
         .expect("openssl s_server printed no ACCEPT line");
-    let run = client(
-        dir.path(),
-        &[
-            &addr,
-            "--ca",
-            "ec/ca.pem",
-            "--server-name",
-            "localhost",
-            "--tls12",
-            "--send",
-            "GET / HTTP/1.0\r\n\r\n",
-            "--reconnect",
-            "2",
-        ],
-    );
-    drop(server);
-    assert!(run.status.success(), "{run:?}");
-    let out = &run.stdout;
-    assert_eq!(resumed_lines(out), ["no", "yes", "yes"], "{out}");
-    assert_eq!(out.matches("version: TLSv1.2").count(), 3, "{out}");
-    assert_eq!(out.matches("Reused, TLSv1.2").count(), 2, "{out}");
+    (server, addr)
 }
